@@ -1,0 +1,100 @@
+// Behaviour htmx attributes do not cover: keyboard sending, keeping the composer usable, following
+// the conversation in the URL, and staying scrolled to the newest text.
+(() => {
+  const form = () => document.getElementById('composer');
+  const textarea = () => document.getElementById('message');
+  const sendButton = () => document.getElementById('send');
+  const messages = () => document.getElementById('messages');
+  let lastSent = '';
+
+  const autosize = (el) => {
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, window.innerHeight * 0.4)}px`;
+  };
+
+  document.addEventListener('keydown', (event) => {
+    const el = event.target;
+    if (!(el instanceof HTMLTextAreaElement) || el.id !== 'message') return;
+    // Enter sends, Shift+Enter adds a line; IME composition (Japanese, Chinese input) must not send.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (!sendButton()?.disabled && el.value.trim() !== '') form()?.requestSubmit();
+    }
+  });
+
+  document.addEventListener('input', (event) => {
+    if (event.target instanceof HTMLTextAreaElement) autosize(event.target);
+  });
+
+  document.addEventListener('click', (event) => {
+    const button = event.target instanceof Element ? event.target.closest('.suggestion') : null;
+    if (!button || !textarea()) return;
+    textarea().value = button.dataset.question ?? '';
+    form()?.requestSubmit();
+  });
+
+  // Clear the composer when a question leaves; put it back if the server refused it, so nothing
+  // the user typed is lost.
+  document.addEventListener('htmx:before:request', (event) => {
+    if (event.target !== form()) return;
+    for (const n of document.querySelectorAll('#messages > .notice')) n.remove();
+    lastSent = textarea().value;
+    textarea().value = '';
+    autosize(textarea());
+  });
+  const restore = (event) => {
+    if (event.target !== form() || !lastSent) return;
+    if (textarea().value === '') textarea().value = lastSent;
+    autosize(textarea());
+  };
+  document.addEventListener('htmx:response:error', restore);
+  document.addEventListener('htmx:error', (event) => {
+    restore(event);
+    if (event.target === form()) {
+      const note = document.createElement('div');
+      note.className = 'notice error';
+      note.setAttribute('role', 'alert');
+      note.textContent = 'The server could not be reached. Your question is back in the box; try again.';
+      messages()?.append(note);
+    }
+  });
+  // A stream that breaks before it ends (network cut) must not leave a bubble "writing" forever.
+  document.addEventListener('htmx:sse:close', () => {
+    for (const bubble of document.querySelectorAll('.msg.assistant.streaming')) {
+      if (bubble.querySelector('[hx-get]')) continue;
+      const status = bubble.querySelector('.status');
+      if (status)
+        status.innerHTML =
+          '<span class="badge failed" role="alert">The connection was lost. Reload to see the full answer.</span>';
+      bubble.classList.remove('streaming');
+    }
+    document.getElementById('stop-slot')?.replaceChildren();
+  });
+
+  document.addEventListener('ragchat:conversation', (event) => {
+    const id = event.detail?.data;
+    if (id && location.pathname !== `/c/${id}`) history.pushState({}, '', `/c/${id}`);
+  });
+
+  // Follow new text while the reader is at the bottom; leave them alone if they scrolled up.
+  let pinned = true;
+  document.addEventListener(
+    'scroll',
+    (event) => {
+      const el = event.target;
+      if (el instanceof Element && el.id === 'messages') pinned = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    },
+    true,
+  );
+  const observer = new MutationObserver(() => {
+    const el = messages();
+    if (el && pinned) el.scrollTop = el.scrollHeight;
+  });
+  document.addEventListener('DOMContentLoaded', () => {
+    const el = messages();
+    if (!el) return;
+    observer.observe(el, { childList: true, subtree: true, characterData: true });
+    el.scrollTop = el.scrollHeight;
+    textarea()?.focus();
+  });
+})();

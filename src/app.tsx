@@ -1,0 +1,84 @@
+import { html } from '@elysiajs/html';
+import { staticPlugin } from '@elysiajs/static';
+import { Elysia } from 'elysia';
+import { Notice } from '../views/chat.tsx';
+import { ErrorPage } from '../views/error-page.tsx';
+import { apiRoutes } from './chat/api-routes.ts';
+import { pageRoutes } from './chat/page-routes.tsx';
+import type { AppDeps } from './deps.ts';
+import { AppError } from './errors.ts';
+
+export interface AppOptions {
+  /** Folder served at /assets. @default 'assets' */
+  assetsDir?: string;
+}
+
+/**
+ * Builds the HTTP app from its dependencies; it opens no port (tests call `app.handle`).
+ * One error handler turns every failure into a sentence for a person: JSON under /api, an HTML
+ * fragment for htmx requests, a page otherwise. Unexpected errors are logged, never shown.
+ */
+export function createApp(deps: AppDeps, options: AppOptions = {}) {
+  return new Elysia()
+    .use(html({ autoDetect: true, autoDoctype: false }))
+    .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
+    .onError(({ code, error, request, set }) => {
+      const { status, errorCode, message } = describe(code, error);
+      if (status >= 500)
+        deps.logger.error('request failed', {
+          method: request.method,
+          path: new URL(request.url).pathname,
+          error: error as Error,
+        });
+      set.status = status;
+      const path = new URL(request.url).pathname;
+      if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz') {
+        set.headers['content-type'] = 'application/json; charset=utf-8';
+        return JSON.stringify({ error: { code: errorCode, message } });
+      }
+      set.headers['content-type'] = 'text/html; charset=utf-8';
+      if (request.headers.get('hx-request')) return <Notice message={message} />;
+      return <ErrorPage status={status} message={message} />;
+    })
+    .get('/healthz', () => ({ status: 'ok' }))
+    .get('/readyz', async ({ set }) => {
+      const checks = await deps.readiness();
+      const ready = checks.every((c) => c.ok);
+      if (!ready) set.status = 503;
+      return { status: ready ? 'ready' : 'unavailable', checks };
+    })
+    .use(apiRoutes(deps))
+    .use(pageRoutes(deps));
+}
+
+function describe(code: string | number, error: unknown): { status: number; errorCode: string; message: string } {
+  if (error instanceof AppError) return { status: error.status, errorCode: error.code, message: error.message };
+  switch (code) {
+    case 'PARSE':
+      return {
+        status: 400,
+        errorCode: 'invalid_body',
+        message: 'The request body could not be read. Send JSON like {"message": "your question"}, or a form.',
+      };
+    case 'VALIDATION':
+      return {
+        status: 400,
+        errorCode: 'invalid_input',
+        message: 'Some fields of the request are missing or have the wrong type.',
+      };
+    case 'NOT_FOUND':
+      return { status: 404, errorCode: 'not_found', message: 'There is nothing at this address.' };
+    case 'INVALID_COOKIE_SIGNATURE':
+      return {
+        status: 400,
+        errorCode: 'invalid_cookie',
+        message: 'A cookie was tampered with; clear cookies and retry.',
+      };
+    default:
+      return {
+        status: 500,
+        errorCode: 'internal',
+        message: 'Something went wrong on our side. The error was logged; please try again.',
+      };
+  }
+}

@@ -1,0 +1,249 @@
+import type { ChatTurn, Conversation, Message } from '../domain.ts';
+import { AppError, badInput, isAbortError, notFound } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
+import type { ChatRepository } from '../stores/chat-repository.ts';
+import { Generation } from './generation.ts';
+
+export interface ChatServiceOptions {
+  maxMessageChars: number;
+  /** Past turns (question + answer pairs) offered to the prompt builder. @default 6 */
+  historyTurns: number;
+}
+
+export interface StartedAnswer {
+  conversation: Conversation;
+  userMessage: Message;
+  generation: Generation;
+  /** True when this message created the conversation. */
+  isNewConversation: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TITLE_CHARS = 60;
+
+export function isValidId(id: unknown): id is string {
+  return typeof id === 'string' && UUID.test(id);
+}
+
+/**
+ * The chat's use cases. The user's message is stored before anything can fail; the answer is
+ * written in the background and stored when it ends, whatever happens to the connection.
+ */
+export class ChatService {
+  private readonly active = new Map<string, Generation>();
+  private closing = false;
+
+  constructor(
+    private readonly repo: ChatRepository,
+    private readonly orchestrator: RagOrchestrator,
+    private readonly logger: Logger,
+    private readonly options: ChatServiceOptions,
+  ) {}
+
+  get offline(): boolean {
+    return this.orchestrator.offline;
+  }
+
+  /** Checks a message and returns it trimmed, or throws a 400 that says what is wrong. */
+  validateMessage(message: unknown): string {
+    if (typeof message !== 'string') throw badInput('The message must be text.');
+    const trimmed = message.trim();
+    if (trimmed.length === 0) throw badInput('Write a question before sending.');
+    if (trimmed.length > this.options.maxMessageChars) {
+      throw badInput(
+        `The message is ${trimmed.length.toLocaleString('en')} characters long; the limit is ${this.options.maxMessageChars.toLocaleString('en')}.`,
+      );
+    }
+    return trimmed;
+  }
+
+  /** The conversation if it exists and belongs to the user; a 404 otherwise (never a 403: ids are not confirmed). */
+  async conversationFor(userId: string, conversationId: unknown): Promise<Conversation> {
+    if (!isValidId(conversationId)) {
+      throw new AppError('not_found', 'That conversation id is not valid.', 404);
+    }
+    const conversation = await this.repo.getConversation(conversationId);
+    if (!conversation || conversation.userId !== userId) throw notFound('That conversation');
+    return conversation;
+  }
+
+  async listConversations(userId: string): Promise<Conversation[]> {
+    return this.repo.listConversations(userId);
+  }
+
+  async messages(
+    userId: string,
+    conversationId: unknown,
+  ): Promise<{ conversation: Conversation; messages: Message[] }> {
+    const conversation = await this.conversationFor(userId, conversationId);
+    return { conversation, messages: await this.repo.listMessages(conversation.id) };
+  }
+
+  async deleteConversation(userId: string, conversationId: unknown): Promise<void> {
+    const conversation = await this.conversationFor(userId, conversationId);
+    for (const g of this.active.values()) {
+      if (g.conversationId === conversation.id) g.controller.abort('deleted');
+    }
+    await this.repo.deleteConversation(conversation.id);
+  }
+
+  /**
+   * Stores the question, starts the answer and returns at once. The answer runs to its end (or to
+   * Stop) even if nobody follows it, and is stored with its status, text, sources and latency.
+   */
+  async ask(userId: string, input: { message: unknown; conversationId?: unknown }): Promise<StartedAnswer> {
+    if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
+    const question = this.validateMessage(input.message);
+    const hasConversation =
+      input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
+    const conversation = hasConversation
+      ? await this.conversationFor(userId, input.conversationId)
+      : await this.repo.createConversation({ id: Bun.randomUUIDv7(), userId, title: titleFrom(question) });
+
+    const earlier = hasConversation ? await this.repo.listMessages(conversation.id) : [];
+    const userMessage = await this.repo.addMessage({
+      id: Bun.randomUUIDv7(),
+      conversationId: conversation.id,
+      role: 'user',
+      content: question,
+      status: 'complete',
+    });
+    const assistant = await this.repo.addMessage({
+      id: Bun.randomUUIDv7(),
+      conversationId: conversation.id,
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+      model: this.orchestratorModel(),
+    });
+
+    const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel());
+    this.active.set(generation.messageId, generation);
+    void this.run(generation, question, this.historyFrom(earlier)).finally(() => {
+      this.active.delete(generation.messageId);
+      generation.markFinished();
+    });
+    return { conversation, userMessage, generation, isNewConversation: !hasConversation };
+  }
+
+  private orchestratorModel(): string {
+    return this.orchestrator.model;
+  }
+
+  private historyFrom(messages: Message[]): ChatTurn[] {
+    const turns = messages
+      .filter((m) => m.content.trim() !== '' && (m.role === 'user' || m.status !== 'failed'))
+      .map((m) => ({ role: m.role, content: m.content }));
+    return turns.slice(-this.options.historyTurns * 2);
+  }
+
+  private async run(g: Generation, question: string, history: ChatTurn[]): Promise<void> {
+    let sources: ReturnType<Awaited<ReturnType<RagOrchestrator['answer']>>['sourcesFor']> = [];
+    let status: 'complete' | 'stopped' | 'failed' = 'complete';
+    let failure: AppError | null = null;
+    try {
+      const answer = await this.orchestrator.answer(question, history, g.signal);
+      try {
+        for await (const text of answer.tokens) g.push({ type: 'token', text });
+      } finally {
+        // Sources are worth showing even for a stopped or failed answer: they say where to look.
+        sources = answer.sourcesFor(g.text);
+      }
+      g.signal.throwIfAborted();
+    } catch (error) {
+      if (
+        g.signal.aborted &&
+        (isAbortError(error) || error === g.signal.reason || typeof g.signal.reason === 'string')
+      ) {
+        status = 'stopped';
+      } else {
+        status = 'failed';
+        failure =
+          error instanceof AppError
+            ? error
+            : new AppError('answer_failed', 'Something went wrong while writing the answer.', 500, { cause: error });
+        this.logger.error('answer failed', { messageId: g.messageId, error: error as Error });
+      }
+    }
+
+    const latencyMs = performance.now() - g.startedAt;
+    try {
+      await this.repo.finishMessage(g.messageId, {
+        content: g.text,
+        status,
+        sources,
+        latencyMs,
+        error: failure?.message ?? null,
+      });
+    } catch (error) {
+      // The stream still ends properly; the start-up sweep marks the row failed later.
+      this.logger.error('could not store the answer', { messageId: g.messageId, error: error as Error });
+    }
+    if (sources.length > 0) g.push({ type: 'sources', sources });
+    g.push(
+      failure
+        ? { type: 'error', code: failure.code, message: failure.message }
+        : { type: 'done', status: status as 'complete' | 'stopped' },
+    );
+    this.logger.info('answer stored', {
+      messageId: g.messageId,
+      status,
+      latencyMs: Math.round(latencyMs),
+      chars: g.text.length,
+      sources: sources.length,
+    });
+  }
+
+  /** The live answer for a message, if it is still being written and belongs to the user. */
+  activeGeneration(userId: string, messageId: string): Generation | null {
+    const g = this.active.get(messageId);
+    return g && g.userId === userId ? g : null;
+  }
+
+  /**
+   * Stops an answer that is being written; the partial text is stored as `stopped`. Stopping one
+   * that has already ended changes nothing. Returns the message as stored.
+   */
+  async stop(userId: string, messageId: unknown): Promise<Message> {
+    if (!isValidId(messageId)) throw new AppError('not_found', 'That message id is not valid.', 404);
+    const g = this.active.get(messageId);
+    if (g && g.userId === userId) {
+      g.controller.abort('stopped by user');
+      await g.finished;
+    }
+    const message = await this.repo.getMessage(messageId);
+    if (message?.role !== 'assistant') throw notFound('That message');
+    const conversation = await this.repo.getConversation(message.conversationId);
+    if (!conversation || conversation.userId !== userId) throw notFound('That message');
+    return message;
+  }
+
+  /**
+   * On shutdown: refuse new questions, let answers in flight finish for up to `graceMs`, then stop
+   * the rest (stored as `stopped` with their partial text).
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    const pending = [...this.active.values()];
+    if (pending.length === 0) return;
+    const timer = setTimeout(() => {
+      for (const g of pending) g.controller.abort('server shutting down');
+    }, graceMs);
+    await Promise.all(pending.map((g) => g.finished));
+    clearTimeout(timer);
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+}
+
+/** The first question, on one line and cut at a word near 60 characters. */
+export function titleFrom(question: string): string {
+  const flat = question.replace(/\s+/g, ' ').trim();
+  if (flat.length <= TITLE_CHARS) return flat;
+  const cut = flat.slice(0, TITLE_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > 30 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}

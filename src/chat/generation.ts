@@ -1,0 +1,67 @@
+import type { Source } from '../domain.ts';
+
+export type GenerationEvent =
+  | { type: 'token'; text: string }
+  | { type: 'sources'; sources: Source[] }
+  | { type: 'done'; status: 'complete' | 'stopped' }
+  | { type: 'error'; code: string; message: string };
+
+/**
+ * One answer being written. It belongs to the server, not to an HTTP connection: any number of
+ * readers can follow it (a reload re-attaches), and a reader leaving does not stop it. Every event
+ * is kept, so a late reader replays the answer so far, then follows it live.
+ */
+export class Generation {
+  readonly controller = new AbortController();
+  readonly startedAt = performance.now();
+  private readonly events: GenerationEvent[] = [];
+  private waiters: (() => void)[] = [];
+  private ended = false;
+  text = '';
+  /** Resolves once the outcome is stored. */
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+
+  constructor(
+    readonly messageId: string,
+    readonly conversationId: string,
+    readonly userId: string,
+    readonly model: string,
+  ) {
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  push(event: GenerationEvent): void {
+    if (this.ended) return;
+    if (event.type === 'token') this.text += event.text;
+    this.events.push(event);
+    if (event.type === 'done' || event.type === 'error') this.ended = true;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  markFinished(): void {
+    this.resolveFinished();
+  }
+
+  /** Every event from the first, then live ones, until `done` or `error`. */
+  async *follow(): AsyncGenerator<GenerationEvent> {
+    let i = 0;
+    while (true) {
+      while (i < this.events.length) yield this.events[i++] as GenerationEvent;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+}

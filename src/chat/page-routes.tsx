@@ -1,0 +1,147 @@
+import Html from '@kitajs/html';
+import { Elysia } from 'elysia';
+import {
+  AnswerFragment,
+  AssistantBubble,
+  ChatPage,
+  ConversationIdInput,
+  ConversationList,
+  MessageView,
+  Notice,
+  StopButton,
+  UserBubble,
+} from '../../views/chat.tsx';
+import type { AppDeps } from '../deps.ts';
+import { LOCAL_USER } from '../deps.ts';
+import type { Conversation } from '../domain.ts';
+import type { StartedAnswer } from './chat-service.ts';
+import type { Generation } from './generation.ts';
+import { sseEvent, sseResponse } from './sse.ts';
+
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** `<hx-partial>` updates a region other than the request's target (htmx 4). */
+function partial(target: string, swap: string, html: string): string {
+  return `<hx-partial hx-target="${Html.escapeHtml(target)}" hx-swap="${swap}">${html}</hx-partial>`;
+}
+
+/** The chat page and the hypermedia endpoints behind it. */
+export function pageRoutes(deps: AppDeps) {
+  const { chat, config } = deps;
+
+  const renderPage = async (current: Conversation | null) => {
+    const [conversations, messages] = await Promise.all([
+      chat.listConversations(LOCAL_USER.id),
+      current ? chat.messages(LOCAL_USER.id, current.id).then((r) => r.messages) : Promise.resolve([]),
+    ]);
+    const streaming = messages.find((m) => m.status === 'streaming' && chat.activeGeneration(LOCAL_USER.id, m.id));
+    return (
+      <ChatPage
+        conversations={conversations}
+        current={current}
+        messages={messages}
+        offline={chat.offline}
+        model={deps.llm.model}
+        maxMessageChars={config.maxMessageChars}
+        streamingMessageId={streaming?.id ?? null}
+      />
+    );
+  };
+
+  const listHtml = async (currentId: string) =>
+    (await (
+      <ConversationList conversations={await chat.listConversations(LOCAL_USER.id)} currentId={currentId} />
+    )) as string;
+
+  /** The fragments that finish an answer: the stored message as a reload would render it. */
+  const finalFragments = async (g: Generation) => {
+    await g.finished;
+    const stored = await deps.repo.getMessage(g.messageId);
+    return (
+      (stored ? partial(`#m-${g.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string) : '') +
+      partial('#stop-slot', 'innerHTML', '')
+    );
+  };
+
+  async function* answerEvents(g: Generation): AsyncGenerator<string> {
+    for await (const event of g.follow()) {
+      if (event.type === 'token') {
+        yield sseEvent(
+          partial(`#answer-${g.messageId}`, 'beforeend', (await (<AnswerFragment text={event.text} />)) as string),
+        );
+      } else if (event.type === 'done' || event.type === 'error') {
+        yield sseEvent(await finalFragments(g));
+      }
+    }
+  }
+
+  async function* askEvents(started: StartedAnswer): AsyncGenerator<string> {
+    const { conversation, userMessage, generation } = started;
+    yield sseEvent(
+      ((await (<UserBubble id={userMessage.id} text={userMessage.content} />)) as string) +
+        ((await (<AssistantBubble id={generation.messageId} />)) as string) +
+        partial('#stop-slot', 'innerHTML', (await (<StopButton messageId={generation.messageId} />)) as string) +
+        partial('#conversation-id', 'outerHTML', (await (<ConversationIdInput id={conversation.id} />)) as string) +
+        partial('#conversation-list', 'innerHTML', await listHtml(conversation.id)) +
+        partial('#chat-title', 'innerHTML', Html.escapeHtml(conversation.title)) +
+        partial('#empty-state', 'delete', ''),
+    );
+    // The page's URL follows the conversation, so a reload (or a shared link) reopens it.
+    yield sseEvent(conversation.id, 'ragchat:conversation');
+    yield* answerEvents(generation);
+  }
+
+  return new Elysia()
+    .get('/', async ({ set }) => {
+      set.headers['content-type'] = HTML_TYPE;
+      return renderPage(null);
+    })
+    .get('/c/:id', async ({ params, set }) => {
+      const current = await chat.conversationFor(LOCAL_USER.id, params.id);
+      set.headers['content-type'] = HTML_TYPE;
+      return renderPage(current);
+    })
+    .delete('/c/:id', async ({ params, request, set }) => {
+      await chat.deleteConversation(LOCAL_USER.id, params.id);
+      // Deleting the conversation on screen leaves nothing to show: go to a new one.
+      const onScreen = request.headers.get('hx-current-url') ?? '';
+      if (onScreen.includes(`/c/${params.id}`)) set.headers['hx-redirect'] = '/';
+      set.headers['content-type'] = HTML_TYPE;
+      return '';
+    })
+    .post('/chat/messages', async ({ body }) => {
+      const form = (body ?? {}) as Record<string, unknown>;
+      const started = await chat.ask(LOCAL_USER.id, { message: form.message, conversationId: form.conversationId });
+      return sseResponse(askEvents(started), {
+        heartbeatMs: config.heartbeatMs,
+        onError: (error) => deps.logger.error('page stream failed', { error: error as Error }),
+      });
+    })
+    .get('/chat/messages/:id/stream', async ({ params, set }) => {
+      const g = chat.activeGeneration(LOCAL_USER.id, params.id);
+      if (!g) {
+        // Finished meanwhile: send the stored message in one event.
+        const stored = await deps.repo.getMessage(params.id);
+        if (!stored) {
+          set.status = 404;
+          set.headers['content-type'] = HTML_TYPE;
+          return <Notice message="That answer was not found." />;
+        }
+        return sseResponse(
+          (async function* () {
+            yield sseEvent(
+              partial(`#m-${stored.id}`, 'outerHTML', (await (<MessageView message={stored} />)) as string) +
+                partial('#stop-slot', 'innerHTML', ''),
+            );
+          })(),
+          { heartbeatMs: config.heartbeatMs },
+        );
+      }
+      return sseResponse(answerEvents(g), { heartbeatMs: config.heartbeatMs });
+    })
+    .post('/chat/messages/:id/stop', async ({ params, set }) => {
+      await chat.stop(LOCAL_USER.id, params.id);
+      set.status = 204;
+      return '';
+    });
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * Every setting ragchat reads, parsed once from the environment at start. Nothing else reads
+ * `process.env`. Empty strings count as unset so that `FOO=` in a compose file means "default".
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.url({ protocol: /^https?$/ }).optional())
+  .optional();
+
+const ConfigSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().trim().min(1).default('./data'),
+    SEED_DOCS_DIR: z.string().trim().default('./ingest/sample-docs'),
+    MAX_MESSAGE_CHARS: positiveInt(4000, 100_000),
+    RETRIEVAL_TOP_K: positiveInt(6, 50),
+    CHUNK_SIZE_TOKENS: positiveInt(300, 8000),
+    CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4000).default(40),
+    CONTEXT_WINDOW_TOKENS: positiveInt(8192, 2_000_000),
+    MAX_ANSWER_TOKENS: positiveInt(1024, 100_000),
+    HISTORY_TURNS: z.coerce.number().int().min(0).max(100).default(6),
+    OPENAI_API_KEY: optionalString,
+    LLM_BASE_URL: optionalUrl,
+    LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+    LLM_TIMEOUT_MS: positiveInt(120_000),
+    EMBEDDINGS_BASE_URL: optionalUrl,
+    EMBEDDINGS_API_KEY: optionalString,
+    EMBEDDING_MODEL: z.string().trim().min(1).default('text-embedding-3-small'),
+    HEARTBEAT_MS: positiveInt(10_000, 14_000),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((c) => c.CHUNK_OVERLAP_TOKENS < c.CHUNK_SIZE_TOKENS, {
+    path: ['CHUNK_OVERLAP_TOKENS'],
+    message: 'must be smaller than CHUNK_SIZE_TOKENS',
+  });
+
+type RawConfig = z.infer<typeof ConfigSchema>;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Folder ingested on first start when the store is empty; '' turns seeding off. */
+  readonly seedDocsDir: string;
+  readonly maxMessageChars: number;
+  readonly topK: number;
+  readonly chunkSizeTokens: number;
+  readonly chunkOverlapTokens: number;
+  readonly contextWindowTokens: number;
+  readonly maxAnswerTokens: number;
+  readonly historyTurns: number;
+  /** Present when an OpenAI-compatible chat model is configured; absent means the offline answerer. */
+  readonly llm?: { apiKey?: string; baseURL?: string; model: string; timeoutMs: number };
+  /** Present when an OpenAI-compatible embedding server is configured; absent means the local embedder. */
+  readonly embeddings?: { apiKey?: string; baseURL?: string; model: string; timeoutMs: number };
+  readonly heartbeatMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse the environment, reporting every bad variable by name in one error. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const value = env[name];
+      const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN/.test(name) ? '' : ` (got "${value}")`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return Object.freeze(toConfig(parsed.data));
+}
+
+function toConfig(raw: RawConfig): Config {
+  const llmWanted = raw.OPENAI_API_KEY !== undefined || raw.LLM_BASE_URL !== undefined;
+  const embeddingsWanted = raw.EMBEDDINGS_BASE_URL !== undefined;
+  return {
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir: raw.DATA_DIR,
+    seedDocsDir: raw.SEED_DOCS_DIR,
+    maxMessageChars: raw.MAX_MESSAGE_CHARS,
+    topK: raw.RETRIEVAL_TOP_K,
+    chunkSizeTokens: raw.CHUNK_SIZE_TOKENS,
+    chunkOverlapTokens: raw.CHUNK_OVERLAP_TOKENS,
+    contextWindowTokens: raw.CONTEXT_WINDOW_TOKENS,
+    maxAnswerTokens: raw.MAX_ANSWER_TOKENS,
+    historyTurns: raw.HISTORY_TURNS,
+    llm: llmWanted
+      ? { apiKey: raw.OPENAI_API_KEY, baseURL: raw.LLM_BASE_URL, model: raw.LLM_MODEL, timeoutMs: raw.LLM_TIMEOUT_MS }
+      : undefined,
+    // Embeddings follow the chat provider only when asked: a local Ollama chat model does not
+    // imply an embedding endpoint, and switching embedders means re-indexing.
+    embeddings: embeddingsWanted
+      ? {
+          apiKey: raw.EMBEDDINGS_API_KEY ?? raw.OPENAI_API_KEY,
+          baseURL: raw.EMBEDDINGS_BASE_URL,
+          model: raw.EMBEDDING_MODEL,
+          timeoutMs: raw.LLM_TIMEOUT_MS,
+        }
+      : undefined,
+    heartbeatMs: raw.HEARTBEAT_MS,
+    logLevel: raw.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,134 @@
+import type { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import { ChatService } from './chat/chat-service.ts';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { EmbeddingClient } from './providers/embedding-client.ts';
+import type { LlmClient } from './providers/llm-client.ts';
+import { LocalEmbeddingClient } from './providers/local-embedding-client.ts';
+import { OfflineLlmClient } from './providers/offline-llm-client.ts';
+import { OpenAiEmbeddingClient } from './providers/openai-embedding-client.ts';
+import { OpenAiLlmClient } from './providers/openai-llm-client.ts';
+import { Ingestion } from './rag/ingestion.ts';
+import { RagOrchestrator } from './rag/rag-orchestrator.ts';
+import { Retriever } from './rag/retriever.ts';
+import type { ChatRepository } from './stores/chat-repository.ts';
+import type { DocumentCatalog } from './stores/document-catalog.ts';
+import type { DocumentStore } from './stores/document-store.ts';
+import { FilesystemDocumentStore } from './stores/filesystem-document-store.ts';
+import { SqliteChatRepository } from './stores/sqlite-chat-repository.ts';
+import { openSqliteDatabase } from './stores/sqlite-database.ts';
+import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
+import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
+import type { VectorStore } from './stores/vector-store.ts';
+
+/** The single local user until accounts exist (AUTH_MODE=none). */
+export const LOCAL_USER = { id: 'local', name: 'You' } as const;
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Everything the app and the ingest scripts need, built once from the config. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  chat: ChatService;
+  ingestion: Ingestion;
+  repo: ChatRepository;
+  vectors: VectorStore;
+  catalog: DocumentCatalog;
+  documents: DocumentStore;
+  embedder: EmbeddingClient;
+  llm: LlmClient;
+  readiness(): Promise<ReadinessCheck[]>;
+  close(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  logger?: Logger;
+  llm?: LlmClient;
+  embedder?: EmbeddingClient;
+  /** Drop the whole index (chunks, vectors, keyword entries, catalog) before opening it: `ingest --reindex`. */
+  resetIndex?: boolean;
+}
+
+/**
+ * The one place that picks each backend from the config. Overrides let tests swap a provider
+ * while keeping every other part real.
+ */
+export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
+
+  const llm: LlmClient = overrides.llm ?? (config.llm ? new OpenAiLlmClient(config.llm) : new OfflineLlmClient());
+  const embedder: EmbeddingClient =
+    overrides.embedder ??
+    (config.embeddings ? new OpenAiEmbeddingClient(config.embeddings) : new LocalEmbeddingClient());
+
+  const repo = new SqliteChatRepository(db);
+  const vectors = new SqliteVectorStore(db);
+  const catalog = new SqliteDocumentCatalog(db);
+  const documents = new FilesystemDocumentStore(join(config.dataDir, 'documents'));
+
+  if (overrides.resetIndex) {
+    await vectors.reset();
+    for (const doc of await catalog.list()) await catalog.delete(doc.id);
+  }
+  await vectors.open({ model: embedder.model, dimensions: await embedder.dimensions() });
+  await repo.ensureUser(LOCAL_USER);
+  const interrupted = await repo.failInterrupted('The server stopped while this answer was being written.');
+  if (interrupted > 0) logger.warn('marked interrupted answers as failed', { count: interrupted });
+
+  const retriever = new Retriever(embedder, vectors);
+  const orchestrator = new RagOrchestrator(retriever, llm, {
+    topK: config.topK,
+    contextWindowTokens: config.contextWindowTokens,
+    maxAnswerTokens: config.maxAnswerTokens,
+  });
+  const chat = new ChatService(repo, orchestrator, logger, {
+    maxMessageChars: config.maxMessageChars,
+    historyTurns: config.historyTurns,
+  });
+  const ingestion = new Ingestion({
+    embedder,
+    vectors,
+    catalog,
+    documents,
+    chunking: { chunkSizeTokens: config.chunkSizeTokens, overlapTokens: config.chunkOverlapTokens },
+    logger,
+  });
+
+  const check = async (name: string, probe: () => Promise<unknown>): Promise<ReadinessCheck> => {
+    try {
+      await probe();
+      return { name, ok: true };
+    } catch (error) {
+      return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+
+  return {
+    config,
+    logger,
+    chat,
+    ingestion,
+    repo,
+    vectors,
+    catalog,
+    documents,
+    embedder,
+    llm,
+    readiness: () =>
+      Promise.all([
+        check('chat-repository', () => repo.ping()),
+        check('vector-store', () => vectors.ping()),
+        check('llm', () => llm.ping(AbortSignal.timeout(5000))),
+      ]),
+    close: async () => {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/** Domain types that cross the seams. No SDK type appears here. */
+
+/** One piece of a document, as stored and retrieved. */
+export interface Chunk {
+  /** Deterministic: derived from the document id and the chunk index, so a re-ingest overwrites. */
+  id: string;
+  documentId: string;
+  /** Where the original lives in the document store (a relative path or an object key). */
+  source: string;
+  title: string;
+  /** Heading path inside the document ("Install › Docker"), or '' at top level. */
+  location: string;
+  index: number;
+  text: string;
+  contentHash: string;
+}
+
+export interface EmbeddedChunk extends Chunk {
+  vector: Float32Array;
+}
+
+export interface ScoredChunk extends Chunk {
+  /** Higher is more relevant; comparable only within one result list. */
+  score: number;
+}
+
+/** What the user sees in the sources panel and the API returns. */
+export interface Source {
+  /** The citation number used in the answer: `[1]` cites the source with id 1. */
+  id: number;
+  chunkId: string;
+  documentId: string;
+  title: string;
+  source: string;
+  location: string;
+  snippet: string;
+  score: number;
+  /** Whether the answer cites it with its `[id]`. */
+  cited: boolean;
+}
+
+export type Role = 'user' | 'assistant';
+
+/** `streaming` is the state while an answer is being written; the rest are final. */
+export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'failed';
+
+export interface ChatTurn {
+  role: Role;
+  content: string;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  sources: Source[];
+  model: string | null;
+  latencyMs: number | null;
+  error: string | null;
+  createdAt: string;
+}
+
+export interface Conversation {
+  id: string;
+  userId: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DocumentRecord {
+  id: string;
+  source: string;
+  title: string;
+  contentHash: string;
+  chunkCount: number;
+  updatedAt: string;
+}

@@ -1,0 +1,88 @@
+import type { ChatTurn, ScoredChunk, Source } from '../domain.ts';
+import type { LlmClient } from '../providers/llm-client.ts';
+import { buildPrompt, type PromptBudget } from './prompt.ts';
+import type { Retriever } from './retriever.ts';
+
+export interface RagAnswer {
+  /** The model that writes the answer. */
+  model: string;
+  /** Answer fragments, as the model sends them. */
+  tokens: AsyncIterable<string>;
+  /** The passages given to the model, as sources; cited ones first once `text` is final. */
+  sourcesFor(text: string): Source[];
+}
+
+export interface OrchestratorOptions extends PromptBudget {
+  topK: number;
+}
+
+const SNIPPET_CHARS = 280;
+
+/** Question in, streamed answer and its sources out: retrieve → prompt → stream. */
+export class RagOrchestrator {
+  constructor(
+    private readonly retriever: Retriever,
+    private readonly llm: LlmClient,
+    private readonly options: OrchestratorOptions,
+  ) {}
+
+  get offline(): boolean {
+    return this.llm.offline;
+  }
+
+  get model(): string {
+    return this.llm.model;
+  }
+
+  async answer(question: string, history: ChatTurn[], signal: AbortSignal): Promise<RagAnswer> {
+    const retrieved = await this.retriever.retrieve(question, this.options.topK, signal);
+    const prompt = buildPrompt(question, retrieved, history, this.options);
+    const tokens = this.llm.stream(
+      {
+        messages: prompt.messages,
+        passages: prompt.passages,
+        question,
+        maxTokens: this.options.maxAnswerTokens,
+      },
+      signal,
+    );
+    return {
+      model: this.llm.model,
+      tokens,
+      sourcesFor: (text) => toSources(prompt.chunks, citedNumbers(text, prompt.chunks.length)),
+    };
+  }
+}
+
+/** The `[n]` markers in an answer that name a passage the model was given. */
+export function citedNumbers(text: string, passageCount: number): Set<number> {
+  const cited = new Set<number>();
+  for (const match of text.matchAll(/\[(\d{1,3})\]/g)) {
+    const n = Number(match[1]);
+    if (n >= 1 && n <= passageCount) cited.add(n);
+  }
+  return cited;
+}
+
+function toSources(chunks: ScoredChunk[], cited: Set<number>): Source[] {
+  const sources = chunks.map((c, i) => ({
+    id: i + 1,
+    chunkId: c.id,
+    documentId: c.documentId,
+    title: c.title,
+    source: c.source,
+    location: c.location,
+    snippet: snippet(c.text),
+    score: Math.round(c.score * 1000) / 1000,
+    cited: cited.has(i + 1),
+  }));
+  // Cited passages first, each group in retrieval order; numbers stay those of the prompt.
+  return [...sources.filter((s) => s.cited), ...sources.filter((s) => !s.cited)];
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= SNIPPET_CHARS) return flat;
+  const cut = flat.slice(0, SNIPPET_CHARS);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), SNIPPET_CHARS - 40))}…`;
+}

@@ -1,0 +1,45 @@
+import type { Conversation, Message, MessageStatus, Role, Source } from '../domain.ts';
+
+export interface NewMessage {
+  id: string;
+  conversationId: string;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  model?: string | null;
+}
+
+export interface MessageOutcome {
+  content: string;
+  status: Exclude<MessageStatus, 'streaming'>;
+  sources: Source[];
+  latencyMs: number;
+  error?: string | null;
+}
+
+/**
+ * Users, conversations and messages. Every backend (SQLite on a laptop, Postgres in production)
+ * runs the same contract suite in `test/contracts/chat-repository.contract.ts`.
+ */
+export interface ChatRepository {
+  ensureUser(user: { id: string; name: string }): Promise<void>;
+  createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation>;
+  /** Newest activity first. */
+  listConversations(userId: string, limit?: number): Promise<Conversation[]>;
+  getConversation(id: string): Promise<Conversation | null>;
+  /** Removes the conversation and its messages; false when there was none. */
+  deleteConversation(id: string): Promise<boolean>;
+  /** Also bumps the conversation's `updatedAt`, which orders the side list. */
+  addMessage(message: NewMessage): Promise<Message>;
+  /** Stores the final text and outcome of a message that was `streaming`. */
+  finishMessage(id: string, outcome: MessageOutcome): Promise<void>;
+  getMessage(id: string): Promise<Message | null>;
+  /** Oldest first. */
+  listMessages(conversationId: string): Promise<Message[]>;
+  /**
+   * Marks answers left `streaming` by a previous process (a crash or kill) as `failed`, keeping
+   * their text. Called once at start; returns how many it changed.
+   */
+  failInterrupted(reason: string): Promise<number>;
+  ping(): Promise<void>;
+}

@@ -1,0 +1,9 @@
+import type { DocumentRecord } from '../domain.ts';
+
+/** The list of ingested documents and the content hash each was indexed at. */
+export interface DocumentCatalog {
+  get(id: string): Promise<DocumentRecord | null>;
+  list(): Promise<DocumentRecord[]>;
+  upsert(record: DocumentRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+}

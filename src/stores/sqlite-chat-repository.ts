@@ -1,0 +1,143 @@
+import type { Database } from 'bun:sqlite';
+import type { Conversation, Message, MessageStatus, Role, Source } from '../domain.ts';
+import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
+import { nowIso } from './sqlite-database.ts';
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  sources: string;
+  model: string | null;
+  latency_ms: number | null;
+  error: string | null;
+  created_at: string;
+}
+
+interface ConversationRow {
+  id: string;
+  user_id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const toConversation = (r: ConversationRow): Conversation => ({
+  id: r.id,
+  userId: r.user_id,
+  title: r.title,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  role: r.role,
+  content: r.content,
+  status: r.status,
+  sources: JSON.parse(r.sources) as Source[],
+  model: r.model,
+  latencyMs: r.latency_ms,
+  error: r.error,
+  createdAt: r.created_at,
+});
+
+export class SqliteChatRepository implements ChatRepository {
+  constructor(private readonly db: Database) {}
+
+  async ensureUser(user: { id: string; name: string }): Promise<void> {
+    this.db.query('INSERT INTO users (id, name) VALUES ($id, $name) ON CONFLICT(id) DO NOTHING').run(user);
+  }
+
+  async createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation> {
+    const now = nowIso();
+    const row = this.db
+      .query<ConversationRow, Record<string, string>>(
+        `INSERT INTO conversations (id, user_id, title, created_at, updated_at)
+         VALUES ($id, $userId, $title, $now, $now) RETURNING *`,
+      )
+      .get({ id: input.id, userId: input.userId, title: input.title, now });
+    return toConversation(row as ConversationRow);
+  }
+
+  async listConversations(userId: string, limit = 100): Promise<Conversation[]> {
+    return this.db
+      .query<ConversationRow, [string, number]>(
+        'SELECT * FROM conversations WHERE user_id = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?',
+      )
+      .all(userId, limit)
+      .map(toConversation);
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    const row = this.db.query<ConversationRow, [string]>('SELECT * FROM conversations WHERE id = ?').get(id);
+    return row ? toConversation(row) : null;
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    return this.db.query('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+  }
+
+  async addMessage(m: NewMessage): Promise<Message> {
+    const now = nowIso();
+    const insert = this.db.transaction(() => {
+      const row = this.db
+        .query<MessageRow, Record<string, string | null>>(
+          `INSERT INTO messages (id, conversation_id, role, content, status, model, created_at)
+           VALUES ($id, $conversationId, $role, $content, $status, $model, $now) RETURNING *`,
+        )
+        .get({
+          id: m.id,
+          conversationId: m.conversationId,
+          role: m.role,
+          content: m.content,
+          status: m.status,
+          model: m.model ?? null,
+          now,
+        });
+      this.db.query('UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, m.conversationId);
+      return row as MessageRow;
+    });
+    return toMessage(insert());
+  }
+
+  async finishMessage(id: string, o: MessageOutcome): Promise<void> {
+    this.db
+      .query(
+        `UPDATE messages SET content = $content, status = $status, sources = $sources,
+           latency_ms = $latencyMs, error = $error WHERE id = $id`,
+      )
+      .run({
+        id,
+        content: o.content,
+        status: o.status,
+        sources: JSON.stringify(o.sources),
+        latencyMs: Math.round(o.latencyMs),
+        error: o.error ?? null,
+      });
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    const row = this.db.query<MessageRow, [string]>('SELECT * FROM messages WHERE id = ?').get(id);
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(conversationId: string): Promise<Message[]> {
+    return this.db
+      .query<MessageRow, [string]>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
+      .all(conversationId)
+      .map(toMessage);
+  }
+
+  async failInterrupted(reason: string): Promise<number> {
+    return this.db.query("UPDATE messages SET status = 'failed', error = ? WHERE status = 'streaming'").run(reason)
+      .changes;
+  }
+
+  async ping(): Promise<void> {
+    this.db.query('SELECT 1').get();
+  }
+}

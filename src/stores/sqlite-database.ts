@@ -1,0 +1,86 @@
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The embedded default keeps history, documents, vectors and the keyword index in one SQLite file.
+ * Migrations are versioned by `PRAGMA user_version` and applied in order inside a transaction; an
+ * exclusive transaction makes two processes opening the same file at once apply each step once.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX conversations_by_user ON conversations(user_id, updated_at DESC);
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('streaming', 'complete', 'stopped', 'failed')),
+    sources TEXT NOT NULL DEFAULT '[]',
+    model TEXT,
+    latency_ms INTEGER,
+    error TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX messages_by_conversation ON messages(conversation_id, seq);
+  CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE chunks (
+    id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    location TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+  );
+  CREATE INDEX chunks_by_document ON chunks(document_id);
+  -- Porter stemming so "streams" finds "streaming"; rowid mirrors chunks.rowid.
+  CREATE VIRTUAL TABLE chunks_fts USING fts5(title, location, text, tokenize = 'porter unicode61 remove_diacritics 2');
+  CREATE TABLE index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];
+
+export function openSqliteDatabase(path: string): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { create: true, strict: true });
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA foreign_keys = ON');
+  db.exec('PRAGMA synchronous = NORMAL');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Database): void {
+  db.transaction(() => {
+    const { user_version: version } = db.query('PRAGMA user_version').get() as { user_version: number };
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      db.exec(MIGRATIONS[i] as string);
+      db.exec(`PRAGMA user_version = ${i + 1}`);
+    }
+  }).exclusive();
+}
+
+export const nowIso = () => new Date().toISOString();

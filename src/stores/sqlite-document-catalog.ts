@@ -1,0 +1,49 @@
+import type { Database } from 'bun:sqlite';
+import type { DocumentRecord } from '../domain.ts';
+import type { DocumentCatalog } from './document-catalog.ts';
+
+interface Row {
+  id: string;
+  source: string;
+  title: string;
+  content_hash: string;
+  chunk_count: number;
+  updated_at: string;
+}
+
+const toRecord = (r: Row): DocumentRecord => ({
+  id: r.id,
+  source: r.source,
+  title: r.title,
+  contentHash: r.content_hash,
+  chunkCount: r.chunk_count,
+  updatedAt: r.updated_at,
+});
+
+export class SqliteDocumentCatalog implements DocumentCatalog {
+  constructor(private readonly db: Database) {}
+
+  async get(id: string): Promise<DocumentRecord | null> {
+    const row = this.db.query<Row, [string]>('SELECT * FROM documents WHERE id = ?').get(id);
+    return row ? toRecord(row) : null;
+  }
+
+  async list(): Promise<DocumentRecord[]> {
+    return this.db.query<Row, []>('SELECT * FROM documents ORDER BY source').all().map(toRecord);
+  }
+
+  async upsert(r: DocumentRecord): Promise<void> {
+    this.db
+      .query(
+        `INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at)
+         VALUES ($id, $source, $title, $contentHash, $chunkCount, $updatedAt)
+         ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title,
+           content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
+      )
+      .run({ ...r });
+  }
+
+  async delete(id: string): Promise<void> {
+    this.db.query('DELETE FROM documents WHERE id = ?').run(id);
+  }
+}

@@ -1,0 +1,221 @@
+import type { Database } from 'bun:sqlite';
+import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
+import { AppError } from '../errors.ts';
+import { reciprocalRankFusion } from '../rag/fusion.ts';
+import { keywordTerms } from '../rag/text.ts';
+import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
+
+interface ChunkRow {
+  rowid: number;
+  id: string;
+  document_id: string;
+  source: string;
+  title: string;
+  location: string;
+  idx: number;
+  text: string;
+  content_hash: string;
+}
+
+/** Vectors held in memory as one matrix for brute-force cosine; rebuilt lazily after writes. */
+interface VectorMatrix {
+  rowids: Int32Array | number[];
+  data: Float32Array;
+  dimensions: number;
+}
+
+/**
+ * Embedded store: chunks, vectors (as Float32 blobs) and an FTS5 keyword index in the SQLite file.
+ * Exact cosine search over every vector is fast enough for the tens of thousands of chunks a team's
+ * documents make (a few milliseconds); past that, Qdrant is the production backend.
+ */
+export class SqliteVectorStore implements VectorStore {
+  private matrix: VectorMatrix | null = null;
+  private identity: EmbedderIdentity | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: { candidates?: number; keywordWeight?: number; vectorWeight?: number } = {},
+  ) {}
+
+  async open(embedder: EmbedderIdentity): Promise<void> {
+    const stored = this.storedIdentity();
+    if (stored && (stored.model !== embedder.model || stored.dimensions !== embedder.dimensions)) {
+      throw new AppError('index_mismatch', indexMismatchMessage(stored, embedder), 500);
+    }
+    if (!stored) {
+      const put = this.db.query('INSERT OR REPLACE INTO index_meta (key, value) VALUES (?, ?)');
+      this.db.transaction(() => {
+        put.run('embedding_model', embedder.model);
+        put.run('embedding_dimensions', String(embedder.dimensions));
+      })();
+    }
+    this.identity = embedder;
+  }
+
+  private storedIdentity(): EmbedderIdentity | null {
+    const rows = this.db.query<{ key: string; value: string }, []>('SELECT key, value FROM index_meta').all();
+    const meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    if (!meta.embedding_model) return null;
+    return { model: meta.embedding_model, dimensions: Number(meta.embedding_dimensions) };
+  }
+
+  async upsert(chunks: EmbeddedChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const dims = this.requireIdentity().dimensions;
+    const upsertChunk = this.db.query<{ rowid: number }, Record<string, string | number | Uint8Array>>(
+      `INSERT INTO chunks (id, document_id, source, title, location, idx, text, content_hash, vector)
+       VALUES ($id, $documentId, $source, $title, $location, $idx, $text, $contentHash, $vector)
+       ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, source = excluded.source,
+         title = excluded.title, location = excluded.location, idx = excluded.idx, text = excluded.text,
+         content_hash = excluded.content_hash, vector = excluded.vector
+       RETURNING rowid`,
+    );
+    const deleteFts = this.db.query('DELETE FROM chunks_fts WHERE rowid = ?');
+    const insertFts = this.db.query('INSERT INTO chunks_fts (rowid, title, location, text) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const c of chunks) {
+        if (c.vector.length !== dims) {
+          throw new AppError('invalid_vector', `Chunk ${c.id} has ${c.vector.length} dimensions, expected ${dims}.`);
+        }
+        const row = upsertChunk.get({
+          id: c.id,
+          documentId: c.documentId,
+          source: c.source,
+          title: c.title,
+          location: c.location,
+          idx: c.index,
+          text: c.text,
+          contentHash: c.contentHash,
+          vector: new Uint8Array(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength),
+        }) as { rowid: number };
+        deleteFts.run(row.rowid);
+        insertFts.run(row.rowid, c.title, c.location, c.text);
+      }
+    })();
+    this.matrix = null;
+  }
+
+  async deleteDocument(documentId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .query('DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ?)')
+        .run(documentId);
+      this.db.query('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+    })();
+    this.matrix = null;
+  }
+
+  async search(query: ChunkQuery): Promise<ScoredChunk[]> {
+    const candidates = Math.max(query.topK * 4, this.options.candidates ?? 50);
+    const dense = this.denseSearch(query.vector, candidates);
+    const keyword = this.keywordSearch(query.text, candidates);
+    const fused = reciprocalRankFusion([
+      { ids: dense.map(String), weight: this.options.vectorWeight ?? 1 },
+      { ids: keyword.map(String), weight: this.options.keywordWeight ?? 1 },
+    ]).slice(0, query.topK);
+    if (fused.length === 0) return [];
+    const rows = this.db
+      .query<ChunkRow, number[]>(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => '?').join(',')})`)
+      .all(...fused.map((f) => Number(f.id)));
+    const byRowid = new Map(rows.map((r) => [String(r.rowid), r]));
+    return fused.flatMap((f) => {
+      const r = byRowid.get(f.id);
+      return r
+        ? [
+            {
+              id: r.id,
+              documentId: r.document_id,
+              source: r.source,
+              title: r.title,
+              location: r.location,
+              index: r.idx,
+              text: r.text,
+              contentHash: r.content_hash,
+              score: f.score,
+            },
+          ]
+        : [];
+    });
+  }
+
+  /** Row ids of the nearest vectors by cosine (vectors are stored unit-length). */
+  private denseSearch(vector: Float32Array, limit: number): number[] {
+    const m = this.loadMatrix();
+    const n = m.rowids.length;
+    if (n === 0) return [];
+    const dims = m.dimensions;
+    const q = normalise(vector);
+    const scores = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const base = i * dims;
+      for (let d = 0; d < dims; d++) s += (m.data[base + d] as number) * (q[d] as number);
+      scores[i] = s;
+    }
+    const order = Array.from({ length: n }, (_, i) => i)
+      .filter((i) => (scores[i] as number) > 0)
+      .sort((a, b) => (scores[b] as number) - (scores[a] as number))
+      .slice(0, limit);
+    return order.map((i) => m.rowids[i] as number);
+  }
+
+  private keywordSearch(text: string, limit: number): number[] {
+    const terms = keywordTerms(text);
+    if (terms.length === 0) return [];
+    // Quoted terms joined by OR: user text never reaches FTS5's query syntax unescaped.
+    const match = terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
+    return this.db
+      .query<{ rowid: number }, [string, number]>(
+        // Title and heading matches weigh more than body text.
+        'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 3.0, 2.0, 1.0) LIMIT ?',
+      )
+      .all(match, limit)
+      .map((r) => r.rowid);
+  }
+
+  private loadMatrix(): VectorMatrix {
+    if (this.matrix) return this.matrix;
+    const dims = this.requireIdentity().dimensions;
+    const rows = this.db.query<{ rowid: number; vector: Uint8Array }, []>('SELECT rowid, vector FROM chunks').all();
+    const data = new Float32Array(rows.length * dims);
+    const rowids = new Int32Array(rows.length);
+    rows.forEach((r, i) => {
+      rowids[i] = r.rowid;
+      data.set(new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + dims * 4)), i * dims);
+    });
+    this.matrix = { rowids, data, dimensions: dims };
+    return this.matrix;
+  }
+
+  private requireIdentity(): EmbedderIdentity {
+    if (!this.identity) throw new AppError('not_open', 'SqliteVectorStore.open() must be called before use.');
+    return this.identity;
+  }
+
+  async count(): Promise<number> {
+    return (this.db.query<{ n: number }, []>('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;
+  }
+
+  async reset(): Promise<void> {
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM chunks_fts');
+      this.db.exec('DELETE FROM chunks');
+      this.db.exec('DELETE FROM index_meta');
+    })();
+    this.matrix = null;
+    this.identity = null;
+  }
+
+  async ping(): Promise<void> {
+    this.db.query('SELECT 1 FROM chunks LIMIT 1').get();
+  }
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm);
+  if (norm === 0 || Math.abs(norm - 1) < 1e-6) return v;
+  return v.map((x) => x / norm);
+}

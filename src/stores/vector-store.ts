@@ -1,0 +1,43 @@
+import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
+
+/** What an index was built with; vectors from another embedder are meaningless to it. */
+export interface EmbedderIdentity {
+  model: string;
+  dimensions: number;
+}
+
+export interface ChunkQuery {
+  vector: Float32Array;
+  /** The question as text, for the keyword side of hybrid retrieval. */
+  text: string;
+  topK: number;
+}
+
+/**
+ * Chunks with their vectors and a keyword index. `search` is hybrid: each backend fuses dense and
+ * keyword results where its data lives (in SQLite here, inside Qdrant later), so no backend needs
+ * a second in-process index.
+ */
+export interface VectorStore {
+  /**
+   * Prepares the index for this embedder. Refuses (throws `AppError` `index_mismatch`) when the
+   * index was built by a different model or dimension, naming both and the re-index command.
+   */
+  open(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void>;
+  upsert(chunks: EmbeddedChunk[], signal?: AbortSignal): Promise<void>;
+  deleteDocument(documentId: string, signal?: AbortSignal): Promise<void>;
+  search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]>;
+  count(signal?: AbortSignal): Promise<number>;
+  /** Drops every chunk and the recorded embedder, for `ingest --reindex`. */
+  reset(signal?: AbortSignal): Promise<void>;
+  ping(signal?: AbortSignal): Promise<void>;
+}
+
+export function indexMismatchMessage(stored: EmbedderIdentity, configured: EmbedderIdentity): string {
+  return (
+    `The search index was built with embedding model "${stored.model}" (${stored.dimensions} dimensions), ` +
+    `but the configured embedder is "${configured.model}" (${configured.dimensions} dimensions). ` +
+    'Re-index with `bun run ingest --reindex <folders>` (or `npm run ingest -- --reindex <folders>`), ' +
+    'or set the embedding settings back.'
+  );
+}

@@ -1,0 +1,4 @@
+declare module '*.css' {
+  const path: string;
+  export default path;
+}

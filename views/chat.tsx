@@ -1,0 +1,318 @@
+import Html from '@kitajs/html';
+import type { Conversation, Message, Source } from '../src/domain.ts';
+import { Layout } from './layout.tsx';
+
+/**
+ * The chat page and every fragment it is updated with: the page renders them on load, and the
+ * SSE stream sends the same fragments, so a reload looks exactly like the live view.
+ */
+
+export interface ChatPageProps {
+  conversations: Conversation[];
+  current: Conversation | null;
+  messages: Message[];
+  offline: boolean;
+  model: string;
+  maxMessageChars: number;
+  /** The id of an answer still being written, which the page re-attaches to. */
+  streamingMessageId?: string | null;
+}
+
+const SUGGESTIONS = [
+  'How do I start ragchat on my laptop?',
+  'How are answers streamed to the browser?',
+  'What does the offline mode do?',
+  'How do I add my own documents?',
+];
+
+export function ChatPage(p: ChatPageProps): JSX.Element {
+  return (
+    <Layout title={p.current ? `${p.current.title} · ragchat` : 'ragchat'}>
+      <div class="app">
+        <aside class="sidebar" aria-label="Conversations">
+          <div class="sidebar-head">
+            <a class="brand" href="/">
+              ragchat
+            </a>
+            <a class="new-chat" href="/" title="Start a new conversation">
+              + New chat
+            </a>
+          </div>
+          <nav id="conversation-list" class="conversation-list">
+            <ConversationList conversations={p.conversations} currentId={p.current?.id ?? null} />
+          </nav>
+          <footer class="sidebar-foot">
+            <ModeBadge offline={p.offline} model={p.model} />
+          </footer>
+        </aside>
+        <main class="chat">
+          <header class="chat-head">
+            <h1 id="chat-title" safe>
+              {p.current?.title ?? 'New conversation'}
+            </h1>
+          </header>
+          <section id="messages" class="messages" aria-live="polite">
+            {p.messages.length === 0 ? <EmptyState /> : p.messages.map((m) => <MessageView message={m} />)}
+          </section>
+          <form
+            id="composer"
+            class="composer"
+            hx-post="/chat/messages"
+            hx-target="#messages"
+            hx-swap="beforeend"
+            hx-disable="#send"
+          >
+            <ConversationIdInput id={p.current?.id ?? ''} />
+            <label for="message" class="visually-hidden">
+              Your question
+            </label>
+            <textarea
+              id="message"
+              name="message"
+              rows="1"
+              maxlength={String(p.maxMessageChars)}
+              placeholder="Ask a question about your documents…"
+              autofocus
+              required
+            ></textarea>
+            <div id="stop-slot" class="stop-slot">
+              {p.streamingMessageId ? <StopButton messageId={p.streamingMessageId} /> : ''}
+            </div>
+            <button id="send" type="submit" class="send" title="Send (Enter)">
+              Send
+            </button>
+          </form>
+          <p class="hint">Enter sends · Shift+Enter adds a line · answers cite their sources as [n]</p>
+        </main>
+      </div>
+    </Layout>
+  );
+}
+
+export function ConversationIdInput({ id }: { id: string }): JSX.Element {
+  return <input type="hidden" id="conversation-id" name="conversationId" value={id} />;
+}
+
+export function ModeBadge({ offline, model }: { offline: boolean; model: string }): JSX.Element {
+  return offline ? (
+    <p
+      class="mode offline"
+      title="No language model is configured: answers quote the most relevant sentences of your documents."
+    >
+      Offline mode · answers quote your documents
+    </p>
+  ) : (
+    <p class="mode online" safe>
+      {`Model: ${model}`}
+    </p>
+  );
+}
+
+export function ConversationList({
+  conversations,
+  currentId,
+}: {
+  conversations: Conversation[];
+  currentId: string | null;
+}): JSX.Element {
+  if (conversations.length === 0) return <p class="empty-list">No conversations yet.</p>;
+  return (
+    <ul>
+      {conversations.map((c) => (
+        <li class={c.id === currentId ? 'active' : undefined} id={`conv-${c.id}`}>
+          <a href={`/c/${c.id}`} title={c.title} safe>
+            {c.title}
+          </a>
+          <button
+            type="button"
+            class="delete"
+            hx-delete={`/c/${c.id}`}
+            hx-confirm="Delete this conversation?"
+            hx-target="closest li"
+            hx-swap="delete"
+            aria-label={`Delete conversation: ${c.title}`}
+            title="Delete"
+          >
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function EmptyState(): JSX.Element {
+  return (
+    <div class="empty-state" id="empty-state">
+      <h2>Ask your documents</h2>
+      <p>Answers are written from the documents you ingested, with numbered sources you can check.</p>
+      <div class="suggestions">
+        {SUGGESTIONS.map((q) => (
+          <button type="button" class="suggestion" data-question={q} safe>
+            {q}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export function MessageView({ message }: { message: Message }): JSX.Element {
+  if (message.role === 'user') return <UserBubble id={message.id} text={message.content} />;
+  if (message.status === 'streaming') return <AssistantBubble id={message.id} resume />;
+  return (
+    <article class={`msg assistant ${message.status}`} id={`m-${message.id}`}>
+      <div class="bubble">
+        <div class="answer" id={`answer-${message.id}`}>
+          {renderAnswer(message.content, message.id, message.sources) as 'safe'}
+        </div>
+        <MessageStatusLine message={message} />
+      </div>
+      <div id={`sources-${message.id}`}>
+        <SourcesPanel messageId={message.id} sources={message.sources} />
+      </div>
+    </article>
+  );
+}
+
+export function UserBubble({ id, text }: { id: string; text: string }): JSX.Element {
+  return (
+    <article class="msg user" id={`m-${id}`}>
+      <div class="bubble" safe>
+        {text}
+      </div>
+    </article>
+  );
+}
+
+/**
+ * The answer while it is written: fragments are appended to `#answer-{id}`. With `resume` (a page
+ * loaded while the answer is still being written) it re-attaches to the live stream.
+ */
+export function AssistantBubble({ id, resume = false }: { id: string; resume?: boolean }): JSX.Element {
+  return (
+    <article class="msg assistant streaming" id={`m-${id}`}>
+      {resume ? (
+        <div hidden hx-get={`/chat/messages/${id}/stream`} hx-trigger="load" hx-target="this" hx-swap="beforeend"></div>
+      ) : (
+        ''
+      )}
+      <div class="bubble">
+        <div class="answer" id={`answer-${id}`}></div>
+        <div class="status" id={`status-${id}`}>
+          <span class="typing" role="status" aria-label="Writing">
+            <i></i>
+            <i></i>
+            <i></i>
+          </span>
+        </div>
+      </div>
+      <div id={`sources-${id}`}></div>
+    </article>
+  );
+}
+
+/** One streamed fragment, escaped; a span keeps its leading and trailing spaces intact. */
+export function AnswerFragment({ text }: { text: string }): JSX.Element {
+  return <span safe>{text}</span>;
+}
+
+export function MessageStatusLine({
+  message,
+}: {
+  message: Pick<Message, 'status' | 'model' | 'latencyMs' | 'error'>;
+}): JSX.Element {
+  const parts: string[] = [];
+  if (message.model) parts.push(message.model);
+  if (message.latencyMs !== null) parts.push(`${(message.latencyMs / 1000).toFixed(1)} s`);
+  return (
+    <div class="status">
+      {message.status === 'stopped' ? <span class="badge stopped">Stopped</span> : ''}
+      {message.status === 'failed' ? (
+        <span class="badge failed" role="alert" safe>
+          {message.error ?? 'The answer could not be completed.'}
+        </span>
+      ) : (
+        ''
+      )}
+      <span class="meta" safe>
+        {parts.join(' · ')}
+      </span>
+    </div>
+  );
+}
+
+export function StopButton({ messageId }: { messageId: string }): JSX.Element {
+  return (
+    <button
+      type="button"
+      class="stop"
+      id="stop"
+      hx-post={`/chat/messages/${messageId}/stop`}
+      hx-swap="none"
+      title="Stop the answer"
+    >
+      Stop
+    </button>
+  );
+}
+
+export function SourcesPanel({ messageId, sources }: { messageId: string; sources: Source[] }): JSX.Element {
+  if (sources.length === 0) return '';
+  const cited = sources.filter((s) => s.cited).length;
+  return (
+    <details class="sources" open={cited > 0}>
+      <summary safe>
+        {`Sources · ${cited > 0 ? `${cited} cited of ${sources.length}` : `${sources.length} passages retrieved`}`}
+      </summary>
+      <ol>
+        {sources.map((s) => (
+          <li id={`src-${messageId}-${s.id}`} class={s.cited ? 'source cited' : 'source'}>
+            <div class="source-head">
+              <span class="num" safe>{`[${s.id}]`}</span>
+              <span class="title" safe>
+                {s.title}
+              </span>
+              {s.location ? (
+                <span class="location" safe>
+                  {s.location}
+                </span>
+              ) : (
+                ''
+              )}
+              <span class="score" title="Relevance (1 = ranked first by both keyword and vector search)" safe>
+                {s.score.toFixed(2)}
+              </span>
+            </div>
+            <p class="snippet" safe>
+              {s.snippet}
+            </p>
+            <p class="path" safe>
+              {s.source}
+            </p>
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
+/** A message a person can act on, shown where the answer would have gone. */
+export function Notice({ message, kind = 'error' }: { message: string; kind?: 'error' | 'info' }): JSX.Element {
+  return (
+    <div class={`notice ${kind}`} role="alert" safe>
+      {message}
+    </div>
+  );
+}
+
+/**
+ * Escapes the answer, then turns `[n]` into a link to source n of this message, but only when n is
+ * a passage the model was given: a made-up citation stays plain text.
+ */
+export function renderAnswer(text: string, messageId: string, sources: Source[]): string {
+  const known = new Set(sources.map((s) => s.id));
+  return Html.escapeHtml(text).replace(/\[(\d{1,3})\]/g, (whole, n: string) =>
+    known.has(Number(n)) ? `<a class="cite" href="#src-${messageId}-${n}">[${n}]</a>` : whole,
+  );
+}
