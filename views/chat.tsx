@@ -257,43 +257,70 @@ export function StopButton({ messageId }: { messageId: string }): JSX.Element {
   );
 }
 
+/**
+ * Cited passages in view, the other retrieved passages folded away under them: the reader checks
+ * what the answer relies on first, and can still see what else was found.
+ */
 export function SourcesPanel({ messageId, sources }: { messageId: string; sources: Source[] }): JSX.Element {
   if (sources.length === 0) return '';
-  const cited = sources.filter((s) => s.cited).length;
+  const cited = sources.filter((s) => s.cited);
+  const others = sources.filter((s) => !s.cited);
   return (
-    <details class="sources" open={cited > 0}>
-      <summary safe>
-        {`Sources · ${cited > 0 ? `${cited} cited of ${sources.length}` : `${sources.length} passages retrieved`}`}
-      </summary>
-      <ol>
-        {sources.map((s) => (
-          <li id={`src-${messageId}-${s.id}`} class={s.cited ? 'source cited' : 'source'}>
-            <div class="source-head">
-              <span class="num" safe>{`[${s.id}]`}</span>
-              <span class="title" safe>
-                {s.title}
+    <section class="sources" aria-label="Sources">
+      {cited.length > 0 ? (
+        <>
+          <h3 class="sources-title" safe>{`Sources · ${cited.length} cited`}</h3>
+          <SourceList messageId={messageId} sources={cited} />
+        </>
+      ) : (
+        ''
+      )}
+      {others.length > 0 ? (
+        <details class="more-sources" open={cited.length === 0}>
+          <summary safe>
+            {cited.length > 0
+              ? `${others.length} more retrieved, not cited`
+              : `${others.length} passages retrieved, none cited`}
+          </summary>
+          <SourceList messageId={messageId} sources={others} />
+        </details>
+      ) : (
+        ''
+      )}
+    </section>
+  );
+}
+
+function SourceList({ messageId, sources }: { messageId: string; sources: Source[] }): JSX.Element {
+  return (
+    <ol>
+      {sources.map((s) => (
+        <li id={`src-${messageId}-${s.id}`} class={s.cited ? 'source cited' : 'source'}>
+          <div class="source-head">
+            <span class="num" safe>{`[${s.id}]`}</span>
+            <span class="title" safe>
+              {s.title}
+            </span>
+            {s.location ? (
+              <span class="location" safe>
+                {s.location}
               </span>
-              {s.location ? (
-                <span class="location" safe>
-                  {s.location}
-                </span>
-              ) : (
-                ''
-              )}
-              <span class="score" title="Relevance (1 = ranked first by both keyword and vector search)" safe>
-                {s.score.toFixed(2)}
-              </span>
-            </div>
-            <p class="snippet" safe>
-              {s.snippet}
-            </p>
-            <p class="path" safe>
-              {s.source}
-            </p>
-          </li>
-        ))}
-      </ol>
-    </details>
+            ) : (
+              ''
+            )}
+            <span class="score" title="Relevance (1 = ranked first by both keyword and vector search)" safe>
+              {s.score.toFixed(2)}
+            </span>
+          </div>
+          <p class="snippet" safe>
+            {s.snippet}
+          </p>
+          <p class="path" safe>
+            {s.source}
+          </p>
+        </li>
+      ))}
+    </ol>
   );
 }
 

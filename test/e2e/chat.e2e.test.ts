@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { makeTestApp, type TestApp } from '../support/test-deps.ts';
+
+/**
+ * The whole product in a real browser (Debian's Chromium): ask about the sample corpus, watch the
+ * answer grow, see its sources, reload and find the conversation restored.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOT = join(import.meta.dir, 'screenshots', 'chat.png');
+
+let t: TestApp;
+let server: { stop(): void; port: number };
+let context: BrowserContext;
+let page: Page;
+let base: string;
+
+beforeAll(async () => {
+  if (!(await Bun.file(CHROMIUM).exists())) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (npm test does it for you).`);
+  }
+  // Paced like a model so that growth is observable; real models stream at a similar rate.
+  t = await makeTestApp({ wordDelayMs: 25 });
+  const listening = t.app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
+  server = { stop: () => listening.stop(), port: listening.server?.port as number };
+  base = `http://127.0.0.1:${server.port}`;
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'ragchat-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1180, height: 820 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+});
+
+afterAll(async () => {
+  await context?.close();
+  server?.stop();
+  await t?.cleanup();
+});
+
+/** Records every distinct length of the streaming answer, as the page shows it. */
+async function watchAnswerGrowth(p: Page): Promise<void> {
+  await p.evaluate(() => {
+    const w = window as unknown as { lengths: number[] };
+    w.lengths = [];
+    new MutationObserver(() => {
+      const answer = document.querySelector('.msg.assistant.streaming .answer');
+      const n = answer?.textContent?.length ?? 0;
+      if (n > 0 && w.lengths[w.lengths.length - 1] !== n) w.lengths.push(n);
+    }).observe(document.getElementById('messages') as HTMLElement, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+test('a question streams a grounded answer with sources, and a reload restores the conversation', async () => {
+  await page.goto(base);
+  await expect(page.locator('.mode.offline')).toBeTruthy();
+  expect(await page.locator('.mode').textContent()).toContain('Offline mode');
+  await watchAnswerGrowth(page);
+
+  await page.locator('#message').fill('How are answers streamed to the browser?');
+  await page.locator('#message').press('Enter');
+
+  // The question shows at once and the send button is disabled while the answer streams.
+  await page.locator('.msg.user .bubble').waitFor();
+  expect(await page.locator('.msg.user .bubble').textContent()).toBe('How are answers streamed to the browser?');
+  await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
+  expect(await page.locator('#send').isDisabled()).toBe(true);
+  expect(await page.locator('#message').inputValue()).toBe('');
+
+  // The finished answer replaces the streaming bubble, with its sources.
+  await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
+  const lengths = (await page.evaluate(() => (window as unknown as { lengths: number[] }).lengths)) as number[];
+  expect(lengths.length).toBeGreaterThanOrEqual(3);
+  expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+
+  const answer = (await page.locator('.msg.assistant .answer').textContent()) ?? '';
+  expect(answer).toContain('server-sent events');
+  expect(await page.locator('.msg.assistant .answer a.cite').count()).toBeGreaterThan(0);
+  const sources = page.locator('.msg.assistant .sources .source');
+  expect(await sources.count()).toBeGreaterThan(0);
+  expect(await sources.first().locator('.title').textContent()).toBe('Asking questions');
+  expect(await page.locator('#send').isDisabled()).toBe(false);
+
+  // The URL follows the conversation and the side list shows it, titled from the question.
+  await page.waitForURL(/\/c\/[0-9a-f-]{36}$/);
+  expect(await page.locator('#conversation-list li.active a').textContent()).toBe(
+    'How are answers streamed to the browser?',
+  );
+  await page.locator('.msg.user').first().scrollIntoViewIfNeeded();
+  await page.locator('#messages').evaluate((el) => {
+    el.style.scrollBehavior = 'auto';
+    el.scrollTop = 0;
+  });
+  await page.screenshot({ path: SCREENSHOT });
+
+  await page.reload();
+  expect(await page.locator('.msg.user .bubble').textContent()).toBe('How are answers streamed to the browser?');
+  expect(await page.locator('.msg.assistant .answer').textContent()).toBe(answer);
+  expect(await page.locator('.msg.assistant .sources .source').count()).toBe(await sources.count());
+});
+
+test('a follow-up in the same conversation keeps the thread, and Stop keeps the partial answer', async () => {
+  const url = page.url();
+  await page.locator('#message').fill('What does the offline mode do, and how does the local embedder turn text into vectors?');
+  await page.locator('#send').click();
+  await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
+  await page.locator('#stop').click();
+  await page.locator('.msg.assistant.stopped').waitFor({ timeout: 5_000 });
+  expect(await page.locator('.msg.assistant.stopped .badge.stopped').textContent()).toBe('Stopped');
+  const partial = (await page.locator('.msg.assistant.stopped .answer').textContent()) ?? '';
+  expect(partial.length).toBeGreaterThan(0);
+  expect(page.url()).toBe(url);
+
+  await page.reload();
+  expect(await page.locator('.msg.user').count()).toBe(2);
+  expect(await page.locator('.msg.assistant.stopped .answer').textContent()).toBe(partial);
+});
+
+test('an empty question is refused with a message and a too-long one keeps the text in the box', async () => {
+  await page.goto(base);
+  await page.locator('#message').evaluate((el: HTMLTextAreaElement) => {
+    el.removeAttribute('maxlength');
+    el.value = 'x'.repeat(5000);
+  });
+  await page.locator('#send').click();
+  await page.locator('#messages .notice.error').waitFor();
+  expect(await page.locator('#messages .notice.error').textContent()).toContain('limit is 4,000');
+  expect((await page.locator('#message').inputValue()).length).toBe(5000);
+});
+
+test('deleting the open conversation removes it and returns to a new chat', async () => {
+  await page.goto(base);
+  const before = await page.locator('#conversation-list li').count();
+  expect(before).toBeGreaterThan(0);
+  await page.locator('#conversation-list li a').first().click();
+  await page.waitForURL(/\/c\//);
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('#conversation-list li.active .delete').click();
+  await page.waitForURL(`${base}/`);
+  expect(await page.locator('#conversation-list li').count()).toBe(before - 1);
+});
