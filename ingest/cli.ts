@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { buildDeps } from '../src/deps.ts';
+import { buildDeps, startupFailure } from '../src/deps.ts';
 import type { IngestProgress } from '../src/rag/ingestion.ts';
 
 const USAGE = `Usage: bun run ingest [--prune] [--reindex] <folder or file>...
@@ -38,7 +38,13 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const deps = await buildDeps(config, { resetIndex: args.values.reindex });
+  let deps: Awaited<ReturnType<typeof buildDeps>>;
+  try {
+    deps = await buildDeps(config, { resetIndex: args.values.reindex });
+  } catch (error) {
+    console.error(startupFailure(error));
+    return 1;
+  }
   const tty = process.stdout.isTTY;
   const onProgress = (p: IngestProgress) => {
     const line = `[${p.done}/${p.total}] ${p.outcome.padEnd(9)} ${p.key}`;

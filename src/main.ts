@@ -1,6 +1,6 @@
 import { createApp } from './app.tsx';
 import { ConfigError, loadConfig } from './config.ts';
-import { buildDeps } from './deps.ts';
+import { buildDeps, startupFailure } from './deps.ts';
 import { seedIfEmpty } from './seed.ts';
 
 /** The composition root: config → deps → app → listen. The only file that reads process.env. */
@@ -16,8 +16,14 @@ async function main() {
     throw error;
   }
 
-  const deps = await buildDeps(config);
-  await seedIfEmpty(deps);
+  let deps: Awaited<ReturnType<typeof buildDeps>>;
+  try {
+    deps = await buildDeps(config);
+    await seedIfEmpty(deps);
+  } catch (error) {
+    console.error(startupFailure(error));
+    process.exit(1);
+  }
   const app = createApp(deps).listen({
     port: config.port,
     hostname: config.host,

@@ -36,6 +36,9 @@ export class OpenAiLlmClient implements LlmClient {
         const text = chunk.choices[0]?.delta?.content;
         if (text) yield text;
       }
+      // The SDK ends an aborted stream quietly; say it was aborted, as the contract requires, so a
+      // stopped answer is never mistaken for a complete one.
+      signal.throwIfAborted();
     } catch (error) {
       throw providerError('llm', error);
     }

@@ -20,7 +20,9 @@ let base: string;
 
 beforeAll(async () => {
   if (!(await Bun.file(CHROMIUM).exists())) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (npm test does it for you).`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (npm test does it for you).`,
+    );
   }
   // Paced like a model so that growth is observable; real models stream at a similar rate.
   t = await makeTestApp({ wordDelayMs: 25 });
@@ -60,7 +62,11 @@ async function watchAnswerGrowth(p: Page): Promise<void> {
       const answer = document.querySelector('.msg.assistant.streaming .answer');
       const n = answer?.textContent?.length ?? 0;
       if (n > 0 && w.lengths[w.lengths.length - 1] !== n) w.lengths.push(n);
-    }).observe(document.getElementById('messages') as HTMLElement, { childList: true, subtree: true, characterData: true });
+    }).observe(document.getElementById('messages') as HTMLElement, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+    });
   });
 }
 
@@ -114,7 +120,9 @@ test('a question streams a grounded answer with sources, and a reload restores t
 
 test('a follow-up in the same conversation keeps the thread, and Stop keeps the partial answer', async () => {
   const url = page.url();
-  await page.locator('#message').fill('What does the offline mode do, and how does the local embedder turn text into vectors?');
+  await page
+    .locator('#message')
+    .fill('What does the offline mode do, and how does the local embedder turn text into vectors?');
   await page.locator('#send').click();
   await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
   await page.locator('#stop').click();

@@ -36,6 +36,8 @@ export async function makeTestApp(
   });
   if (options.seed !== false) await deps.ingestion.ingestPaths([SAMPLE_DOCS]);
   const app = createApp(deps, { assetsDir: ASSETS_DIR });
+  // The static plugin registers its routes asynchronously; `app.handle` needs them in place.
+  await app.modules;
   return {
     deps,
     app,
@@ -78,7 +80,8 @@ export async function* readEvents(response: Response, started = performance.now(
     buffer = lines.pop() ?? '';
     for (const line of lines) {
       if (line === '') {
-        if (data.length > 0 || event) yield { event: event || 'message', data: data.join('\n'), at: performance.now() - started };
+        if (data.length > 0 || event)
+          yield { event: event || 'message', data: data.join('\n'), at: performance.now() - started };
         event = '';
         data = [];
       } else if (line.startsWith(':')) {

@@ -1,0 +1,30 @@
+import { expect, test } from 'bun:test';
+import type { DocumentStore } from '../../src/stores/document-store.ts';
+
+/** What every DocumentStore must do; `make` returns an empty store. */
+export function runDocumentStoreContract(name: string, make: () => Promise<DocumentStore>) {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  test(`${name}: stores, lists, reads back and deletes originals by key`, async () => {
+    const store = await make();
+    await store.put('docs/a.md', bytes('# A'));
+    await store.put('docs/sub/b.md', bytes('# B'));
+    await store.put('other/c.txt', bytes('C'));
+    expect(await store.list()).toEqual(['docs/a.md', 'docs/sub/b.md', 'other/c.txt']);
+    expect(await store.list('docs/')).toEqual(['docs/a.md', 'docs/sub/b.md']);
+    expect(new TextDecoder().decode((await store.get('docs/sub/b.md')) as Uint8Array)).toBe('# B');
+    await store.put('docs/a.md', bytes('# A2'));
+    expect(new TextDecoder().decode((await store.get('docs/a.md')) as Uint8Array)).toBe('# A2');
+    await store.delete('docs/a.md');
+    expect(await store.get('docs/a.md')).toBeNull();
+    await store.delete('docs/a.md');
+  });
+
+  test(`${name}: refuses keys that escape its root`, async () => {
+    const store = await make();
+    for (const key of ['../escape.md', 'docs/../../escape.md', '/etc/passwd']) {
+      await expect(store.put(key, bytes('x'))).rejects.toThrow(/outside/);
+      await expect(store.get(key)).rejects.toThrow(/outside/);
+    }
+  });
+}

@@ -1,0 +1,106 @@
+import { expect, test } from 'bun:test';
+import type { EmbeddedChunk } from '../../src/domain.ts';
+import { LocalEmbeddingClient } from '../../src/providers/local-embedding-client.ts';
+import { stableId } from '../../src/rag/ingestion.ts';
+import type { VectorStore } from '../../src/stores/vector-store.ts';
+
+const embedder = new LocalEmbeddingClient(64);
+const IDENTITY = { model: embedder.model, dimensions: 64 };
+
+async function chunk(documentId: string, index: number, text: string, title = 'Doc'): Promise<EmbeddedChunk> {
+  const [vector] = await embedder.embed([text]);
+  return {
+    id: stableId(`${documentId}:${index}`),
+    documentId,
+    source: `${documentId}.md`,
+    title,
+    location: 'Section',
+    index,
+    text,
+    contentHash: 'h',
+    vector: vector as Float32Array,
+  };
+}
+
+async function search(store: VectorStore, text: string, topK = 5) {
+  const [vector] = await embedder.embed([text]);
+  return store.search({ vector: vector as Float32Array, text, topK });
+}
+
+/** What every VectorStore must do; `make` returns an empty store. */
+export function runVectorStoreContract(name: string, make: () => Promise<VectorStore>) {
+  test(`${name}: finds the chunk that answers, best first, with its metadata`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert([
+      await chunk('a', 0, 'Press Stop to end an answer early; the partial text is kept.'),
+      await chunk('a', 1, 'Conversations are listed newest first in the side list.'),
+      await chunk('b', 0, 'Pulumi deploys the image to ECS Fargate behind a load balancer.', 'Deploy'),
+    ]);
+    expect(await store.count()).toBe(3);
+    const results = await search(store, 'how do I stop an answer');
+    expect(results[0]?.text).toContain('Press Stop');
+    expect(results[0]?.documentId).toBe('a');
+    expect(results[0]?.source).toBe('a.md');
+    expect(results[0]?.location).toBe('Section');
+    expect(results[0]?.index).toBe(0);
+    for (let i = 1; i < results.length; i++) {
+      expect((results[i - 1] as { score: number }).score).toBeGreaterThanOrEqual(
+        (results[i] as { score: number }).score,
+      );
+    }
+  });
+
+  test(`${name}: re-upserting the same ids overwrites instead of duplicating`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert([await chunk('a', 0, 'first version of the text about kittens')]);
+    await store.upsert([await chunk('a', 0, 'second version of the text about puppies')]);
+    expect(await store.count()).toBe(1);
+    expect((await search(store, 'kittens')).map((r) => r.text)).not.toContain(
+      'first version of the text about kittens',
+    );
+    expect((await search(store, 'puppies'))[0]?.text).toBe('second version of the text about puppies');
+  });
+
+  test(`${name}: deleting a document removes its vectors and keyword entries`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert([await chunk('a', 0, 'alpha bravo charlie'), await chunk('b', 0, 'delta echo foxtrot')]);
+    await store.deleteDocument('a');
+    expect(await store.count()).toBe(1);
+    const results = await search(store, 'alpha bravo charlie');
+    expect(results.every((r) => r.documentId !== 'a')).toBe(true);
+  });
+
+  test(`${name}: respects topK and survives queries with search syntax in them`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert(
+      await Promise.all(Array.from({ length: 12 }, (_, i) => chunk('d', i, `note ${i} about answers`))),
+    );
+    expect((await search(store, 'answers', 4)).length).toBe(4);
+    for (const q of ['"unbalanced', 'NEAR(a b)', 'a AND OR NOT', '*', 'title:answers', "'; DROP TABLE chunks; --"]) {
+      expect(Array.isArray(await search(store, q))).toBe(true);
+    }
+    expect(await store.count()).toBe(12);
+  });
+
+  test(`${name}: refuses an index built by another embedder, naming both and the fix`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert([await chunk('a', 0, 'some text')]);
+    let message = '';
+    try {
+      await store.open({ model: 'text-embedding-3-small', dimensions: 1536 });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(IDENTITY.model);
+    expect(message).toContain('text-embedding-3-small');
+    expect(message).toContain('--reindex');
+    await store.reset();
+    await store.open({ model: 'text-embedding-3-small', dimensions: 1536 });
+    expect(await store.count()).toBe(0);
+  });
+}

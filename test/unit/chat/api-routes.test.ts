@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(() => t.cleanup());
+
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+describe('POST /api/chat', () => {
+  test('answers from the sample documents with cited sources, and stores both messages', async () => {
+    const res = await t.request('/api/chat', json({ message: 'How do I add my own documents?' }));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.status).toBe('complete');
+    expect(body.response).toContain('[1]');
+    expect(body.sources.length).toBeGreaterThan(0);
+    expect(body.sources[0]).toMatchObject({
+      id: expect.any(Number),
+      title: expect.any(String),
+      source: expect.stringMatching(/^sample-docs\//),
+      cited: true,
+    });
+    expect(body.sources.some((s: { title: string }) => s.title === 'Adding your own documents')).toBe(true);
+
+    const conv = await (await t.request(`/api/conversations/${body.conversationId}`)).json();
+    expect(conv.title).toBe('How do I add my own documents?');
+    expect(conv.messages.map((m: { role: string; status: string }) => [m.role, m.status])).toEqual([
+      ['user', 'complete'],
+      ['assistant', 'complete'],
+    ]);
+    expect(conv.messages[1].id).toBe(body.messageId);
+    expect(conv.messages[1].sources).toEqual(body.sources);
+  });
+
+  test('a follow-up goes into the same conversation', async () => {
+    const first = await (await t.request('/api/chat', json({ message: 'What does the offline mode do?' }))).json();
+    const second = await (
+      await t.request(
+        '/api/chat',
+        json({ message: 'How do I leave offline mode?', conversationId: first.conversationId }),
+      )
+    ).json();
+    expect(second.conversationId).toBe(first.conversationId);
+    const conv = await (await t.request(`/api/conversations/${first.conversationId}`)).json();
+    expect(conv.messages.length).toBe(4);
+    const list = await (await t.request('/api/conversations')).json();
+    expect(list.conversations[0].id).toBe(first.conversationId);
+  });
+
+  test.each([
+    ['an empty message', { message: '' }, 400, 'Write a question before sending.'],
+    ['a whitespace message', { message: '   \n\t ' }, 400, 'Write a question before sending.'],
+    ['a missing message', {}, 400, 'The message must be text.'],
+    ['a message of the wrong type', { message: 42 }, 400, 'The message must be text.'],
+    [
+      'a message over the limit',
+      { message: 'x'.repeat(4001) },
+      400,
+      'The message is 4,001 characters long; the limit is 4,000.',
+    ],
+    [
+      'a conversation id of the wrong type',
+      { message: 'hi', conversationId: 7 },
+      400,
+      'conversationId must be a string (the id of an existing conversation).',
+    ],
+    [
+      'a malformed conversation id',
+      { message: 'hi', conversationId: 'nope' },
+      404,
+      'That conversation id is not valid.',
+    ],
+    [
+      'an unknown conversation id',
+      { message: 'hi', conversationId: '01a20b4e-0000-7000-8000-000000000000' },
+      404,
+      'That conversation was not found.',
+    ],
+  ])('refuses %s with a clear message', async (_name, body, status, message) => {
+    const before = (await (await t.request('/api/conversations')).json()).conversations.length;
+    const res = await t.request('/api/chat', json(body));
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect((await errorOf(res)).message).toBe(message);
+    // Nothing half-created.
+    expect((await (await t.request('/api/conversations')).json()).conversations.length).toBe(before);
+  });
+
+  test.each([
+    ['malformed JSON', '{"message": "hi"', 'application/json'],
+    ['a JSON array', '["hi"]', 'application/json'],
+    ['a JSON string', '"hi"', 'application/json'],
+  ])('refuses %s with a 400 and no stack trace', async (_name, raw, type) => {
+    const res = await t.request('/api/chat', { method: 'POST', headers: { 'content-type': type }, body: raw });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).not.toMatch(/at .*\.ts:\d+/);
+    expect(JSON.parse(text).error.message.length).toBeGreaterThan(10);
+  });
+});
+
+describe('conversations and messages', () => {
+  test('GET an unknown or malformed conversation is a 404 with a sentence', async () => {
+    for (const id of ['01a20b4e-0000-7000-8000-000000000000', 'not-an-id', '%00']) {
+      const res = await t.request(`/api/conversations/${id}`);
+      expect(res.status).toBe(404);
+      expect((await errorOf(res)).code).toBe('not_found');
+    }
+  });
+
+  test('DELETE removes a conversation and its messages', async () => {
+    const { conversationId } = await (await t.request('/api/chat', json({ message: 'How do I stop ragchat?' }))).json();
+    expect((await t.request(`/api/conversations/${conversationId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await t.request(`/api/conversations/${conversationId}`)).status).toBe(404);
+    expect((await t.request(`/api/conversations/${conversationId}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  test('stopping a finished answer changes nothing; stopping an unknown one is a 404', async () => {
+    const { messageId } = await (await t.request('/api/chat', json({ message: 'Where is my data?' }))).json();
+    const res = await t.request(`/api/chat/${messageId}/stop`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe('complete');
+    expect((await t.request('/api/chat/01a20b4e-0000-7000-8000-000000000000/stop', { method: 'POST' })).status).toBe(
+      404,
+    );
+    expect((await t.request('/api/chat/garbage/stop', { method: 'POST' })).status).toBe(404);
+  });
+
+  test('an unknown API route answers JSON 404', async () => {
+    const res = await t.request('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).message).toContain('no such API endpoint');
+  });
+});
+
+describe('health', () => {
+  test('healthz says alive and readyz checks every backend', async () => {
+    expect(await (await t.request('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await t.request('/readyz');
+    expect(ready.status).toBe(200);
+    const body = await ready.json();
+    expect(body.status).toBe('ready');
+    expect(body.checks.map((c: { name: string }) => c.name)).toEqual(['chat-repository', 'vector-store', 'llm']);
+  });
+});

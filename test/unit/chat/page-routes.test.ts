@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await makeTestApp();
+});
+afterAll(() => t.cleanup());
+
+const form = (
+  fields: Record<string, string>,
+  headers: Record<string, string> = { 'hx-request': 'true' },
+): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  body: new URLSearchParams(fields),
+});
+
+test('GET / renders the chat page with htmx and its SSE extension served locally', async () => {
+  const res = await t.request('/');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/html');
+  const html = await res.text();
+  expect(html.startsWith('<!doctype html>')).toBe(true);
+  expect(html).toContain('<script src="/assets/vendor/htmx.min.js"');
+  expect(html).toContain('<script src="/assets/vendor/hx-sse.min.js"');
+  expect(html).not.toMatch(/https?:\/\/(?!localhost)[^"']*\.js/);
+  expect(html).toContain('hx-post="/chat/messages"');
+  expect(html).toContain('Offline mode');
+  for (const asset of [
+    '/assets/vendor/htmx.min.js',
+    '/assets/vendor/hx-sse.min.js',
+    '/assets/app.css',
+    '/assets/app.js',
+  ]) {
+    const r = await t.request(asset);
+    expect(r.status).toBe(200);
+    expect((await r.text()).length).toBeGreaterThan(500);
+  }
+});
+
+test('a conversation page shows its messages, with the user text escaped', async () => {
+  const { conversationId } = await (
+    await t.request('/api/chat', json({ message: 'What is <img src=x onerror=alert(1)> offline mode?' }))
+  ).json();
+  const html = await (await t.request(`/c/${conversationId}`)).text();
+  expect(html).toContain('What is &lt;img src=x onerror=alert(1)&gt; offline mode?');
+  // No markup from the question outside quoted attribute values (where `<` cannot open a tag).
+  expect(html.replace(/"[^"]*"/g, '""')).not.toContain('<img');
+  expect(html).toContain('class="msg assistant complete"');
+  expect(html).toContain('class="cite"');
+  expect(html).toContain('class="sources"');
+});
+
+test('an unknown conversation is a 404 page, or a fragment for htmx', async () => {
+  const page = await t.request('/c/01a20b4e-0000-7000-8000-000000000000');
+  expect(page.status).toBe(404);
+  expect(await page.text()).toContain('Back to the chat');
+  const fragment = await t.request('/c/nope', { headers: { 'hx-request': 'true' } });
+  expect(fragment.status).toBe(404);
+  expect(await fragment.text()).toBe('<div class="notice error" role="alert">That conversation id is not valid.</div>');
+});
+
+test('posting an empty or too long message from the page answers a 400 fragment', async () => {
+  const empty = await t.request('/chat/messages', form({ message: '  ', conversationId: '' }));
+  expect(empty.status).toBe(400);
+  expect(await empty.text()).toContain('Write a question before sending.');
+  const long = await t.request('/chat/messages', form({ message: 'y'.repeat(4001), conversationId: '' }));
+  expect(long.status).toBe(400);
+  expect(await long.text()).toContain('the limit is 4,000');
+});
+
+test('deleting the conversation on screen redirects to a new chat', async () => {
+  const { conversationId } = await (await t.request('/api/chat', json({ message: 'How do I run the tests?' }))).json();
+  const res = await t.request(`/c/${conversationId}`, {
+    method: 'DELETE',
+    headers: { 'hx-request': 'true', 'hx-current-url': `http://localhost/c/${conversationId}` },
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('hx-redirect')).toBe('/');
+  expect((await t.request(`/c/${conversationId}`)).status).toBe(404);
+});
+
+test('an unknown page is a 404 page, not a stack trace', async () => {
+  const res = await t.request('/does/not/exist');
+  expect(res.status).toBe(404);
+  expect(await res.text()).toContain('There is nothing at this address.');
+});

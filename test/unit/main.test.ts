@@ -1,0 +1,113 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpenAiStandIn } from '../support/openai-stand-in.ts';
+
+/** The real entry points as processes: what `npm start` and `npm run ingest` run. */
+const ROOT = join(import.meta.dir, '..', '..');
+const BUN = process.execPath;
+
+test('a bad configuration stops the start with one message naming every bad variable', async () => {
+  const proc = Bun.spawn([BUN, 'run', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: 'x', LOG_LEVEL: 'chatty', DATA_DIR: '/tmp/never-used' },
+    stderr: 'pipe',
+    stdout: 'pipe',
+  });
+  expect(await proc.exited).toBe(1);
+  const err = await new Response(proc.stderr).text();
+  expect(err).toContain('Invalid configuration');
+  expect(err).toContain('PORT');
+  expect(err).toContain('LOG_LEVEL');
+  expect(err).not.toMatch(/at .*\.ts:\d+/);
+});
+
+test('the first start ingests the sample corpus and answers; SIGTERM stops it cleanly', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-main-'));
+  const proc = Bun.spawn([BUN, 'run', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: dataDir,
+      OPENAI_API_KEY: '',
+      LLM_BASE_URL: '',
+      EMBEDDINGS_BASE_URL: '',
+    },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  try {
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = '';
+    let url = '';
+    while (!url) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`server exited: ${out}`);
+      out += new TextDecoder().decode(value);
+      url = out.match(/"url":"([^"]+)"/)?.[1] ?? '';
+    }
+    expect(out).toContain('ingested the sample documents');
+    const res = await fetch(`${url}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'How do I start ragchat on my laptop?' }),
+    });
+    const body = await res.json();
+    expect(res.status).toBe(200);
+    expect(body.response).toContain('npm');
+    expect(body.sources.length).toBeGreaterThan(0);
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  } finally {
+    proc.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('the ingest command reports a summary, and refuses a changed embedder until --reindex', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-cli-'));
+  const run = async (args: string[], env: Record<string, string> = {}) => {
+    const proc = Bun.spawn([BUN, 'run', 'ingest/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, EMBEDDINGS_BASE_URL: '', ...env },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    const code = await proc.exited;
+    return { code, out: await new Response(proc.stdout).text(), err: await new Response(proc.stderr).text() };
+  };
+  try {
+    const first = await run(['ingest/sample-docs']);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(
+      /6 documents: 6 added, 0 updated, 0 unchanged, 0 without text, 0 removed; \d+ chunks; [\d.]+ s/,
+    );
+    const second = await run(['ingest/sample-docs']);
+    expect(second.out).toContain('6 documents: 0 added, 0 updated, 6 unchanged');
+    expect((await run([])).code).toBe(2);
+    // Another embedder: the index must be rebuilt, and the message says how.
+    const standIn = new OpenAiStandIn().start();
+    try {
+      const env = { EMBEDDINGS_BASE_URL: standIn.url, EMBEDDING_MODEL: 'nomic-embed-text' };
+      const refused = await run(['ingest/sample-docs'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('"ragchat-hashing-v1-512" (512 dimensions)');
+      expect(refused.err).toContain('"nomic-embed-text" (64 dimensions)');
+      expect(refused.err).toContain('--reindex');
+      expect(refused.err).not.toMatch(/at .*\.ts:\d+/);
+      const reindexed = await run(['--reindex', 'ingest/sample-docs'], env);
+      expect(reindexed.code).toBe(0);
+      expect(reindexed.out).toContain('6 documents: 6 added');
+    } finally {
+      await standIn.stop();
+    }
+    // An embedding server that is down is named, without a stack trace.
+    const down = await run(['ingest/sample-docs'], { EMBEDDINGS_BASE_URL: 'http://127.0.0.1:9/v1' });
+    expect(down.code).toBe(1);
+    expect(down.err).toContain('The embedding service could not be reached.');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,29 @@
+import { expect, test } from 'bun:test';
+import { titleFrom } from '../../../src/chat/chat-service.ts';
+import type { Source } from '../../../src/domain.ts';
+import { renderAnswer } from '../../../views/chat.tsx';
+
+const source = (id: number): Source => ({
+  id,
+  chunkId: 'c',
+  documentId: 'd',
+  title: 't',
+  source: 's',
+  location: '',
+  snippet: '',
+  score: 1,
+  cited: true,
+});
+
+test('answers are escaped, and only citations of given passages become links', () => {
+  const html = renderAnswer('See [1] and [7] <img src=x onerror=alert(1)>', 'm1', [source(1), source(2)]);
+  expect(html).toBe('See <a class="cite" href="#src-m1-1">[1]</a> and [7] &lt;img src=x onerror=alert(1)&gt;');
+});
+
+test('conversation titles come from the first question, on one line, cut at a word', () => {
+  expect(titleFrom('  How do I\nstart?  ')).toBe('How do I start?');
+  const t = titleFrom('How do I configure the embedding model for a self-hosted Ollama server on another machine?');
+  expect(t.length).toBeLessThanOrEqual(61);
+  expect(t.endsWith('…')).toBe(true);
+  expect(t).toBe('How do I configure the embedding model for a self-hosted…');
+});
