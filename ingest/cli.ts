@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.ts';
-import { buildDeps, startupFailure } from '../src/deps.ts';
 import type { IngestProgress } from '../src/rag/ingestion.ts';
+import { openDepsOrExit } from '../src/startup.ts';
 
 const USAGE = `Usage: bun run ingest [--prune] [--reindex] <folder or file>...
 
@@ -28,23 +27,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
-  let deps: Awaited<ReturnType<typeof buildDeps>>;
-  try {
-    deps = await buildDeps(config, { resetIndex: args.values.reindex });
-  } catch (error) {
-    console.error(startupFailure(error));
-    return 1;
-  }
+  const deps = await openDepsOrExit(process.env, { resetIndex: args.values.reindex });
   const tty = process.stdout.isTTY;
   const onProgress = (p: IngestProgress) => {
     const line = `[${p.done}/${p.total}] ${p.outcome.padEnd(9)} ${p.key}`;

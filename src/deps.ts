@@ -2,7 +2,6 @@ import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { ChatService } from './chat/chat-service.ts';
 import type { Config } from './config.ts';
-import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { EmbeddingClient } from './providers/embedding-client.ts';
 import type { LlmClient } from './providers/llm-client.ts';
@@ -22,12 +21,6 @@ import { openSqliteDatabase } from './stores/sqlite-database.ts';
 import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
 import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
 import type { VectorStore } from './stores/vector-store.ts';
-
-/** What to print when the backends cannot be opened: our own message, or the cause in one line. */
-export function startupFailure(error: unknown): string {
-  if (error instanceof AppError) return error.message;
-  return `Could not start: ${error instanceof Error ? error.message : String(error)}`;
-}
 
 /** The single local user until accounts exist (AUTH_MODE=none). */
 export const LOCAL_USER = { id: 'local', name: 'You' } as const;

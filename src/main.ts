@@ -1,29 +1,16 @@
 import { createApp } from './app.tsx';
-import { ConfigError, loadConfig } from './config.ts';
-import { buildDeps, startupFailure } from './deps.ts';
 import { seedIfEmpty } from './seed.ts';
+import { openDepsOrExit } from './startup.ts';
 
-/** The composition root: config → deps → app → listen. The only file that reads process.env. */
+/**
+ * The composition root: config → deps → app → listen. Entry points (this and ingest/cli.ts) are the
+ * only modules that read process.env.
+ */
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-
-  let deps: Awaited<ReturnType<typeof buildDeps>>;
-  try {
-    deps = await buildDeps(config);
-    await seedIfEmpty(deps);
-  } catch (error) {
-    console.error(startupFailure(error));
-    process.exit(1);
-  }
+  const deps = await openDepsOrExit(process.env);
+  const { config } = deps;
+  // A failed seed (say, an embedding server that is down) must not keep the chat from starting.
+  await seedIfEmpty(deps).catch((error) => deps.logger.error('could not ingest the sample documents', { error }));
   const app = createApp(deps).listen({
     port: config.port,
     hostname: config.host,
