@@ -1,5 +1,5 @@
-import type { ChatTurn, Conversation, Message } from '../domain.ts';
-import { AppError, badInput, isAbortError, notFound } from '../errors.ts';
+import type { ChatTurn, Conversation, Message, Source } from '../domain.ts';
+import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
@@ -139,7 +139,7 @@ export class ChatService {
   }
 
   private async run(g: Generation, question: string, history: ChatTurn[]): Promise<void> {
-    let sources: ReturnType<Awaited<ReturnType<RagOrchestrator['answer']>>['sourcesFor']> = [];
+    let sources: Source[] = [];
     let status: 'complete' | 'stopped' | 'failed' = 'complete';
     let failure: AppError | null = null;
     try {
@@ -152,10 +152,8 @@ export class ChatService {
       }
       g.signal.throwIfAborted();
     } catch (error) {
-      if (
-        g.signal.aborted &&
-        (isAbortError(error) || error === g.signal.reason || typeof g.signal.reason === 'string')
-      ) {
+      if (g.signal.aborted) {
+        // Stop, a deleted conversation or shutdown: whatever the provider threw on the way out.
         status = 'stopped';
       } else {
         status = 'failed';

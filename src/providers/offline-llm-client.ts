@@ -51,19 +51,45 @@ export function composeAnswer(question: string, passages: PromptPassage[], maxSe
   const wanted = new Set(stems(question));
   if (wanted.size === 0 || passages.length === 0) return NO_ANSWER_OFFLINE;
 
-  const candidates: Candidate[] = [];
-  passages.forEach((p, rank) => {
-    sentences(p.text).forEach((raw, i) => {
+  // Every sentence of every passage, with its stems, so that question words can be weighted by
+  // how rare they are here: "documents" matches everywhere in a document store, "ingest" does not.
+  const all = passages.flatMap((p, rank) =>
+    sentences(inlineCodeBlocks(p.text)).map((raw, i) => {
       const text = cleanSentence(raw);
-      const terms = stems(text);
-      if (terms.length < 3) return;
-      const hits = new Set(terms.filter((t) => wanted.has(t))).size;
-      if (hits === 0) return;
-      // Coverage of the question matters most; earlier passages (better retrieved) break ties.
-      const score = hits / wanted.size + 0.1 / (rank + 1) - 0.002 * Math.max(0, terms.length - 30);
-      candidates.push({ text, n: p.n, score, order: rank * 1000 + i });
-    });
-  });
+      const heading = new Set(stems(`${p.title} ${p.location}`));
+      return {
+        text,
+        n: p.n,
+        rank,
+        heading,
+        order: rank * 1000 + i,
+        terms: new Set(stems(text)),
+        length: stems(text).length,
+      };
+    }),
+  );
+  const weight = new Map<string, number>();
+  for (const w of wanted) {
+    const df = all.filter((s) => s.terms.has(w)).length;
+    weight.set(w, Math.log(1 + all.length / (1 + df)));
+  }
+  const total = [...weight.values()].reduce((a, b) => a + b, 0);
+
+  const candidates: Candidate[] = [];
+  for (const s of all) {
+    if (s.length < 3) continue;
+    const matched = [...wanted].filter((w) => s.terms.has(w));
+    if (matched.length === 0 && ![...wanted].some((w) => s.heading.has(w))) continue;
+    const coverage = matched.reduce((sum, w) => sum + (weight.get(w) as number), 0) / total;
+    // A section whose heading names the question's topic ("What the offline mode does") holds
+    // its answer even in sentences that do not repeat the topic's words.
+    const headingCoverage =
+      [...wanted].filter((w) => s.heading.has(w)).reduce((sum, w) => sum + (weight.get(w) as number), 0) / total;
+    // Coverage of the (weighted) question matters most; better-retrieved passages break ties;
+    // very long sentences are quoted less readily.
+    const score = coverage + 0.4 * headingCoverage + 0.1 / (s.rank + 1) - 0.002 * Math.max(0, s.length - 30);
+    candidates.push({ text: s.text, n: s.n, score, order: s.order });
+  }
   if (candidates.length === 0) return NO_ANSWER_OFFLINE;
 
   const best = candidates.sort((a, b) => b.score - a.score);
@@ -81,6 +107,21 @@ export function composeAnswer(question: string, passages: PromptPassage[], maxSe
   picked.sort((a, b) => a.order - b.order);
   const lines = picked.map((c) => `${c.text.replace(/[.:;,]?$/, (m) => m || '.')} [${c.n}]`);
   return `From the documents:\n\n${lines.map((l) => `- ${l}`).join('\n')}`;
+}
+
+/**
+ * A short fenced code block becomes inline code, joined to the sentence that introduces it
+ * ("run:" + the command), so a quoted step keeps its command; long blocks are left out.
+ */
+export function inlineCodeBlocks(text: string): string {
+  return text.replace(
+    /(:?)\s*\n?\s*(```|~~~)[^\n]*\n([\s\S]*?)\n\s*\2[^\n]*/g,
+    (_m, colon: string, _fence, code: string) => {
+      const lines = code.trim().split('\n');
+      if (lines.length > 3) return colon ? `${colon} (see the code in the source)\n\n` : '\n\n';
+      return `${colon} ${lines.map((l) => `\`${l.trim()}\``).join(', ')}.\n\n`;
+    },
+  );
 }
 
 /** Drops list markers and Markdown emphasis so a quoted sentence reads as prose. */

@@ -160,3 +160,28 @@ test('deleting the open conversation removes it and returns to a new chat', asyn
   await page.waitForURL(`${base}/`);
   expect(await page.locator('#conversation-list li').count()).toBe(before - 1);
 });
+
+test('Shift+Enter adds a line; a reload while an answer is written re-attaches to it', async () => {
+  await page.goto(base);
+  const box = page.locator('#message');
+  await box.fill('How do I add my own documents');
+  await box.press('Shift+Enter');
+  await box.type('and run ingestion again?');
+  expect(await box.inputValue()).toBe('How do I add my own documents\nand run ingestion again?');
+  expect(await page.locator('.msg.user').count()).toBe(0);
+
+  await box.press('Enter');
+  await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
+  await page.waitForURL(/\/c\//);
+  // Reload mid-answer: the server keeps writing, and the page picks the stream up again.
+  await page.reload();
+  await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
+  expect(await page.locator('.msg.user .bubble').textContent()).toBe(
+    'How do I add my own documents\nand run ingestion again?',
+  );
+  const answer = (await page.locator('.msg.assistant .answer').textContent()) ?? '';
+  const stored = (await t.deps.chat.messages('local', page.url().split('/c/')[1])).messages[1];
+  expect(stored?.status).toBe('complete');
+  expect(answer).toBe(stored?.content as string);
+  expect(await page.locator('#stop-slot button').count()).toBe(0);
+});

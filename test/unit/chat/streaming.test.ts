@@ -209,3 +209,17 @@ test('the page stream sends HTML fragments whose newlines are framed as several 
   expect(events.at(-1)?.data).toContain('class="msg assistant complete"');
   expect(events.at(-1)?.data).toContain('hx-target="#stop-slot"');
 });
+
+test('on the page, a failed answer ends with the stored message saying what went wrong', async () => {
+  standIn.script = { tokens: ['x'], failWithStatus: 401 };
+  const response = await fetch(`${base}/chat/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+    body: new URLSearchParams({ message: 'Does this fail?', conversationId: '' }),
+  });
+  const events: ParsedEvent[] = [];
+  for await (const e of readEvents(response)) events.push(e);
+  const last = events.at(-1)?.data ?? '';
+  expect(last).toContain('class="msg assistant failed"');
+  expect(last).toContain('<span class="badge failed" role="alert">The language model rejected the API key.</span>');
+});

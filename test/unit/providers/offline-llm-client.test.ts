@@ -22,3 +22,10 @@ test('says plainly when nothing matches', () => {
   expect(composeAnswer('the and of', passages, 4)).toBe(NO_ANSWER_OFFLINE);
   expect(composeAnswer('stop', [], 4)).toBe(NO_ANSWER_OFFLINE);
 });
+
+test('a short code block is quoted inline with the sentence that introduces it', () => {
+  const text = 'You need Node.js. From a clone run:\n\n```\nnpm install && npm start\n```\n\nThen open the page.';
+  const answer = composeAnswer('How do I start it from a clone?', [{ n: 1, title: 'Start', location: '', text }], 4);
+  expect(answer).toContain('From a clone run: npm install && npm start. [1]');
+  expect(answer).not.toContain('```');
+});
