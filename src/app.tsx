@@ -1,4 +1,5 @@
 import { html } from '@elysiajs/html';
+import { openapi } from '@elysiajs/openapi';
 import { staticPlugin } from '@elysiajs/static';
 import { Elysia } from 'elysia';
 import { Notice } from '../views/chat.tsx';
@@ -32,7 +33,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         });
       set.status = status;
       const path = new URL(request.url).pathname;
-      if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz') {
+      if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
         set.headers['content-type'] = 'application/json; charset=utf-8';
         return JSON.stringify({ error: { code: errorCode, message } });
       }
@@ -40,6 +41,18 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       if (request.headers.get('hx-request')) return <Notice message={message} />;
       return <ErrorPage status={status} message={message} />;
     })
+    .use(
+      // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
+      openapi({
+        provider: null,
+        specPath: '/openapi.json',
+        documentation: {
+          info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
+        },
+        // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
+        exclude: { paths: ['/', /^\/(c|chat|assets)\//, '/api/*'], staticFile: true },
+      }),
+    )
     .get('/healthz', () => ({ status: 'ok' }))
     .get('/readyz', async ({ set }) => {
       const checks = await deps.readiness();

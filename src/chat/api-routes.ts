@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.ts';
 import { LOCAL_USER } from '../deps.ts';
 import type { Message } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
+import { API_DOCS } from './api-docs.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
 /** The JSON API, documented in the README. Errors answer `{ error: { code, message } }`. */
@@ -12,71 +13,98 @@ export function apiRoutes(deps: AppDeps) {
   const wantsStream = (request: Request) => (request.headers.get('accept') ?? '').includes('text/event-stream');
 
   return new Elysia({ prefix: '/api' })
-    .post('/chat', async ({ body, request, set }) => {
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        throw badInput('Send a JSON object like {"message": "your question"}.');
-      }
-      const input = body as Record<string, unknown>;
-      if (input.conversationId !== undefined && typeof input.conversationId !== 'string') {
-        throw badInput('conversationId must be a string (the id of an existing conversation).');
-      }
-      const { conversation, generation } = await chat.ask(LOCAL_USER.id, {
-        message: input.message,
-        conversationId: input.conversationId,
-      });
-      const ids = { conversationId: conversation.id, messageId: generation.messageId };
+    .post(
+      '/chat',
+      async ({ body, request, set }) => {
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+          throw badInput('Send a JSON object like {"message": "your question"}.');
+        }
+        const input = body as Record<string, unknown>;
+        if (input.conversationId !== undefined && typeof input.conversationId !== 'string') {
+          throw badInput('conversationId must be a string (the id of an existing conversation).');
+        }
+        const { conversation, generation } = await chat.ask(LOCAL_USER.id, {
+          message: input.message,
+          conversationId: input.conversationId,
+        });
+        const ids = { conversationId: conversation.id, messageId: generation.messageId };
 
-      if (wantsStream(request)) {
-        return sseResponse(
-          (async function* () {
-            // `start` names the message first, so a client can stop it (POST /api/chat/:id/stop).
-            yield sseEvent(JSON.stringify(ids), 'start');
-            for await (const event of generation.follow()) {
-              if (event.type === 'token') yield sseEvent(JSON.stringify({ text: event.text }), 'token');
-              else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
-              else if (event.type === 'done') yield sseEvent(JSON.stringify({ ...ids, status: event.status }), 'done');
-              else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
-            }
-          })(),
-          {
-            heartbeatMs: config.heartbeatMs,
-            headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
-          },
-        );
-      }
+        if (wantsStream(request)) {
+          return sseResponse(
+            (async function* () {
+              // `start` names the message first, so a client can stop it (POST /api/chat/:id/stop).
+              yield sseEvent(JSON.stringify(ids), 'start');
+              for await (const event of generation.follow()) {
+                if (event.type === 'token') yield sseEvent(JSON.stringify({ text: event.text }), 'token');
+                else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
+                else if (event.type === 'done')
+                  yield sseEvent(JSON.stringify({ ...ids, status: event.status }), 'done');
+                else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
+              }
+            })(),
+            {
+              heartbeatMs: config.heartbeatMs,
+              headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
+            },
+          );
+        }
 
-      await generation.finished;
-      const stored = (await deps.repo.getMessage(generation.messageId)) as Message;
-      if (stored.status === 'failed') {
-        // The question is stored; say so, so the client can show the conversation and retry.
-        set.status = 502;
+        await generation.finished;
+        const stored = (await deps.repo.getMessage(generation.messageId)) as Message;
+        if (stored.status === 'failed') {
+          // The question is stored; say so, so the client can show the conversation and retry.
+          set.status = 502;
+          return {
+            error: { code: 'answer_failed', message: stored.error ?? 'The answer could not be completed.' },
+            ...ids,
+          };
+        }
         return {
-          error: { code: 'answer_failed', message: stored.error ?? 'The answer could not be completed.' },
           ...ids,
+          status: stored.status,
+          response: stored.content,
+          sources: stored.sources,
+          model: stored.model,
         };
-      }
-      return { ...ids, status: stored.status, response: stored.content, sources: stored.sources, model: stored.model };
-    })
-    .post('/chat/:messageId/stop', async ({ params }) => {
-      const message = await chat.stop(LOCAL_USER.id, params.messageId);
-      return { messageId: message.id, conversationId: message.conversationId, status: message.status };
-    })
-    .get('/conversations', async () => ({
-      conversations: (await chat.listConversations(LOCAL_USER.id)).map(({ userId: _, ...c }) => c),
-    }))
-    .get('/conversations/:id', async ({ params }) => {
-      const { conversation, messages } = await chat.messages(LOCAL_USER.id, params.id);
-      const { userId: _, ...rest } = conversation;
-      return {
-        ...rest,
-        messages: messages.map(({ conversationId: __, ...m }) => m),
-      };
-    })
-    .delete('/conversations/:id', async ({ params, set }) => {
-      await chat.deleteConversation(LOCAL_USER.id, params.id);
-      set.status = 204;
-      return '';
-    })
+      },
+      { detail: API_DOCS.chat },
+    )
+    .post(
+      '/chat/:messageId/stop',
+      async ({ params }) => {
+        const message = await chat.stop(LOCAL_USER.id, params.messageId);
+        return { messageId: message.id, conversationId: message.conversationId, status: message.status };
+      },
+      { detail: API_DOCS.stop },
+    )
+    .get(
+      '/conversations',
+      async () => ({
+        conversations: (await chat.listConversations(LOCAL_USER.id)).map(({ userId: _, ...c }) => c),
+      }),
+      { detail: API_DOCS.listConversations },
+    )
+    .get(
+      '/conversations/:id',
+      async ({ params }) => {
+        const { conversation, messages } = await chat.messages(LOCAL_USER.id, params.id);
+        const { userId: _, ...rest } = conversation;
+        return {
+          ...rest,
+          messages: messages.map(({ conversationId: __, ...m }) => m),
+        };
+      },
+      { detail: API_DOCS.getConversation },
+    )
+    .delete(
+      '/conversations/:id',
+      async ({ params, set }) => {
+        await chat.deleteConversation(LOCAL_USER.id, params.id);
+        set.status = 204;
+        return '';
+      },
+      { detail: API_DOCS.deleteConversation },
+    )
     .all('/*', () => {
       throw new AppError('not_found', 'There is no such API endpoint. See the README for the API.', 404);
     });

@@ -146,3 +146,17 @@ describe('health', () => {
     expect(body.checks.map((c: { name: string }) => c.name)).toEqual(['chat-repository', 'vector-store', 'llm']);
   });
 });
+
+describe('OpenAPI', () => {
+  test('/openapi.json documents the JSON API and nothing of the page', async () => {
+    const res = await t.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const spec = await res.json();
+    expect(spec.info.title).toBe('ragchat API');
+    expect(Object.keys(spec.paths).sort()).toEqual(
+      ['/api/chat', '/api/chat/{messageId}/stop', '/api/conversations', '/api/conversations/{id}', '/healthz', '/readyz'].sort(),
+    );
+    expect(spec.paths['/api/chat'].post.requestBody.content['application/json'].schema.required).toEqual(['message']);
+    expect(Object.keys(spec.paths['/api/chat'].post.responses)).toEqual(['200', '400', '404', '502']);
+  });
+});

@@ -1,0 +1,156 @@
+import type { DocumentDecoration } from 'elysia';
+
+/** A JSON Schema fragment; checked where it is placed into an operation. */
+type Schema = Record<string, unknown>;
+
+/**
+ * OpenAPI descriptions of the JSON API, attached to the routes as `detail` (documentation only:
+ * the handlers validate input themselves so that every refusal reads as a sentence).
+ */
+const error: Schema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string', example: 'invalid_input' }, message: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+};
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
+
+const source: Schema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer', description: 'The citation number: `[id]` in the answer cites this source.' },
+    chunkId: { type: 'string' },
+    documentId: { type: 'string' },
+    title: { type: 'string' },
+    source: { type: 'string', description: 'Where the original lives, e.g. `sample-docs/getting-started.md`.' },
+    location: { type: 'string', description: 'Heading path inside the document.' },
+    snippet: { type: 'string' },
+    score: { type: 'number', description: 'Relevance, 0 to 1.' },
+    cited: { type: 'boolean' },
+  },
+};
+
+const message: Schema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    role: { type: 'string', enum: ['user', 'assistant'] },
+    content: { type: 'string' },
+    status: { type: 'string', enum: ['streaming', 'complete', 'stopped', 'failed'] },
+    sources: { type: 'array', items: source },
+    model: { type: 'string', nullable: true },
+    latencyMs: { type: 'integer', nullable: true },
+    error: { type: 'string', nullable: true },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const API_DOCS: Record<
+  'chat' | 'stop' | 'listConversations' | 'getConversation' | 'deleteConversation',
+  DocumentDecoration
+> = {
+  chat: {
+    summary: 'Ask a question',
+    description:
+      'Stores the question, retrieves passages, and answers. With `Accept: text/event-stream` the answer streams as ' +
+      'server-sent events: `start` {conversationId, messageId}, `token` {text}…, `sources` [...], then `done` ' +
+      '{conversationId, messageId, status} or `error` {code, message, conversationId, messageId}. Closing the ' +
+      'connection does not stop the answer; `POST /api/chat/{messageId}/stop` does.',
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['message'],
+            properties: {
+              message: { type: 'string', example: 'How do I add my own documents?' },
+              conversationId: { type: 'string', description: 'Continue this conversation; omit to start one.' },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'The answer (JSON) or its stream (text/event-stream).',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                conversationId: { type: 'string' },
+                messageId: { type: 'string' },
+                status: { type: 'string', enum: ['complete', 'stopped'] },
+                response: { type: 'string' },
+                sources: { type: 'array', items: source },
+                model: { type: 'string' },
+              },
+            },
+          },
+          'text/event-stream': { schema: { type: 'string' } },
+        },
+      },
+      400: errorResponse('The message is empty, too long, or not text; or the body is not a JSON object.'),
+      404: errorResponse('The conversation does not exist.'),
+      502: errorResponse('The answer failed upstream; the question is stored (conversationId and messageId included).'),
+    },
+  },
+  stop: {
+    summary: 'Stop an answer being written',
+    description: 'Aborts the call to the model; the partial answer is stored with status `stopped`. Idempotent.',
+    responses: {
+      200: {
+        description: 'The message as stored.',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                messageId: { type: 'string' },
+                conversationId: { type: 'string' },
+                status: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      404: errorResponse('No such answer.'),
+    },
+  },
+  listConversations: {
+    summary: 'List conversations, newest activity first',
+    responses: { 200: { description: '`{conversations: [{id, title, createdAt, updatedAt}]}`' } },
+  },
+  getConversation: {
+    summary: 'A conversation with its messages and their sources',
+    responses: {
+      200: {
+        description: 'The conversation.',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                title: { type: 'string' },
+                createdAt: { type: 'string' },
+                updatedAt: { type: 'string' },
+                messages: { type: 'array', items: message },
+              },
+            },
+          },
+        },
+      },
+      404: errorResponse('No such conversation.'),
+    },
+  },
+  deleteConversation: {
+    summary: 'Delete a conversation and its messages',
+    responses: { 204: { description: 'Deleted.' }, 404: errorResponse('No such conversation.') },
+  },
+};
