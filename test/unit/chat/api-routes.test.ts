@@ -154,7 +154,14 @@ describe('OpenAPI', () => {
     const spec = await res.json();
     expect(spec.info.title).toBe('ragchat API');
     expect(Object.keys(spec.paths).sort()).toEqual(
-      ['/api/chat', '/api/chat/{messageId}/stop', '/api/conversations', '/api/conversations/{id}', '/healthz', '/readyz'].sort(),
+      [
+        '/api/chat',
+        '/api/chat/{messageId}/stop',
+        '/api/conversations',
+        '/api/conversations/{id}',
+        '/healthz',
+        '/readyz',
+      ].sort(),
     );
     expect(spec.paths['/api/chat'].post.requestBody.content['application/json'].schema.required).toEqual(['message']);
     expect(Object.keys(spec.paths['/api/chat'].post.responses)).toEqual(['200', '400', '404', '502']);
