@@ -24,6 +24,9 @@ async function main() {
     embeddings: deps.embedder.model,
   });
 
+  // One bad request or stream must never take the server down with it.
+  process.on('unhandledRejection', (error) => deps.logger.error('unhandled rejection', { error }));
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
