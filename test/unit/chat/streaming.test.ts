@@ -36,6 +36,14 @@ beforeEach(() => {
 const ask = (body: Record<string, unknown>, signal?: AbortSignal) =>
   fetch(`${base}/api/chat`, { ...json(body, { accept: 'text/event-stream' }), signal });
 
+/** What the page's form sends (htmx posts the form urlencoded). */
+const askFromPage = (message: string) =>
+  fetch(`${base}/chat/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
+    body: new URLSearchParams({ message, conversationId: '' }),
+  });
+
 async function collect(response: Response): Promise<ParsedEvent[]> {
   const events: ParsedEvent[] = [];
   for await (const e of readEvents(response)) events.push(e);
@@ -187,11 +195,7 @@ test('a slow answer gets heartbeat comments, and fragments with newlines survive
 
 test('the page stream sends HTML fragments whose newlines are framed as several data lines', async () => {
   standIn.script = { tokens: ['<b>not bold</b>\n\nsecond paragraph'], delayMs: 0 };
-  const response = await fetch(`${base}/chat/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
-    body: new URLSearchParams({ message: 'Show me <script>alert(1)</script>', conversationId: '' }),
-  });
+  const response = await askFromPage('Show me <script>alert(1)</script>');
   expect(response.headers.get('content-type')).toContain('text/event-stream');
   const raw = await response.text();
   const events: ParsedEvent[] = [];
@@ -212,13 +216,7 @@ test('the page stream sends HTML fragments whose newlines are framed as several 
 
 test('on the page, a failed answer ends with the stored message saying what went wrong', async () => {
   standIn.script = { tokens: ['x'], failWithStatus: 401 };
-  const response = await fetch(`${base}/chat/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true' },
-    body: new URLSearchParams({ message: 'Does this fail?', conversationId: '' }),
-  });
-  const events: ParsedEvent[] = [];
-  for await (const e of readEvents(response)) events.push(e);
+  const events = await collect(await askFromPage('Does this fail?'));
   const last = events.at(-1)?.data ?? '';
   expect(last).toContain('class="msg assistant failed"');
   expect(last).toContain('<span class="badge failed" role="alert">The language model rejected the API key.</span>');

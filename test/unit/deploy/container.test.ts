@@ -31,6 +31,7 @@ test('the compose file runs that image on port 3000 with /data in a volume, keys
   expect(app?.volumes).toContain('ragchat-data:/data');
   expect(Object.keys(compose.volumes)).toContain('ragchat-data');
   // No secret is written into the file: keys come from the user's environment.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation syntax, on purpose.
   expect(app?.environment.OPENAI_API_KEY).toBe('${OPENAI_API_KEY:-}');
 });
 
