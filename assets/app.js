@@ -59,17 +59,32 @@
     }
   });
   // A stream that breaks before it ends (network cut) must not leave a bubble "writing" forever.
-  document.addEventListener('htmx:sse:close', () => {
-    for (const bubble of document.querySelectorAll('.msg.assistant.streaming')) {
-      if (bubble.querySelector('[hx-get]')) continue;
+  // Only the answer whose stream closed is marked: the form's stream owns the newest bubble it
+  // created; a re-attached answer's stream starts from an element inside its own bubble.
+  document.addEventListener('htmx:sse:close', (event) => {
+    const source = event.target;
+    const bubbles =
+      source === form()
+        ? [...document.querySelectorAll('.msg.assistant.streaming')].filter((b) => !b.querySelector('[hx-get]'))
+        : [source instanceof Element ? source.closest('.msg.assistant.streaming') : null];
+    for (const bubble of bubbles) {
+      if (!bubble?.isConnected) continue;
       const status = bubble.querySelector('.status');
-      if (status)
+      if (status) {
         status.innerHTML =
           '<span class="badge failed" role="alert">The connection was lost. Reload to see the full answer.</span>';
+      }
       bubble.classList.remove('streaming');
     }
-    document.getElementById('stop-slot')?.replaceChildren();
+    syncSendButton();
   });
+
+  // One answer at a time: Send stays disabled while any answer on the page is being written,
+  // including one the page re-attached to after a reload.
+  const syncSendButton = () => {
+    const button = sendButton();
+    if (button) button.disabled = document.querySelector('.msg.assistant.streaming') !== null;
+  };
 
   document.addEventListener('ragchat:conversation', (event) => {
     const id = event.detail?.data;
@@ -89,12 +104,14 @@
   const observer = new MutationObserver(() => {
     const el = messages();
     if (el && pinned) el.scrollTop = el.scrollHeight;
+    syncSendButton();
   });
   document.addEventListener('DOMContentLoaded', () => {
     const el = messages();
     if (!el) return;
     observer.observe(el, { childList: true, subtree: true, characterData: true });
     el.scrollTop = el.scrollHeight;
+    syncSendButton();
     textarea()?.focus();
   });
 })();

@@ -9,6 +9,9 @@ import { pageRoutes } from './chat/page-routes.tsx';
 import type { AppDeps } from './deps.ts';
 import { AppError } from './errors.ts';
 
+/** The largest request body accepted; a question is at most a few KB. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 export interface AppOptions {
   /** Folder served at /assets. @default 'assets' */
   assetsDir?: string;
@@ -20,48 +23,68 @@ export interface AppOptions {
  * fragment for htmx requests, a page otherwise. Unexpected errors are logged, never shown.
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
-  return new Elysia()
-    .use(html({ autoDetect: true, autoDoctype: false }))
-    .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
-    .onError(({ code, error, request, set }) => {
-      const { status, errorCode, message } = describe(code, error);
-      if (status >= 500)
-        deps.logger.error('request failed', {
-          method: request.method,
-          path: new URL(request.url).pathname,
-          error: error as Error,
-        });
-      set.status = status;
-      const path = new URL(request.url).pathname;
-      if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
-        set.headers['content-type'] = 'application/json; charset=utf-8';
-        return JSON.stringify({ error: { code: errorCode, message } });
-      }
-      set.headers['content-type'] = 'text/html; charset=utf-8';
-      if (request.headers.get('hx-request')) return <Notice message={message} />;
-      return <ErrorPage status={status} message={message} />;
-    })
-    .use(
-      // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
-      openapi({
-        provider: null,
-        specPath: '/openapi.json',
-        documentation: {
-          info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
-        },
-        // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
-        exclude: { paths: ['/', /^\/(c|chat|assets)\//, '/api/*'], staticFile: true },
-      }),
-    )
-    .get('/healthz', () => ({ status: 'ok' }))
-    .get('/readyz', async ({ set }) => {
-      const checks = await deps.readiness();
-      const ready = checks.every((c) => c.ok);
-      if (!ready) set.status = 503;
-      return { status: ready ? 'ready' : 'unavailable', checks };
-    })
-    .use(apiRoutes(deps))
-    .use(pageRoutes(deps));
+  return (
+    new Elysia()
+      .use(html({ autoDetect: true, autoDoctype: false }))
+      .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
+      .onError(async ({ code, error, request }) => {
+        const { status, errorCode, message } = describe(code, error);
+        if (status >= 500)
+          deps.logger.error('request failed', {
+            method: request.method,
+            path: new URL(request.url).pathname,
+            error: error as Error,
+          });
+        return errorResponse(request, status, errorCode, message);
+      })
+      // Checked before the body is read, so an oversized upload costs nothing.
+      .onRequest(({ request }) => {
+        const length = Number(request.headers.get('content-length') ?? 0);
+        if (length > MAX_BODY_BYTES) {
+          return errorResponse(
+            request,
+            413,
+            'too_large',
+            `The request is too large: ${MAX_BODY_BYTES / 1024 / 1024} MB at most.`,
+          );
+        }
+      })
+      .use(
+        // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
+        openapi({
+          provider: null,
+          specPath: '/openapi.json',
+          documentation: {
+            info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
+          },
+          // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
+          exclude: { paths: ['/', /^\/(c|chat|assets)\//, '/api/*'], staticFile: true },
+        }),
+      )
+      .get('/healthz', () => ({ status: 'ok' }))
+      .get('/readyz', async ({ set }) => {
+        const checks = await deps.readiness();
+        const ready = checks.every((c) => c.ok);
+        if (!ready) set.status = 503;
+        return { status: ready ? 'ready' : 'unavailable', checks };
+      })
+      .use(apiRoutes(deps))
+      .use(pageRoutes(deps))
+  );
+}
+
+/** JSON under /api and for the probes; an htmx fragment or a whole page otherwise. */
+async function errorResponse(request: Request, status: number, code: string, message: string): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
+    return Response.json({ error: { code, message } }, { status });
+  }
+  const body = request.headers.get('hx-request') ? (
+    <Notice message={message} />
+  ) : (
+    <ErrorPage status={status} message={message} />
+  );
+  return new Response(await body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
 }
 
 function describe(code: string | number, error: unknown): { status: number; errorCode: string; message: string } {

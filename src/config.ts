@@ -20,6 +20,8 @@ const optionalUrl = z
   .pipe(z.url({ protocol: /^https?$/ }).optional())
   .optional();
 
+const MIN_PROMPT_TOKENS = 1024;
+
 const ConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -46,6 +48,12 @@ const ConfigSchema = z
   .refine((c) => c.CHUNK_OVERLAP_TOKENS < c.CHUNK_SIZE_TOKENS, {
     path: ['CHUNK_OVERLAP_TOKENS'],
     message: 'must be smaller than CHUNK_SIZE_TOKENS',
+  })
+  // The prompt's instructions, question and passages need room beside the answer's reserve;
+  // without it every answer would silently be "not in the documents".
+  .refine((c) => c.CONTEXT_WINDOW_TOKENS >= c.MAX_ANSWER_TOKENS + MIN_PROMPT_TOKENS, {
+    path: ['CONTEXT_WINDOW_TOKENS'],
+    message: `must be at least MAX_ANSWER_TOKENS + ${MIN_PROMPT_TOKENS} (room for the instructions, question and passages)`,
   });
 
 type RawConfig = z.infer<typeof ConfigSchema>;
@@ -86,7 +94,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const value = env[name];
-      const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN/.test(name) ? '' : ` (got "${value}")`;
+      // Keys and URLs (which may carry credentials) are never echoed back.
+      const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL/.test(name) ? '' : ` (got "${value}")`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);

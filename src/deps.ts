@@ -79,8 +79,6 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   }
   await vectors.open({ model: embedder.model, dimensions: await embedder.dimensions() });
   await repo.ensureUser(LOCAL_USER);
-  const interrupted = await repo.failInterrupted('The server stopped while this answer was being written.');
-  if (interrupted > 0) logger.warn('marked interrupted answers as failed', { count: interrupted });
 
   const retriever = new Retriever(embedder, vectors);
   const orchestrator = new RagOrchestrator(retriever, llm, {

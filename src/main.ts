@@ -1,4 +1,4 @@
-import { createApp } from './app.tsx';
+import { createApp, MAX_BODY_BYTES } from './app.tsx';
 import { seedIfEmpty } from './seed.ts';
 import { openDepsOrExit } from './startup.ts';
 
@@ -9,6 +9,10 @@ import { openDepsOrExit } from './startup.ts';
 async function main() {
   const deps = await openDepsOrExit(process.env);
   const { config } = deps;
+  // Only the server sweeps: answers left `streaming` were being written by a previous server
+  // process that died. (The ingest command shares the database and must not touch them.)
+  const interrupted = await deps.repo.failInterrupted('The server stopped while this answer was being written.');
+  if (interrupted > 0) deps.logger.warn('marked interrupted answers as failed', { count: interrupted });
   // A failed seed (say, an embedding server that is down) must not keep the chat from starting.
   await seedIfEmpty(deps).catch((error) => deps.logger.error('could not ingest the sample documents', { error }));
   const app = createApp(deps).listen({
@@ -16,7 +20,9 @@ async function main() {
     hostname: config.host,
     // Answers can take minutes; Bun's default idle timeout (10 s) would cut a quiet stream.
     idleTimeout: 0,
-    maxRequestBodySize: 1024 * 1024,
+    // A backstop above the app's own limit (which answers with a readable 413) for bodies sent
+    // without a Content-Length.
+    maxRequestBodySize: 2 * MAX_BODY_BYTES,
   });
   deps.logger.info('ragchat is listening', {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${app.server?.port}`,

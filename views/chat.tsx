@@ -14,8 +14,8 @@ export interface ChatPageProps {
   offline: boolean;
   model: string;
   maxMessageChars: number;
-  /** The id of an answer still being written, which the page re-attaches to. */
-  streamingMessageId?: string | null;
+  /** Ids of answers this server is writing right now; the page re-attaches to them. */
+  liveMessageIds?: ReadonlySet<string>;
 }
 
 const SUGGESTIONS = [
@@ -52,7 +52,11 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
             </h1>
           </header>
           <section id="messages" class="messages" aria-live="polite">
-            {p.messages.length === 0 ? <EmptyState /> : p.messages.map((m) => <MessageView message={m} />)}
+            {p.messages.length === 0 ? (
+              <EmptyState />
+            ) : (
+              p.messages.map((m) => <MessageView message={m} live={p.liveMessageIds?.has(m.id) ?? false} />)
+            )}
           </section>
           <form
             id="composer"
@@ -75,9 +79,6 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
               autofocus
               required
             ></textarea>
-            <div id="stop-slot" class="stop-slot">
-              {p.streamingMessageId ? <StopButton messageId={p.streamingMessageId} /> : ''}
-            </div>
             <button id="send" type="submit" class="send" title="Send (Enter)">
               Send
             </button>
@@ -157,9 +158,30 @@ function EmptyState(): JSX.Element {
   );
 }
 
-export function MessageView({ message }: { message: Message }): JSX.Element {
+/**
+ * One stored message. An answer still `streaming` re-attaches to its live stream when this server
+ * is writing it (`live`); otherwise (another instance writes it, or its writer died) it says so
+ * instead, so a page never polls for a stream that will not come.
+ */
+export function MessageView({ message, live = false }: { message: Message; live?: boolean }): JSX.Element {
   if (message.role === 'user') return <UserBubble id={message.id} text={message.content} />;
-  if (message.status === 'streaming') return <AssistantBubble id={message.id} resume />;
+  if (message.status === 'streaming' && live) return <AssistantBubble id={message.id} resume />;
+  if (message.status === 'streaming') {
+    return (
+      <article class="msg assistant pending" id={`m-${message.id}`}>
+        <div class="bubble">
+          <div class="answer" safe>
+            {message.content}
+          </div>
+          <div class="status">
+            <span class="badge stopped">
+              This answer is still being written. Reload the page in a moment to see it.
+            </span>
+          </div>
+        </div>
+      </article>
+    );
+  }
   return (
     <article class={`msg assistant ${message.status}`} id={`m-${message.id}`}>
       <div class="bubble">
@@ -205,6 +227,7 @@ export function AssistantBubble({ id, resume = false }: { id: string; resume?: b
             <i></i>
             <i></i>
           </span>
+          <StopButton messageId={id} />
         </div>
       </div>
       <div id={`sources-${id}`}></div>
@@ -247,10 +270,9 @@ export function StopButton({ messageId }: { messageId: string }): JSX.Element {
     <button
       type="button"
       class="stop"
-      id="stop"
       hx-post={`/chat/messages/${messageId}/stop`}
       hx-swap="none"
-      title="Stop the answer"
+      title="Stop the answer; what is written so far is kept"
     >
       Stop
     </button>

@@ -1,7 +1,6 @@
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../deps.ts';
 import { LOCAL_USER } from '../deps.ts';
-import type { Message } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
 import { API_DOCS } from './api-docs.ts';
 import { sseEvent, sseResponse } from './sse.ts';
@@ -20,6 +19,12 @@ export function apiRoutes(deps: AppDeps) {
           throw badInput('Send a JSON object like {"message": "your question"}.');
         }
         const input = body as Record<string, unknown>;
+        if (!('message' in input)) {
+          // Often JSON sent without `Content-Type: application/json`, which arrives as a form.
+          throw badInput(
+            'The request has no "message". Send JSON like {"message": "your question"} with Content-Type: application/json.',
+          );
+        }
         if (input.conversationId !== undefined && typeof input.conversationId !== 'string') {
           throw badInput('conversationId must be a string (the id of an existing conversation).');
         }
@@ -50,7 +55,10 @@ export function apiRoutes(deps: AppDeps) {
         }
 
         await generation.finished;
-        const stored = (await deps.repo.getMessage(generation.messageId)) as Message;
+        const stored = await deps.repo.getMessage(generation.messageId);
+        if (!stored) {
+          throw new AppError('not_found', 'The conversation was deleted while the answer was being written.', 404);
+        }
         if (stored.status === 'failed') {
           // The question is stored; say so, so the client can show the conversation and retry.
           set.status = 502;

@@ -8,7 +8,6 @@ import {
   ConversationList,
   MessageView,
   Notice,
-  StopButton,
   UserBubble,
 } from '../../views/chat.tsx';
 import type { AppDeps } from '../deps.ts';
@@ -34,7 +33,9 @@ export function pageRoutes(deps: AppDeps) {
       chat.listConversations(LOCAL_USER.id),
       current ? chat.messages(LOCAL_USER.id, current.id).then((r) => r.messages) : Promise.resolve([]),
     ]);
-    const streaming = messages.find((m) => m.status === 'streaming' && chat.activeGeneration(LOCAL_USER.id, m.id));
+    const live = new Set(
+      messages.filter((m) => m.status === 'streaming' && chat.activeGeneration(LOCAL_USER.id, m.id)).map((m) => m.id),
+    );
     return (
       <ChatPage
         conversations={conversations}
@@ -43,7 +44,7 @@ export function pageRoutes(deps: AppDeps) {
         offline={chat.offline}
         model={deps.llm.model}
         maxMessageChars={config.maxMessageChars}
-        streamingMessageId={streaming?.id ?? null}
+        liveMessageIds={live}
       />
     );
   };
@@ -57,10 +58,9 @@ export function pageRoutes(deps: AppDeps) {
   const finalFragments = async (g: Generation) => {
     await g.finished;
     const stored = await deps.repo.getMessage(g.messageId);
-    return (
-      (stored ? partial(`#m-${g.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string) : '') +
-      partial('#stop-slot', 'innerHTML', '')
-    );
+    return stored
+      ? partial(`#m-${g.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string)
+      : '';
   };
 
   async function* answerEvents(g: Generation): AsyncGenerator<string> {
@@ -80,7 +80,6 @@ export function pageRoutes(deps: AppDeps) {
     yield sseEvent(
       ((await (<UserBubble id={userMessage.id} text={userMessage.content} />)) as string) +
         ((await (<AssistantBubble id={generation.messageId} />)) as string) +
-        partial('#stop-slot', 'innerHTML', (await (<StopButton messageId={generation.messageId} />)) as string) +
         partial('#conversation-id', 'outerHTML', (await (<ConversationIdInput id={conversation.id} />)) as string) +
         partial('#conversation-list', 'innerHTML', await listHtml(conversation.id)) +
         partial('#chat-title', 'innerHTML', Html.escapeHtml(conversation.title)) +
@@ -129,9 +128,9 @@ export function pageRoutes(deps: AppDeps) {
         }
         return sseResponse(
           (async function* () {
+            // Never a live bubble here: that would re-attach, and loop, to a stream that is gone.
             yield sseEvent(
-              partial(`#m-${stored.id}`, 'outerHTML', (await (<MessageView message={stored} />)) as string) +
-                partial('#stop-slot', 'innerHTML', ''),
+              partial(`#m-${stored.id}`, 'outerHTML', (await (<MessageView message={stored} />)) as string),
             );
           })(),
           { heartbeatMs: config.heartbeatMs },

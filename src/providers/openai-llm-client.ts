@@ -1,11 +1,15 @@
 import OpenAI from 'openai';
+import { unavailable } from '../errors.ts';
 import type { LlmClient, LlmRequest } from './llm-client.ts';
 import { providerError } from './openai-errors.ts';
+
+const STALLED = new Error('stalled');
 
 export interface OpenAiLlmOptions {
   apiKey?: string;
   baseURL?: string;
   model: string;
+  /** Longest wait for the provider: for its first answer, and between two fragments of a stream. */
   timeoutMs: number;
 }
 
@@ -14,9 +18,11 @@ export class OpenAiLlmClient implements LlmClient {
   readonly model: string;
   readonly offline = false;
   private readonly client: OpenAI;
+  private readonly timeoutMs: number;
 
   constructor(options: OpenAiLlmOptions) {
     this.model = options.model;
+    this.timeoutMs = options.timeoutMs;
     this.client = new OpenAI({
       apiKey: options.apiKey ?? 'not-needed',
       baseURL: options.baseURL,
@@ -27,20 +33,36 @@ export class OpenAiLlmClient implements LlmClient {
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<string> {
+    // The SDK's timeout ends when the response headers arrive; a provider that then stalls
+    // mid-answer would hold the answer open forever. A silence longer than the timeout aborts it.
+    const silence = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => silence.abort(), this.timeoutMs);
+    };
+    const stalled = () => silence.signal.aborted && !signal.aborted;
     try {
+      rearm();
       const stream = await this.client.chat.completions.create(
         { model: this.model, messages: request.messages, stream: true, max_tokens: request.maxTokens },
-        { signal },
+        { signal: AbortSignal.any([signal, silence.signal]) },
       );
       for await (const chunk of stream) {
+        rearm();
         const text = chunk.choices[0]?.delta?.content;
         if (text) yield text;
       }
+      if (stalled()) throw STALLED;
       // The SDK ends an aborted stream quietly; say it was aborted, as the contract requires, so a
       // stopped answer is never mistaken for a complete one.
       signal.throwIfAborted();
     } catch (error) {
+      if (stalled())
+        throw unavailable('llm', 'The language model stopped responding in the middle of the answer.', error);
       throw providerError('llm', error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

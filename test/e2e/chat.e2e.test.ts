@@ -72,7 +72,6 @@ async function watchAnswerGrowth(p: Page): Promise<void> {
 
 test('a question streams a grounded answer with sources, and a reload restores the conversation', async () => {
   await page.goto(base);
-  await expect(page.locator('.mode.offline')).toBeTruthy();
   expect(await page.locator('.mode').textContent()).toContain('Offline mode');
   await watchAnswerGrowth(page);
 
@@ -125,7 +124,7 @@ test('a follow-up in the same conversation keeps the thread, and Stop keeps the 
     .fill('What does the offline mode do, and how does the local embedder turn text into vectors?');
   await page.locator('#send').click();
   await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
-  await page.locator('#stop').click();
+  await page.locator('.msg.assistant.streaming .stop').click();
   await page.locator('.msg.assistant.stopped').waitFor({ timeout: 5_000 });
   expect(await page.locator('.msg.assistant.stopped .badge.stopped').textContent()).toBe('Stopped');
   const partial = (await page.locator('.msg.assistant.stopped .answer').textContent()) ?? '';
@@ -173,9 +172,13 @@ test('Shift+Enter adds a line; a reload while an answer is written re-attaches t
   await box.press('Enter');
   await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
   await page.waitForURL(/\/c\//);
-  // Reload mid-answer: the server keeps writing, and the page picks the stream up again.
+  // Reload mid-answer: the server keeps writing, and the page picks the stream up again; Send
+  // stays disabled until that answer is done.
   await page.reload();
+  await page.locator('.msg.assistant.streaming .stop').waitFor({ timeout: 5_000 });
+  expect(await page.locator('#send').isDisabled()).toBe(true);
   await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
+  expect(await page.locator('#send').isDisabled()).toBe(false);
   expect(await page.locator('.msg.user .bubble').textContent()).toBe(
     'How do I add my own documents\nand run ingestion again?',
   );
@@ -183,5 +186,12 @@ test('Shift+Enter adds a line; a reload while an answer is written re-attaches t
   const stored = (await t.deps.chat.messages('local', page.url().split('/c/')[1])).messages[1];
   expect(stored?.status).toBe('complete');
   expect(answer).toBe(stored?.content as string);
-  expect(await page.locator('#stop-slot button').count()).toBe(0);
+  expect(await page.locator('.stop').count()).toBe(0);
+
+  // A next question after the re-attached one streams normally: no false "connection lost".
+  await box.fill('Where is my data?');
+  await box.press('Enter');
+  await page.locator('.msg.assistant.complete').nth(1).waitFor({ timeout: 20_000 });
+  expect(await page.locator('.badge.failed').count()).toBe(0);
+  expect(await page.locator('.msg.assistant').count()).toBe(2);
 });

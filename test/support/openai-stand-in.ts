@@ -17,6 +17,8 @@ export interface StandInScript {
   failWithStatus?: number;
   /** Drop the connection after this many chunks, without `[DONE]`. */
   cutAfter?: number;
+  /** Go silent after this many chunks, keeping the connection open until the client leaves. */
+  stallAfter?: number;
 }
 
 export interface SeenRequest {
@@ -124,6 +126,10 @@ export class OpenAiStandIn {
               // Let what was sent reach the client first, as it would over a real network.
               await Bun.sleep(50);
               controller.error(new Error('connection cut by the stand-in'));
+              return;
+            }
+            if (script.stallAfter !== undefined && i >= script.stallAfter) {
+              while (!aborted) await Bun.sleep(20);
               return;
             }
             if (script.delayMs) await Bun.sleep(script.delayMs);

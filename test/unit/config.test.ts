@@ -50,3 +50,17 @@ test('every bad variable is reported at once, by name, without echoing secrets',
 test('the overlap must be smaller than the chunk size', () => {
   expect(() => loadConfig({ CHUNK_SIZE_TOKENS: '100', CHUNK_OVERLAP_TOKENS: '100' })).toThrow(/CHUNK_OVERLAP_TOKENS/);
 });
+
+test('a context window with no room beside the answer is refused; URLs are never echoed', () => {
+  expect(() => loadConfig({ CONTEXT_WINDOW_TOKENS: '1000' })).toThrow(
+    /CONTEXT_WINDOW_TOKENS: must be at least MAX_ANSWER_TOKENS \+ 1024/,
+  );
+  expect(loadConfig({ CONTEXT_WINDOW_TOKENS: '4096', MAX_ANSWER_TOKENS: '512' }).contextWindowTokens).toBe(4096);
+  try {
+    loadConfig({ LLM_BASE_URL: 'ftp://user:secret@host' });
+  } catch (error) {
+    expect((error as Error).message).toContain('LLM_BASE_URL');
+    expect((error as Error).message).not.toContain('secret');
+  }
+  expect.assertions(4);
+});

@@ -53,7 +53,12 @@ describe('POST /api/chat', () => {
   test.each([
     ['an empty message', { message: '' }, 400, 'Write a question before sending.'],
     ['a whitespace message', { message: '   \n\t ' }, 400, 'Write a question before sending.'],
-    ['a missing message', {}, 400, 'The message must be text.'],
+    [
+      'a missing message',
+      {},
+      400,
+      'The request has no "message". Send JSON like {"message": "your question"} with Content-Type: application/json.',
+    ],
     ['a message of the wrong type', { message: 42 }, 400, 'The message must be text.'],
     [
       'a message over the limit',
@@ -100,6 +105,30 @@ describe('POST /api/chat', () => {
     expect(text).not.toMatch(/at .*\.ts:\d+/);
     expect(JSON.parse(text).error.message.length).toBeGreaterThan(10);
   });
+});
+
+test('JSON sent without a JSON content type is told how to send it', async () => {
+  const res = await t.request('/api/chat', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: '{"message":"hi"}',
+  });
+  expect(res.status).toBe(400);
+  expect((await errorOf(res)).message).toContain('Content-Type: application/json');
+});
+
+test('a body over 1 MB is refused with a readable 413, as JSON for the API and a fragment for the page', async () => {
+  const big = JSON.stringify({ message: 'x'.repeat(1_100_000) });
+  const api = await t.request('/api/chat', json(JSON.parse(big), { 'content-length': String(big.length) }));
+  expect(api.status).toBe(413);
+  expect((await errorOf(api)).message).toBe('The request is too large: 1 MB at most.');
+  const page = await t.request('/chat/messages', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '2000000', 'hx-request': 'true' },
+    body: `message=${'y'.repeat(2_000_000)}`,
+  });
+  expect(page.status).toBe(413);
+  expect(await page.text()).toContain('The request is too large');
 });
 
 describe('conversations and messages', () => {

@@ -86,3 +86,22 @@ test('an unknown page is a 404 page, not a stack trace', async () => {
   expect(res.status).toBe(404);
   expect(await res.text()).toContain('There is nothing at this address.');
 });
+
+test('an answer left "streaming" that this server is not writing is shown as such, never re-attached', async () => {
+  const { conversationId } = await (await t.request('/api/chat', json({ message: 'Where is my data?' }))).json();
+  const orphan = await t.deps.repo.addMessage({
+    id: Bun.randomUUIDv7(),
+    conversationId,
+    role: 'assistant',
+    content: 'half an answer',
+    status: 'streaming',
+  });
+  const html = await (await t.request(`/c/${conversationId}`)).text();
+  expect(html).toContain('half an answer');
+  expect(html).toContain('This answer is still being written.');
+  expect(html).not.toContain('hx-trigger="load"');
+  // The stream endpoint, if called anyway, answers once with no re-attaching bubble.
+  const stream = await (await t.request(`/chat/messages/${orphan.id}/stream`)).text();
+  expect(stream).toContain('This answer is still being written.');
+  expect(stream).not.toContain('hx-trigger="load"');
+});

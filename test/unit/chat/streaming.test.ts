@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
+import { buildDeps } from '../../../src/deps.ts';
+import { silentLogger } from '../../../src/logger.ts';
 import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
 import { OpenAiStandIn } from '../../support/openai-stand-in.ts';
 import { json, makeTestApp, type ParsedEvent, readEvents, type TestApp } from '../../support/test-deps.ts';
@@ -209,9 +211,11 @@ test('the page stream sends HTML fragments whose newlines are framed as several 
   expect(raw).toContain('<span>&lt;b&gt;not bold&lt;/b&gt;\ndata: \ndata: second paragraph</span>');
   // No markup from the question outside quoted attribute values (where `<` cannot open a tag).
   expect(raw.replace(/"[^"]*"/g, '""')).not.toContain('<script>');
-  // Last event: the stored message replaces the bubble, and the Stop button goes away.
+  // The live bubble carries its own Stop button; the last event replaces it with the stored
+  // message, which has none.
+  expect(events[0]?.data).toContain('class="stop" hx-post="/chat/messages/');
   expect(events.at(-1)?.data).toContain('class="msg assistant complete"');
-  expect(events.at(-1)?.data).toContain('hx-target="#stop-slot"');
+  expect(events.at(-1)?.data).not.toContain('class="stop"');
 });
 
 test('on the page, a failed answer ends with the stored message saying what went wrong', async () => {
@@ -220,4 +224,33 @@ test('on the page, a failed answer ends with the stored message saying what went
   const last = events.at(-1)?.data ?? '';
   expect(last).toContain('class="msg assistant failed"');
   expect(last).toContain('<span class="badge failed" role="alert">The language model rejected the API key.</span>');
+});
+
+test('a conversation deleted while a JSON answer is written gives a 404 with a sentence, not a 500', async () => {
+  standIn.script = { tokens: Array.from({ length: 40 }, (_, i) => ` t${i}`), delayMs: 10 };
+  const pending = fetch(`${base}/api/chat`, json({ message: 'Will you finish?' }));
+  let conversationId = '';
+  while (!conversationId) {
+    await Bun.sleep(20);
+    conversationId = (await (await fetch(`${base}/api/conversations`)).json()).conversations[0]?.id ?? '';
+    const conv = conversationId ? await (await fetch(`${base}/api/conversations/${conversationId}`)).json() : null;
+    if (conv?.title !== 'Will you finish?') conversationId = '';
+  }
+  expect((await fetch(`${base}/api/conversations/${conversationId}`, { method: 'DELETE' })).status).toBe(204);
+  const res = await pending;
+  expect(res.status).toBe(404);
+  expect((await res.json()).error.message).toBe('The conversation was deleted while the answer was being written.');
+});
+
+test('a second process opening the same data (the ingest command) leaves answers in flight alone', async () => {
+  standIn.script = { tokens: Array.from({ length: 20 }, (_, i) => ` t${i}`), delayMs: 15 };
+  const started = await t.deps.chat.ask('local', { message: 'Keep going while I ingest' });
+  const other = await buildDeps(t.config, { logger: silentLogger });
+  try {
+    expect((await other.repo.getMessage(started.generation.messageId))?.status).toBe('streaming');
+  } finally {
+    await other.close();
+  }
+  await started.generation.finished;
+  expect((await t.deps.repo.getMessage(started.generation.messageId))?.status).toBe('complete');
 });
