@@ -20,6 +20,19 @@ const optionalUrl = z
   .pipe(z.url({ protocol: /^https?$/ }).optional())
   .optional();
 
+const optionalUrlOf = (protocols: RegExp, example: string) =>
+  z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: protocols, error: `must be a URL like ${example}` }))
+    .optional();
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .default(fallback);
+
 const MIN_PROMPT_TOKENS = 1024;
 
 const ConfigSchema = z
@@ -44,6 +57,35 @@ const ConfigSchema = z
     EMBEDDING_MODEL: z.string().trim().min(1).default('text-embedding-3-small'),
     HEARTBEAT_MS: positiveInt(10_000, 14_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    DATABASE_URL: optionalUrlOf(/^postgres(ql)?$/, 'postgres://user:password@host:5432/db'),
+    DATABASE_POOL_SIZE: positiveInt(10, 1000),
+    QDRANT_URL: optionalUrlOf(/^https?$/, 'http://localhost:6333'),
+    QDRANT_API_KEY: optionalString,
+    QDRANT_COLLECTION: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, 'letters, digits, _ and - only')
+      .default('ragchat'),
+    DOCS_BUCKET: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+      .optional(),
+    DOCS_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[^/].*\/$|^$/, 'must end with / (or be empty)')
+      .default(''),
+    S3_REGION: z.string().trim().min(1).default('us-east-1'),
+    S3_ENDPOINT: optionalUrlOf(/^https?$/, 'http://localhost:9000'),
+    S3_FORCE_PATH_STYLE: flag(false),
+    STORE_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
+    UPLOAD_ALLOWED_TYPES: z
+      .string()
+      .trim()
+      .regex(/^\.[a-z0-9]+(,\s*\.[a-z0-9]+)*$/i, 'a comma-separated list of extensions like .md,.txt')
+      .default('.md,.markdown,.txt'),
   })
   .refine((c) => c.CHUNK_OVERLAP_TOKENS < c.CHUNK_SIZE_TOKENS, {
     path: ['CHUNK_OVERLAP_TOKENS'],
@@ -62,7 +104,7 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
-  /** Folder ingested on first start when the store is empty; '' turns seeding off. */
+  /** Folder ingested on first start when the store is empty; `off` turns seeding off. */
   readonly seedDocsDir: string;
   readonly maxMessageChars: number;
   readonly topK: number;
@@ -77,6 +119,20 @@ export interface Config {
   readonly embeddings?: { apiKey?: string; baseURL?: string; model: string; timeoutMs: number };
   readonly heartbeatMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Present when history and the document catalog live in Postgres; absent means SQLite. */
+  readonly database?: { url: string; poolSize: number };
+  /** Present when vectors live in Qdrant; absent means SQLite. */
+  readonly qdrant?: { url: string; apiKey?: string; collection: string; timeoutMs: number };
+  /** Present when originals live in S3 (or MinIO); absent means the local disk. */
+  readonly s3?: {
+    bucket: string;
+    prefix: string;
+    region: string;
+    endpoint?: string;
+    forcePathStyle: boolean;
+    timeoutMs: number;
+  };
+  readonly uploads: { maxBytes: number; allowedExtensions: string[] };
 }
 
 export class ConfigError extends Error {
@@ -95,7 +151,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       const name = String(issue.path[0] ?? 'environment');
       const value = env[name];
       // Keys and URLs (which may carry credentials) are never echoed back.
-      const shown = value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL/.test(name) ? '' : ` (got "${value}")`;
+      const shown =
+        value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL|ENDPOINT/.test(name) ? '' : ` (got "${value}")`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -110,7 +167,7 @@ function toConfig(raw: RawConfig): Config {
     port: raw.PORT,
     host: raw.HOST,
     dataDir: raw.DATA_DIR,
-    seedDocsDir: raw.SEED_DOCS_DIR,
+    seedDocsDir: raw.SEED_DOCS_DIR === 'off' ? '' : raw.SEED_DOCS_DIR,
     maxMessageChars: raw.MAX_MESSAGE_CHARS,
     topK: raw.RETRIEVAL_TOP_K,
     chunkSizeTokens: raw.CHUNK_SIZE_TOKENS,
@@ -133,5 +190,28 @@ function toConfig(raw: RawConfig): Config {
       : undefined,
     heartbeatMs: raw.HEARTBEAT_MS,
     logLevel: raw.LOG_LEVEL,
+    database: raw.DATABASE_URL ? { url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE } : undefined,
+    qdrant: raw.QDRANT_URL
+      ? {
+          url: raw.QDRANT_URL,
+          apiKey: raw.QDRANT_API_KEY,
+          collection: raw.QDRANT_COLLECTION,
+          timeoutMs: raw.STORE_TIMEOUT_MS,
+        }
+      : undefined,
+    s3: raw.DOCS_BUCKET
+      ? {
+          bucket: raw.DOCS_BUCKET,
+          prefix: raw.DOCS_PREFIX,
+          region: raw.S3_REGION,
+          endpoint: raw.S3_ENDPOINT,
+          forcePathStyle: raw.S3_FORCE_PATH_STYLE,
+          timeoutMs: raw.STORE_TIMEOUT_MS,
+        }
+      : undefined,
+    uploads: {
+      maxBytes: raw.UPLOAD_MAX_BYTES,
+      allowedExtensions: raw.UPLOAD_ALLOWED_TYPES.split(',').map((e) => e.trim().toLowerCase()),
+    },
   };
 }

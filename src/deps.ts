@@ -16,6 +16,9 @@ import type { ChatRepository } from './stores/chat-repository.ts';
 import type { DocumentCatalog } from './stores/document-catalog.ts';
 import type { DocumentStore } from './stores/document-store.ts';
 import { FilesystemDocumentStore } from './stores/filesystem-document-store.ts';
+import { PostgresChatRepository } from './stores/postgres-chat-repository.ts';
+import { migratePostgres, openPostgres } from './stores/postgres-database.ts';
+import { PostgresDocumentCatalog } from './stores/postgres-document-catalog.ts';
 import { SqliteChatRepository } from './stores/sqlite-chat-repository.ts';
 import { openSqliteDatabase } from './stores/sqlite-database.ts';
 import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
@@ -61,16 +64,19 @@ export interface DepsOverrides {
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  // SQLite holds whatever has no production backend configured (and the embedded vector index).
   const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
+  const pg = config.database ? openPostgres({ url: config.database.url, poolSize: config.database.poolSize }) : null;
+  if (pg) await migratePostgres(pg);
 
   const llm: LlmClient = overrides.llm ?? (config.llm ? new OpenAiLlmClient(config.llm) : new OfflineLlmClient());
   const embedder: EmbeddingClient =
     overrides.embedder ??
     (config.embeddings ? new OpenAiEmbeddingClient(config.embeddings) : new LocalEmbeddingClient());
 
-  const repo = new SqliteChatRepository(db);
+  const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
+  const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg) : new SqliteDocumentCatalog(db);
   const vectors = new SqliteVectorStore(db);
-  const catalog = new SqliteDocumentCatalog(db);
   const documents = new FilesystemDocumentStore(join(config.dataDir, 'documents'));
 
   if (overrides.resetIndex) {
@@ -121,11 +127,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     llm,
     readiness: () =>
       Promise.all([
-        check('chat-repository', () => repo.ping()),
+        check(pg ? 'database (postgres)' : 'database (sqlite)', () => repo.ping()),
         check('vector-store', () => vectors.ping()),
         check('llm', () => llm.ping(AbortSignal.timeout(5000))),
       ]),
     close: async () => {
+      await pg?.end({ timeout: 5 });
       db.close();
     },
   };

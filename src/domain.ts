@@ -58,6 +58,9 @@ export interface Message {
   sources: Source[];
   model: string | null;
   latencyMs: number | null;
+  /** Tokens of the prompt and of the answer, as counted by ragchat's tokenizer. */
+  promptTokens: number | null;
+  completionTokens: number | null;
   error: string | null;
   createdAt: string;
 }

@@ -9,10 +9,8 @@ import { openDepsOrExit } from './startup.ts';
 async function main() {
   const deps = await openDepsOrExit(process.env);
   const { config } = deps;
-  // Only the server sweeps: answers left `streaming` were being written by a previous server
-  // process that died. (The ingest command shares the database and must not touch them.)
-  const interrupted = await deps.repo.failInterrupted('The server stopped while this answer was being written.');
-  if (interrupted > 0) deps.logger.warn('marked interrupted answers as failed', { count: interrupted });
+  // Only servers sweep orphaned answers (the ingest command shares the database and must not).
+  const stopMaintenance = deps.chat.startMaintenance();
   // A failed seed (say, an embedding server that is down) must not keep the chat from starting.
   await seedIfEmpty(deps).catch((error) => deps.logger.error('could not ingest the sample documents', { error }));
   const app = createApp(deps).listen({
@@ -40,6 +38,7 @@ async function main() {
     deps.logger.info('shutting down', { signal, answersInFlight: deps.chat.activeCount });
     // Finish answers in flight (up to 25 s, inside ECS's default 30 s stop timeout), then close.
     await deps.chat.shutdown(25_000);
+    stopMaintenance();
     await app.stop();
     await deps.close();
     process.exit(0);

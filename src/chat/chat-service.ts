@@ -2,6 +2,7 @@ import type { ChatTurn, Conversation, Message, Source } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
+import { countTokens } from '../rag/tokens.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
 import { Generation } from './generation.ts';
 
@@ -19,6 +20,7 @@ export interface StartedAnswer {
   isNewConversation: boolean;
 }
 
+const INTERRUPTED = 'The server stopped while this answer was being written.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TITLE_CHARS = 60;
 
@@ -140,10 +142,12 @@ export class ChatService {
 
   private async run(g: Generation, question: string, history: ChatTurn[]): Promise<void> {
     let sources: Source[] = [];
+    let promptTokens: number | null = null;
     let status: 'complete' | 'stopped' | 'failed' = 'complete';
     let failure: AppError | null = null;
     try {
       const answer = await this.orchestrator.answer(question, history, g.signal);
+      promptTokens = answer.promptTokens;
       try {
         for await (const text of answer.tokens) g.push({ type: 'token', text });
       } finally {
@@ -172,6 +176,8 @@ export class ChatService {
         status,
         sources,
         latencyMs,
+        promptTokens,
+        completionTokens: countTokens(g.text),
         error: failure?.message ?? null,
       });
     } catch (error) {
@@ -191,6 +197,26 @@ export class ChatService {
       chars: g.text.length,
       sources: sources.length,
     });
+  }
+
+  /**
+   * Keeps this process's live answers marked alive and fails answers nobody is writing any more
+   * (their server died), every `intervalMs`. Several instances can share one database: each only
+   * touches its own answers, and an answer is an orphan after three missed touches.
+   */
+  startMaintenance(intervalMs = 30_000): () => void {
+    const tick = async () => {
+      try {
+        await this.repo.touchMessages([...this.active.keys()]);
+        const failed = await this.repo.failStale(INTERRUPTED, new Date(Date.now() - 3 * intervalMs));
+        if (failed > 0) this.logger.warn('marked interrupted answers as failed', { count: failed });
+      } catch (error) {
+        this.logger.error('answer maintenance failed', { error: error as Error });
+      }
+    };
+    void tick();
+    const timer = setInterval(tick, intervalMs);
+    return () => clearInterval(timer);
   }
 
   /** The live answer for a message, if it is still being written and belongs to the user. */

@@ -25,6 +25,8 @@ export interface BuiltPrompt {
   passages: PromptPassage[];
   /** The chunks behind those passages, same order. */
   chunks: ScoredChunk[];
+  /** The whole prompt's size in tokens, framing included. */
+  tokens: number;
 }
 
 // Role markers and message framing cost a few tokens per message beyond the text itself.
@@ -85,15 +87,13 @@ export function buildPrompt(
       ? passages.map((p) => `[${p.n}] ${p.title}${p.location ? ` › ${p.location}` : ''}\n${p.text}`).join('\n\n')
       : '(no passages were found for this question)';
 
-  return {
-    messages: [
-      { role: 'system', content: `${SYSTEM_INSTRUCTIONS}\n\nContext passages:\n\n${context}` },
-      ...kept.map((t) => ({ role: t.role, content: t.content })),
-      { role: 'user', content: question },
-    ],
-    passages,
-    chunks,
-  };
+  const messages: LlmMessage[] = [
+    { role: 'system', content: `${SYSTEM_INSTRUCTIONS}\n\nContext passages:\n\n${context}` },
+    ...kept.map((t) => ({ role: t.role, content: t.content })),
+    { role: 'user', content: question },
+  ];
+  const tokens = messages.reduce((sum, m) => sum + countTokens(m.content) + PER_MESSAGE_OVERHEAD, 0);
+  return { messages, passages, chunks, tokens };
 }
 
 /** The longest run of whole sentences from the start of `text` within `maxTokens`. */

@@ -6,6 +6,8 @@ import type { Retriever } from './retriever.ts';
 export interface RagAnswer {
   /** The model that writes the answer. */
   model: string;
+  /** Size of the prompt sent, in tokens (ragchat's count). */
+  promptTokens: number;
   /** Answer fragments, as the model sends them. */
   tokens: AsyncIterable<string>;
   /** The passages given to the model, as sources; cited ones first once `text` is final. */
@@ -48,6 +50,7 @@ export class RagOrchestrator {
     );
     return {
       model: this.llm.model,
+      promptTokens: prompt.tokens,
       tokens,
       sourcesFor: (text) => toSources(prompt.chunks, citedNumbers(text, prompt.chunks.length)),
     };

@@ -14,6 +14,8 @@ export interface MessageOutcome {
   status: Exclude<MessageStatus, 'streaming'>;
   sources: Source[];
   latencyMs: number;
+  promptTokens?: number | null;
+  completionTokens?: number | null;
   error?: string | null;
 }
 
@@ -37,9 +39,14 @@ export interface ChatRepository {
   /** Oldest first. */
   listMessages(conversationId: string): Promise<Message[]>;
   /**
-   * Marks answers left `streaming` by a previous process (a crash or kill) as `failed`, keeping
-   * their text. Called once at start; returns how many it changed.
+   * Answers being written are touched regularly by the process writing them, so that several
+   * server instances can share one database and still tell a live answer from an orphan.
    */
-  failInterrupted(reason: string): Promise<number>;
+  touchMessages(ids: string[]): Promise<void>;
+  /**
+   * Marks answers still `streaming` but untouched since `before` (their writer died) as `failed`,
+   * keeping their text. Returns how many it changed.
+   */
+  failStale(reason: string, before: Date): Promise<number>;
   ping(): Promise<void>;
 }

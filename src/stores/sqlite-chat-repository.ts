@@ -12,6 +12,8 @@ interface MessageRow {
   sources: string;
   model: string | null;
   latency_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
   error: string | null;
   created_at: string;
 }
@@ -41,6 +43,8 @@ const toMessage = (r: MessageRow): Message => ({
   sources: JSON.parse(r.sources) as Source[],
   model: r.model,
   latencyMs: r.latency_ms,
+  promptTokens: r.prompt_tokens,
+  completionTokens: r.completion_tokens,
   error: r.error,
   createdAt: r.created_at,
 });
@@ -86,8 +90,8 @@ export class SqliteChatRepository implements ChatRepository {
     const insert = this.db.transaction(() => {
       const row = this.db
         .query<MessageRow, Record<string, string | null>>(
-          `INSERT INTO messages (id, conversation_id, role, content, status, model, created_at)
-           VALUES ($id, $conversationId, $role, $content, $status, $model, $now) RETURNING *`,
+          `INSERT INTO messages (id, conversation_id, role, content, status, model, created_at, updated_at)
+           VALUES ($id, $conversationId, $role, $content, $status, $model, $now, $now) RETURNING *`,
         )
         .get({
           id: m.id,
@@ -107,8 +111,9 @@ export class SqliteChatRepository implements ChatRepository {
   async finishMessage(id: string, o: MessageOutcome): Promise<void> {
     this.db
       .query(
-        `UPDATE messages SET content = $content, status = $status, sources = $sources,
-           latency_ms = $latencyMs, error = $error WHERE id = $id`,
+        `UPDATE messages SET content = $content, status = $status, sources = $sources, latency_ms = $latencyMs,
+           prompt_tokens = $promptTokens, completion_tokens = $completionTokens, error = $error, updated_at = $now
+         WHERE id = $id`,
       )
       .run({
         id,
@@ -116,7 +121,10 @@ export class SqliteChatRepository implements ChatRepository {
         status: o.status,
         sources: JSON.stringify(o.sources),
         latencyMs: Math.round(o.latencyMs),
+        promptTokens: o.promptTokens ?? null,
+        completionTokens: o.completionTokens ?? null,
         error: o.error ?? null,
+        now: nowIso(),
       });
   }
 
@@ -132,9 +140,17 @@ export class SqliteChatRepository implements ChatRepository {
       .map(toMessage);
   }
 
-  async failInterrupted(reason: string): Promise<number> {
-    return this.db.query("UPDATE messages SET status = 'failed', error = ? WHERE status = 'streaming'").run(reason)
-      .changes;
+  async touchMessages(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    this.db
+      .query(`UPDATE messages SET updated_at = ? WHERE id IN (${ids.map(() => '?').join(',')})`)
+      .run(nowIso(), ...ids);
+  }
+
+  async failStale(reason: string, before: Date): Promise<number> {
+    return this.db
+      .query("UPDATE messages SET status = 'failed', error = ? WHERE status = 'streaming' AND updated_at < ?")
+      .run(reason, before.toISOString()).changes;
   }
 
   async ping(): Promise<void> {

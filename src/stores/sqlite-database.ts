@@ -60,6 +60,14 @@ const MIGRATIONS: string[] = [
   CREATE VIRTUAL TABLE chunks_fts USING fts5(title, location, text, tokenize = 'porter unicode61 remove_diacritics 2');
   CREATE TABLE index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 2: token usage, and a touch time so that orphaned answers can be told from live ones.
+  `
+  ALTER TABLE messages ADD COLUMN prompt_tokens INTEGER;
+  ALTER TABLE messages ADD COLUMN completion_tokens INTEGER;
+  ALTER TABLE messages ADD COLUMN updated_at TEXT;
+  UPDATE messages SET updated_at = created_at;
+  CREATE INDEX messages_streaming ON messages(status, updated_at) WHERE status = 'streaming';
+  `,
 ];
 
 export function openSqliteDatabase(path: string): Database {

@@ -28,6 +28,13 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
     return row ? toRecord(row) : null;
   }
 
+  async findByHash(contentHash: string): Promise<DocumentRecord | null> {
+    const row = this.db
+      .query<Row, [string]>('SELECT * FROM documents WHERE content_hash = ? ORDER BY source LIMIT 1')
+      .get(contentHash);
+    return row ? toRecord(row) : null;
+  }
+
   async list(): Promise<DocumentRecord[]> {
     return this.db.query<Row, []>('SELECT * FROM documents ORDER BY source').all().map(toRecord);
   }

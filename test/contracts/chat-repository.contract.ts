@@ -78,7 +78,40 @@ export function runChatRepositoryContract(name: string, make: () => Promise<Chat
     expect(await repo.getMessage(m.id)).toBeNull();
   });
 
-  test(`${name}: answers left streaming by a crash are marked failed with their text kept`, async () => {
+  test(`${name}: answers whose writer stopped touching them are marked failed, live ones are not`, async () => {
+    const repo = await make();
+    await repo.ensureUser({ id: 'u1', name: 'One' });
+    const c = await repo.createConversation({ id: id(), userId: 'u1', title: 't' });
+    const orphan = await repo.addMessage({
+      id: id(),
+      conversationId: c.id,
+      role: 'assistant',
+      content: 'partial',
+      status: 'streaming',
+    });
+    const live = await repo.addMessage({
+      id: id(),
+      conversationId: c.id,
+      role: 'assistant',
+      content: '',
+      status: 'streaming',
+    });
+    await Bun.sleep(20);
+    const cutoff = new Date();
+    await Bun.sleep(20);
+    await repo.touchMessages([live.id]);
+    expect(await repo.failStale('server stopped', cutoff)).toBe(1);
+    expect(await repo.getMessage(orphan.id)).toMatchObject({
+      status: 'failed',
+      content: 'partial',
+      error: 'server stopped',
+    });
+    expect((await repo.getMessage(live.id))?.status).toBe('streaming');
+    expect(await repo.failStale('server stopped', cutoff)).toBe(0);
+    await repo.touchMessages([]);
+  });
+
+  test(`${name}: keeps token usage with the answer`, async () => {
     const repo = await make();
     await repo.ensureUser({ id: 'u1', name: 'One' });
     const c = await repo.createConversation({ id: id(), userId: 'u1', title: 't' });
@@ -86,16 +119,23 @@ export function runChatRepositoryContract(name: string, make: () => Promise<Chat
       id: id(),
       conversationId: c.id,
       role: 'assistant',
-      content: 'partial',
+      content: '',
       status: 'streaming',
     });
-    expect(await repo.failInterrupted('server stopped')).toBe(1);
-    expect(await repo.getMessage(a.id)).toMatchObject({
-      status: 'failed',
-      content: 'partial',
-      error: 'server stopped',
+    await repo.finishMessage(a.id, {
+      content: 'x',
+      status: 'stopped',
+      sources: [],
+      latencyMs: 5,
+      promptTokens: 812,
+      completionTokens: 3,
     });
-    expect(await repo.failInterrupted('server stopped')).toBe(0);
+    expect(await repo.getMessage(a.id)).toMatchObject({
+      status: 'stopped',
+      promptTokens: 812,
+      completionTokens: 3,
+      error: null,
+    });
   });
 
   test(`${name}: unknown ids are null, not errors`, async () => {

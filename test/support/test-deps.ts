@@ -28,7 +28,7 @@ export async function makeTestApp(
   options: { env?: Record<string, string>; overrides?: DepsOverrides; seed?: boolean; wordDelayMs?: number } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, SEED_DOCS_DIR: '', ...options.env });
+  const config = loadConfig({ DATA_DIR: dataDir, SEED_DOCS_DIR: 'off', ...options.env });
   const deps = await buildDeps(config, {
     logger: silentLogger,
     llm: new OfflineLlmClient({ wordDelayMs: options.wordDelayMs ?? 0 }),

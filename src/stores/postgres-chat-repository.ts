@@ -1,0 +1,175 @@
+import type { Conversation, Message, MessageStatus, Role, Source } from '../domain.ts';
+import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
+import { postgresError, type Sql } from './postgres-database.ts';
+
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  sources: Source[];
+  model: string | null;
+  latency_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  error: string | null;
+  created_at: Date;
+}
+
+interface ConversationRow {
+  id: string;
+  user_id: string;
+  title: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toConversation = (r: ConversationRow): Conversation => ({
+  id: r.id,
+  userId: r.user_id,
+  title: r.title,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  conversationId: r.conversation_id,
+  role: r.role,
+  content: r.content,
+  status: r.status,
+  sources: r.sources,
+  model: r.model,
+  latencyMs: r.latency_ms,
+  promptTokens: r.prompt_tokens,
+  completionTokens: r.completion_tokens,
+  error: r.error,
+  createdAt: r.created_at.toISOString(),
+});
+
+const MESSAGE_COLUMNS =
+  'id, conversation_id, role, content, status, sources, model, latency_ms, prompt_tokens, completion_tokens, error, created_at';
+
+/** History in Postgres through postgres.js; every query is a tagged template (parameters bound). */
+export class PostgresChatRepository implements ChatRepository {
+  constructor(private readonly sql: Sql) {}
+
+  private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      throw postgresError(error, what);
+    }
+  }
+
+  async ensureUser(user: { id: string; name: string }): Promise<void> {
+    await this.run(
+      'could not save the user',
+      () => this.sql`
+      INSERT INTO users (id, name) VALUES (${user.id}, ${user.name}) ON CONFLICT (id) DO NOTHING`,
+    );
+  }
+
+  async createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation> {
+    const [row] = await this.run(
+      'could not create the conversation',
+      () => this.sql<ConversationRow[]>`
+      INSERT INTO conversations (id, user_id, title) VALUES (${input.id}, ${input.userId}, ${input.title})
+      RETURNING *`,
+    );
+    return toConversation(row as ConversationRow);
+  }
+
+  async listConversations(userId: string, limit = 100): Promise<Conversation[]> {
+    const rows = await this.run(
+      'could not list conversations',
+      () => this.sql<ConversationRow[]>`
+      SELECT * FROM conversations WHERE user_id = ${userId} ORDER BY updated_at DESC, created_at DESC LIMIT ${limit}`,
+    );
+    return rows.map(toConversation);
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    const [row] = await this.run(
+      'could not read the conversation',
+      () => this.sql<ConversationRow[]>`
+      SELECT * FROM conversations WHERE id = ${id}`,
+    );
+    return row ? toConversation(row) : null;
+  }
+
+  async deleteConversation(id: string): Promise<boolean> {
+    const result = await this.run(
+      'could not delete the conversation',
+      () => this.sql`
+      DELETE FROM conversations WHERE id = ${id}`,
+    );
+    return result.count > 0;
+  }
+
+  async addMessage(m: NewMessage): Promise<Message> {
+    return this.run('could not store the message', () =>
+      this.sql.begin(async (tx) => {
+        const [row] = await tx<MessageRow[]>`
+          INSERT INTO messages (id, conversation_id, role, content, status, model)
+          VALUES (${m.id}, ${m.conversationId}, ${m.role}, ${m.content}, ${m.status}, ${m.model ?? null})
+          RETURNING ${tx.unsafe(MESSAGE_COLUMNS)}`;
+        await tx`UPDATE conversations SET updated_at = now() WHERE id = ${m.conversationId}`;
+        return toMessage(row as MessageRow);
+      }),
+    );
+  }
+
+  async finishMessage(id: string, o: MessageOutcome): Promise<void> {
+    await this.run(
+      'could not store the answer',
+      () => this.sql`
+      UPDATE messages SET content = ${o.content}, status = ${o.status}, sources = ${this.sql.json(o.sources as never)},
+        latency_ms = ${Math.round(o.latencyMs)}, prompt_tokens = ${o.promptTokens ?? null},
+        completion_tokens = ${o.completionTokens ?? null}, error = ${o.error ?? null}, updated_at = now()
+      WHERE id = ${id}`,
+    );
+  }
+
+  async getMessage(id: string): Promise<Message | null> {
+    const [row] = await this.run(
+      'could not read the message',
+      () => this.sql<MessageRow[]>`
+      SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ${id}`,
+    );
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(conversationId: string): Promise<Message[]> {
+    const rows = await this.run(
+      'could not read the messages',
+      () => this.sql<MessageRow[]>`
+      SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE conversation_id = ${conversationId} ORDER BY seq`,
+    );
+    return rows.map(toMessage);
+  }
+
+  async touchMessages(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.run(
+      'could not touch live answers',
+      () => this.sql`
+      UPDATE messages SET updated_at = now() WHERE id IN ${this.sql(ids)}`,
+    );
+  }
+
+  async failStale(reason: string, before: Date): Promise<number> {
+    const result = await this.run(
+      'could not sweep interrupted answers',
+      () => this.sql`
+      UPDATE messages SET status = 'failed', error = ${reason}
+      WHERE status = 'streaming' AND updated_at < ${before}`,
+    );
+    return result.count;
+  }
+
+  async ping(): Promise<void> {
+    await this.run('is not answering', () => this.sql`SELECT 1`);
+  }
+}

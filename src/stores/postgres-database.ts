@@ -1,0 +1,81 @@
+import postgres from 'postgres';
+import { unavailable } from '../errors.ts';
+import history from './migrations/postgres-001-history.sql' with { type: 'text' };
+
+/**
+ * Versioned migrations, in order. The SQL files are imported as text so that the compiled binary
+ * carries them. Append only: an applied migration is never edited.
+ */
+export const POSTGRES_MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  { version: 1, name: 'history', sql: history },
+];
+
+// Any constant shared by all instances; pg_advisory_xact_lock serialises concurrent migrators.
+const MIGRATION_LOCK = 727_411_001;
+
+export type Sql = postgres.Sql;
+
+export interface PostgresOptions {
+  url: string;
+  /** Connections in the pool. @default 10 */
+  poolSize?: number;
+  /** A schema to use instead of `public` (tests give each run its own). */
+  schema?: string;
+  /** Seconds to wait for a connection. @default 10 */
+  connectTimeout?: number;
+}
+
+export function openPostgres(options: PostgresOptions): Sql {
+  return postgres(options.url, {
+    max: options.poolSize ?? 10,
+    connect_timeout: options.connectTimeout ?? 10,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: options.schema ? { search_path: options.schema } : {},
+  });
+}
+
+/**
+ * Applies the migrations not yet applied, in one transaction under an advisory lock, so that two
+ * instances starting at once apply each migration exactly once (the second waits, then finds
+ * nothing to do). Returns the versions it applied.
+ */
+export async function migratePostgres(sql: Sql): Promise<number[]> {
+  try {
+    return await sql.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+      await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
+      const done = new Set(
+        (await tx<{ version: number }[]>`SELECT version FROM schema_migrations`).map((r) => r.version),
+      );
+      const applied: number[] = [];
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await tx.unsafe(m.sql);
+        await tx`INSERT INTO schema_migrations (version, name) VALUES (${m.version}, ${m.name})`;
+        applied.push(m.version);
+      }
+      return applied;
+    });
+  } catch (error) {
+    throw postgresError(error, 'could not apply its migrations');
+  }
+}
+
+/**
+ * postgres.js errors carry `code`: a SQLSTATE from the server (e.g. 42P01) or a Node network code
+ * (ECONNREFUSED, ENOTFOUND, CONNECT_TIMEOUT). Connection failures become `unavailable:database`.
+ */
+export function postgresError(error: unknown, what: string): unknown {
+  const code = (error as { code?: string })?.code ?? '';
+  if (
+    /^(ECONN|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_)/.test(code) ||
+    code === '57P01' ||
+    code === '28P01' ||
+    code === '3D000'
+  ) {
+    return unavailable('database', `The database could not be reached (${code}); ${what}.`, error);
+  }
+  return error;
+}

@@ -1,0 +1,71 @@
+import type { DocumentRecord } from '../domain.ts';
+import type { DocumentCatalog } from './document-catalog.ts';
+import { postgresError, type Sql } from './postgres-database.ts';
+
+interface Row {
+  id: string;
+  source: string;
+  title: string;
+  content_hash: string;
+  chunk_count: number;
+  updated_at: Date;
+}
+
+const toRecord = (r: Row): DocumentRecord => ({
+  id: r.id,
+  source: r.source,
+  title: r.title,
+  contentHash: r.content_hash,
+  chunkCount: r.chunk_count,
+  updatedAt: r.updated_at.toISOString(),
+});
+
+export class PostgresDocumentCatalog implements DocumentCatalog {
+  constructor(private readonly sql: Sql) {}
+
+  private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      throw postgresError(error, what);
+    }
+  }
+
+  async get(id: string): Promise<DocumentRecord | null> {
+    const [row] = await this.run(
+      'could not read the document',
+      () => this.sql<Row[]>`SELECT * FROM documents WHERE id = ${id}`,
+    );
+    return row ? toRecord(row) : null;
+  }
+
+  async findByHash(contentHash: string): Promise<DocumentRecord | null> {
+    const [row] = await this.run(
+      'could not read the document',
+      () => this.sql<Row[]>`
+      SELECT * FROM documents WHERE content_hash = ${contentHash} ORDER BY source LIMIT 1`,
+    );
+    return row ? toRecord(row) : null;
+  }
+
+  async list(): Promise<DocumentRecord[]> {
+    return (
+      await this.run('could not list documents', () => this.sql<Row[]>`SELECT * FROM documents ORDER BY source`)
+    ).map(toRecord);
+  }
+
+  async upsert(r: DocumentRecord): Promise<void> {
+    await this.run(
+      'could not save the document',
+      () => this.sql`
+      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at)
+      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt})
+      ON CONFLICT (id) DO UPDATE SET source = excluded.source, title = excluded.title,
+        content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.run('could not delete the document', () => this.sql`DELETE FROM documents WHERE id = ${id}`);
+  }
+}

@@ -1,0 +1,39 @@
+import { afterAll, expect, test } from 'bun:test';
+import { PostgresChatRepository } from '../../../src/stores/postgres-chat-repository.ts';
+import { migratePostgres, openPostgres } from '../../../src/stores/postgres-database.ts';
+import { PostgresDocumentCatalog } from '../../../src/stores/postgres-document-catalog.ts';
+import { dropSchemas, freshSchema } from '../../support/postgres.ts';
+import { runChatRepositoryContract } from '../chat-repository.contract.ts';
+import { runDocumentCatalogContract } from '../document-catalog.contract.ts';
+
+afterAll(dropSchemas);
+
+runChatRepositoryContract('PostgresChatRepository', async () => new PostgresChatRepository((await freshSchema()).sql));
+runDocumentCatalogContract(
+  'PostgresDocumentCatalog',
+  async () => new PostgresDocumentCatalog((await freshSchema()).sql),
+);
+
+test('migrations: two instances starting at once apply each version exactly once', async () => {
+  const { sql, schema, url } = await freshSchema();
+  await sql`DROP TABLE schema_migrations, messages, conversations, users, documents CASCADE`;
+  const a = openPostgres({ url, schema, poolSize: 2 });
+  const b = openPostgres({ url, schema, poolSize: 2 });
+  try {
+    const [first, second] = await Promise.all([migratePostgres(a), migratePostgres(b)]);
+    expect([...first, ...second]).toEqual([1]);
+    expect(await migratePostgres(a)).toEqual([]);
+    const rows = await sql`SELECT version FROM schema_migrations`;
+    expect(rows.map((r) => r.version)).toEqual([1]);
+  } finally {
+    await a.end();
+    await b.end();
+  }
+});
+
+test('a database that is not there is reported as unavailable, by name', async () => {
+  const repo = new PostgresChatRepository(
+    openPostgres({ url: 'postgres://postgres@127.0.0.1:9/none', connectTimeout: 2 }),
+  );
+  await expect(repo.ping()).rejects.toThrow(/The database could not be reached \(ECONNREFUSED\)/);
+});
