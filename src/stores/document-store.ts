@@ -8,4 +8,6 @@ export interface DocumentStore {
   get(key: string): Promise<Uint8Array | null>;
   list(prefix?: string): Promise<string[]>;
   delete(key: string): Promise<void>;
+  /** Resolves when the store is reachable (for /readyz). */
+  ping(): Promise<void>;
 }

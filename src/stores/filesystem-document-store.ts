@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../errors.ts';
+import { checkDocumentKey } from './document-keys.ts';
 import type { DocumentStore } from './document-store.ts';
 
 /** Originals on the local disk under one root folder. */
@@ -11,10 +12,10 @@ export class FilesystemDocumentStore implements DocumentStore {
     this.root = resolve(root);
   }
 
-  /** Refuses keys that would leave the root (`../`, absolute paths). */
+  /** Refuses keys that would leave the root (`../`, absolute paths), twice over. */
   private pathOf(key: string): string {
-    const full = resolve(this.root, key);
-    if (full !== this.root && !full.startsWith(this.root + sep)) {
+    const full = resolve(this.root, checkDocumentKey(key));
+    if (!full.startsWith(this.root + sep)) {
       throw new AppError('invalid_key', `Document key "${key}" points outside the document folder.`, 400);
     }
     return full;
@@ -45,5 +46,9 @@ export class FilesystemDocumentStore implements DocumentStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
   }
 }

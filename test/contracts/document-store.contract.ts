@@ -20,11 +20,31 @@ export function runDocumentStoreContract(name: string, make: () => Promise<Docum
     await store.delete('docs/a.md');
   });
 
-  test(`${name}: refuses keys that escape its root`, async () => {
+  test(`${name}: refuses keys that escape its root or are not paths`, async () => {
     const store = await make();
-    for (const key of ['../escape.md', 'docs/../../escape.md', '/etc/passwd']) {
-      await expect(store.put(key, bytes('x'))).rejects.toThrow(/outside/);
-      await expect(store.get(key)).rejects.toThrow(/outside/);
+    for (const key of [
+      '../escape.md',
+      'docs/../../escape.md',
+      '/etc/passwd',
+      'a//b.md',
+      './a.md',
+      'a\\b.md',
+      'a\u0000.md',
+      '',
+    ]) {
+      await expect(store.put(key, bytes('x'))).rejects.toThrow(/outside the document folder/);
+      await expect(store.get(key)).rejects.toThrow(/outside the document folder/);
+      await expect(store.delete(key)).rejects.toThrow(/outside the document folder/);
     }
+    expect(await store.list()).toEqual([]);
+  });
+
+  test(`${name}: keeps bytes exactly, names with spaces and unicode included`, async () => {
+    const store = await make();
+    const data = new Uint8Array(300_000).map((_, i) => (i * 31) % 256);
+    await store.put('dir/ünïcode name (1).bin', data);
+    expect(await store.get('dir/ünïcode name (1).bin')).toEqual(data);
+    expect(await store.list('dir/')).toEqual(['dir/ünïcode name (1).bin']);
+    await store.ping();
   });
 }

@@ -172,7 +172,12 @@ describe('health', () => {
     expect(ready.status).toBe(200);
     const body = await ready.json();
     expect(body.status).toBe('ready');
-    expect(body.checks.map((c: { name: string }) => c.name)).toEqual(['database (sqlite)', 'vector-store', 'llm']);
+    expect(body.checks.map((c: { name: string }) => c.name)).toEqual([
+      'database (sqlite)',
+      'vector-store',
+      'document-store (disk)',
+      'llm',
+    ]);
   });
 });
 
