@@ -19,6 +19,7 @@ import { FilesystemDocumentStore } from './stores/filesystem-document-store.ts';
 import { PostgresChatRepository } from './stores/postgres-chat-repository.ts';
 import { migratePostgres, openPostgres } from './stores/postgres-database.ts';
 import { PostgresDocumentCatalog } from './stores/postgres-document-catalog.ts';
+import { QdrantVectorStore } from './stores/qdrant-vector-store.ts';
 import { S3DocumentStore } from './stores/s3-document-store.ts';
 import { SqliteChatRepository } from './stores/sqlite-chat-repository.ts';
 import { openSqliteDatabase } from './stores/sqlite-database.ts';
@@ -77,7 +78,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
 
   const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
   const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg) : new SqliteDocumentCatalog(db);
-  const vectors = new SqliteVectorStore(db);
+  const vectors: VectorStore = config.qdrant ? new QdrantVectorStore(config.qdrant) : new SqliteVectorStore(db);
   const documents: DocumentStore = config.s3
     ? new S3DocumentStore(config.s3)
     : new FilesystemDocumentStore(join(config.dataDir, 'documents'));
@@ -131,7 +132,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     readiness: () =>
       Promise.all([
         check(pg ? 'database (postgres)' : 'database (sqlite)', () => repo.ping()),
-        check('vector-store', () => vectors.ping()),
+        check(config.qdrant ? 'vector-store (qdrant)' : 'vector-store (sqlite)', () => vectors.ping()),
         check(config.s3 ? 'document-store (s3)' : 'document-store (disk)', () => documents.ping()),
         check('llm', () => llm.ping(AbortSignal.timeout(5000))),
       ]),

@@ -197,6 +197,23 @@ export class SqliteVectorStore implements VectorStore {
     return (this.db.query<{ n: number }, []>('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;
   }
 
+  async documentIds(): Promise<Map<string, number>> {
+    const rows = this.db
+      .query<{ document_id: string; n: number }, []>(
+        'SELECT document_id, count(*) AS n FROM chunks GROUP BY document_id',
+      )
+      .all();
+    return new Map(rows.map((r) => [r.document_id, r.n]));
+  }
+
+  async danglingKeywordEntries(remove: boolean): Promise<number> {
+    const where = 'rowid NOT IN (SELECT rowid FROM chunks)';
+    if (remove) return this.db.query(`DELETE FROM chunks_fts WHERE ${where}`).run().changes;
+    return (
+      this.db.query<{ n: number }, []>(`SELECT count(*) AS n FROM chunks_fts WHERE ${where}`).get() as { n: number }
+    ).n;
+  }
+
   async reset(): Promise<void> {
     this.db.transaction(() => {
       this.db.exec('DELETE FROM chunks_fts');

@@ -28,6 +28,13 @@ export interface VectorStore {
   deleteDocument(documentId: string, signal?: AbortSignal): Promise<void>;
   search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]>;
   count(signal?: AbortSignal): Promise<number>;
+  /** Chunks per document id, over the whole index (for `ingest --check`). */
+  documentIds(signal?: AbortSignal): Promise<Map<string, number>>;
+  /**
+   * Keyword entries that belong to no chunk (a store that keeps keywords apart from vectors can
+   * leave them behind); with `remove`, deletes them. Returns how many there were.
+   */
+  danglingKeywordEntries(remove: boolean, signal?: AbortSignal): Promise<number>;
   /** Drops every chunk and the recorded embedder, for `ingest --reindex`. */
   reset(signal?: AbortSignal): Promise<void>;
   ping(signal?: AbortSignal): Promise<void>;

@@ -63,14 +63,39 @@ export function runVectorStoreContract(name: string, make: () => Promise<VectorS
     expect((await search(store, 'puppies'))[0]?.text).toBe('second version of the text about puppies');
   });
 
-  test(`${name}: deleting a document removes its vectors and keyword entries`, async () => {
+  test(`${name}: deleting a document removes its vectors and keyword entries, and only those`, async () => {
     const store = await make();
     await store.open(IDENTITY);
-    await store.upsert([await chunk('a', 0, 'alpha bravo charlie'), await chunk('b', 0, 'delta echo foxtrot')]);
+    await store.upsert([
+      await chunk('a', 0, 'alpha bravo charlie'),
+      await chunk('a', 1, 'alpha again'),
+      await chunk('b', 0, 'delta echo foxtrot'),
+    ]);
+    expect(await store.documentIds()).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 1],
+      ]),
+    );
     await store.deleteDocument('a');
     expect(await store.count()).toBe(1);
+    expect(await store.documentIds()).toEqual(new Map([['b', 1]]));
+    expect(await store.danglingKeywordEntries(false)).toBe(0);
+    // Neither by meaning nor by keyword does anything of "a" come back.
     const results = await search(store, 'alpha bravo charlie');
     expect(results.every((r) => r.documentId !== 'a')).toBe(true);
+    expect((await search(store, 'delta echo'))[0]?.documentId).toBe('b');
+  });
+
+  test(`${name}: finds by keyword alone, where the words are rare`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    const filler = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => chunk('f', i, `general note ${i} about answers and documents`)),
+    );
+    await store.upsert([...filler, await chunk('k', 0, 'The xylophone quartet rehearses on Thursdays.')]);
+    const results = await search(store, 'when does the xylophone quartet rehearse');
+    expect(results[0]?.documentId).toBe('k');
   });
 
   test(`${name}: respects topK and survives queries with search syntax in them`, async () => {

@@ -1,0 +1,259 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
+import { AppError, unavailable } from '../errors.ts';
+import { RRF_K } from '../rag/fusion.ts';
+import { documentSparseVector, querySparseVector } from '../rag/sparse.ts';
+import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
+
+export interface QdrantVectorStoreOptions {
+  url: string;
+  apiKey?: string;
+  collection: string;
+  /** Per request. */
+  timeoutMs: number;
+  /** Points per upsert request. @default 128 */
+  batchSize?: number;
+  /** Attempts for a request answered 429 or 5xx. @default 3 */
+  attempts?: number;
+}
+
+interface ChunkPayload {
+  document_id: string;
+  source: string;
+  title: string;
+  location: string;
+  chunk_index: number;
+  text: string;
+  content_hash: string;
+}
+
+const DENSE = 'dense';
+const KEYWORDS = 'keywords';
+
+/**
+ * Chunks as Qdrant points: a named dense vector (cosine) and a named sparse keyword vector with
+ * the IDF modifier, so hybrid search (both prefetched, fused by RRF) runs inside Qdrant. Point ids
+ * are the chunk ids, deterministic from document id and chunk index, so a re-ingest overwrites.
+ * The embedding model and dimension are recorded in the collection's metadata.
+ */
+export class QdrantVectorStore implements VectorStore {
+  private readonly client: QdrantClient;
+  private readonly name: string;
+
+  constructor(private readonly options: QdrantVectorStoreOptions) {
+    this.name = options.collection;
+    // checkCompatibility off: it calls GET / on every start, and our own checks say more.
+    this.client = new QdrantClient({
+      url: options.url,
+      apiKey: options.apiKey,
+      timeout: options.timeoutMs,
+      checkCompatibility: false,
+    });
+  }
+
+  /**
+   * One call with retries: 429 and 5xx are retried with exponential backoff (honouring a
+   * Retry-After header), other errors are not. Failures become `unavailable:vector-store`.
+   */
+  private async call<T>(what: string, run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const attempts = this.options.attempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        signal?.throwIfAborted();
+        return await run();
+      } catch (error) {
+        const status = statusOf(error);
+        const retryable = status === 429 || (status !== undefined && status >= 500);
+        if (signal?.aborted) throw error;
+        if (!retryable || attempt >= attempts) throw translate(error, what);
+        await Bun.sleep(retryAfterMs(error) ?? 200 * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  async open(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void> {
+    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
+    if (!exists) {
+      await this.call(
+        'create the collection',
+        () =>
+          this.client.createCollection(this.name, {
+            vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
+            sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
+            metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
+          }),
+        signal,
+      );
+      for (const field of ['document_id', 'source']) {
+        await this.call(
+          'index the payload',
+          () => this.client.createPayloadIndex(this.name, { field_name: field, field_schema: 'keyword', wait: true }),
+          signal,
+        );
+      }
+      return;
+    }
+    const info = await this.call('read the collection', () => this.client.getCollection(this.name), signal);
+    const vectors = info.config.params.vectors as Record<string, { size?: number }> | { size?: number } | undefined;
+    const size =
+      (vectors as Record<string, { size?: number }> | undefined)?.[DENSE]?.size ??
+      (vectors as { size?: number } | undefined)?.size;
+    const metadata = (info.config as { metadata?: Record<string, unknown> | null }).metadata ?? {};
+    const stored = {
+      model: String(metadata.embedding_model ?? 'unknown (not recorded)'),
+      dimensions: Number(size ?? 0),
+    };
+    if (stored.model !== embedder.model || stored.dimensions !== embedder.dimensions) {
+      throw new AppError('index_mismatch', indexMismatchMessage(stored, embedder), 500);
+    }
+  }
+
+  async upsert(chunks: EmbeddedChunk[], signal?: AbortSignal): Promise<void> {
+    const batch = this.options.batchSize ?? 128;
+    for (let i = 0; i < chunks.length; i += batch) {
+      const points = chunks.slice(i, i + batch).map((c) => ({
+        id: c.id,
+        vector: {
+          [DENSE]: Array.from(c.vector),
+          [KEYWORDS]: documentSparseVector([c.title, c.location, c.text].join('\n')),
+        },
+        payload: {
+          document_id: c.documentId,
+          source: c.source,
+          title: c.title,
+          location: c.location,
+          chunk_index: c.index,
+          text: c.text,
+          content_hash: c.contentHash,
+        } satisfies ChunkPayload,
+      }));
+      await this.call('store the chunks', () => this.client.upsert(this.name, { wait: true, points }), signal);
+    }
+  }
+
+  async deleteDocument(documentId: string, signal?: AbortSignal): Promise<void> {
+    await this.call(
+      'delete the document',
+      () =>
+        this.client.delete(this.name, {
+          wait: true,
+          filter: { must: [{ key: 'document_id', match: { value: documentId } }] },
+        }),
+      signal,
+    );
+  }
+
+  async search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]> {
+    const candidates = Math.max(query.topK * 4, 50);
+    const keywords = querySparseVector(query.text);
+    const prefetch = [{ query: Array.from(query.vector), using: DENSE, limit: candidates }];
+    if (keywords.indices.length > 0) prefetch.push({ query: keywords as never, using: KEYWORDS, limit: candidates });
+    const result = await this.call(
+      'search',
+      () =>
+        this.client.query(this.name, {
+          prefetch,
+          query: { rrf: { k: RRF_K } },
+          limit: query.topK,
+          with_payload: true,
+        }),
+      signal,
+    );
+    // Same scale as the embedded store: 1 when first in every list.
+    const best = prefetch.length / (RRF_K + 1);
+    return result.points.map((p) => {
+      const payload = p.payload as unknown as ChunkPayload;
+      return {
+        id: String(p.id),
+        documentId: payload.document_id,
+        source: payload.source,
+        title: payload.title,
+        location: payload.location,
+        index: payload.chunk_index,
+        text: payload.text,
+        contentHash: payload.content_hash,
+        score: Math.min(1, p.score / best),
+      };
+    });
+  }
+
+  async count(signal?: AbortSignal): Promise<number> {
+    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
+    if (!exists) return 0;
+    return (await this.call('count', () => this.client.count(this.name, { exact: true }), signal)).count;
+  }
+
+  async documentIds(signal?: AbortSignal): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let offset: string | number | null | undefined;
+    do {
+      const page = await this.call(
+        'list the chunks',
+        () =>
+          this.client.scroll(this.name, {
+            limit: 1000,
+            offset: offset ?? undefined,
+            with_payload: { include: ['document_id'] },
+            with_vector: false,
+          }),
+        signal,
+      );
+      for (const p of page.points) {
+        const id = String((p.payload as { document_id?: unknown } | null)?.document_id ?? '');
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      offset = page.next_page_offset as string | number | null | undefined;
+    } while (offset !== null && offset !== undefined);
+    return counts;
+  }
+
+  /** Keywords are a sparse vector of the same point as the dense one: they cannot dangle. */
+  async danglingKeywordEntries(): Promise<number> {
+    return 0;
+  }
+
+  async reset(signal?: AbortSignal): Promise<void> {
+    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
+    if (exists) await this.call('drop the collection', () => this.client.deleteCollection(this.name), signal);
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.call('answer', () => this.client.collectionExists(this.name), signal);
+  }
+}
+
+/**
+ * The Qdrant client throws an ApiError carrying `status`, `headers` and `data` for HTTP errors,
+ * except 429, which it turns into QdrantClientResourceExhaustedError with `retry_after` (seconds).
+ * Network failures carry neither.
+ */
+function statusOf(error: unknown): number | undefined {
+  if ((error as Error)?.name === 'QdrantClientResourceExhaustedError') return 429;
+  const status = (error as { status?: unknown })?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function retryAfterMs(error: unknown): number | undefined {
+  const told = (error as { retry_after?: unknown })?.retry_after;
+  if (typeof told === 'number' && Number.isFinite(told)) return Math.min(told * 1000, 30_000);
+  const headers = (error as { headers?: Headers | Record<string, string> })?.headers;
+  const raw = headers instanceof Headers ? headers.get('retry-after') : headers?.['retry-after'];
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, 30_000);
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? Math.min(Math.max(0, at - Date.now()), 30_000) : undefined;
+}
+
+function translate(error: unknown, what: string): unknown {
+  if (error instanceof AppError) return error;
+  const status = statusOf(error);
+  const detail = (error as { data?: { status?: { error?: string } } })?.data?.status?.error;
+  const reason =
+    status === undefined
+      ? 'it could not be reached'
+      : status === 401 || status === 403
+        ? 'it rejected the API key'
+        : `it answered HTTP ${status}${detail ? ` (${detail.slice(0, 200)})` : ''}`;
+  return unavailable('vector-store', `The vector store (Qdrant) could not ${what}: ${reason}.`, error);
+}

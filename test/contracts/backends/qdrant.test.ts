@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { LocalEmbeddingClient } from '../../../src/providers/local-embedding-client.ts';
+import { QdrantVectorStore } from '../../../src/stores/qdrant-vector-store.ts';
+import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
+import { runVectorStoreContract } from '../vector-store.contract.ts';
+
+const standIn = new QdrantStandIn();
+beforeAll(async () => {
+  await standIn.start();
+});
+afterAll(async () => {
+  await standIn.stop();
+  // Every request ragchat made, and every answer the stand-in gave, kept to Qdrant's contract.
+  expect(standIn.violations).toEqual([]);
+});
+
+const storeAt = (url: string, options: { attempts?: number; apiKey?: string } = {}) =>
+  new QdrantVectorStore({
+    url,
+    collection: `ragchat_test_${crypto.randomUUID().slice(0, 8)}`,
+    timeoutMs: 5000,
+    ...options,
+  });
+
+runVectorStoreContract('QdrantVectorStore (stand-in held to the OpenAPI contract)', async () => storeAt(standIn.url));
+
+// Against a real Qdrant when one is configured (docker run -p 6333:6333 qdrant/qdrant).
+const realUrl = process.env.QDRANT_URL;
+if (realUrl) {
+  runVectorStoreContract('QdrantVectorStore (real Qdrant at QDRANT_URL)', async () =>
+    storeAt(realUrl, { apiKey: process.env.QDRANT_API_KEY }),
+  );
+}
+
+describe('QdrantVectorStore against the stand-in', () => {
+  test('creates the collection with named dense and IDF sparse vectors, payload indexes and the model', async () => {
+    const store = storeAt(standIn.url);
+    await store.open({ model: 'm-1', dimensions: 8 });
+    const name = [...standIn.collections.keys()].at(-1) as string;
+    const collection = standIn.collections.get(name);
+    expect(collection?.config).toMatchObject({
+      vectors: { dense: { size: 8, distance: 'Cosine' } },
+      sparse_vectors: { keywords: { modifier: 'idf' } },
+      metadata: { embedding_model: 'm-1', embedding_dimensions: 8 },
+    });
+    expect([...(collection?.indexes ?? [])].sort()).toEqual(['document_id', 'source']);
+    // Opening again with the same embedder is fine; another dimension is refused.
+    await store.open({ model: 'm-1', dimensions: 8 });
+    await expect(store.open({ model: 'm-1', dimensions: 16 })).rejects.toThrow(
+      /"m-1" \(8 dimensions\).*"m-1" \(16 dimensions\).*--reindex/s,
+    );
+  });
+
+  test('429 and 5xx are retried, honouring Retry-After; 4xx are not; both end as a sentence', async () => {
+    const store = storeAt(standIn.url);
+    await store.open({ model: 'm', dimensions: 8 });
+    standIn.faults = { status: 503, count: 2, retryAfter: 0 };
+    const before = standIn.requests;
+    expect(await store.count()).toBe(0);
+    expect(standIn.requests - before).toBe(4); // exists (2 failures + 1) and count
+
+    // The server's Retry-After (1 s) is waited for, not the default backoff (200 ms).
+    standIn.faults = { status: 503, count: 1, retryAfter: 1 };
+    const started = performance.now();
+    expect(await store.count()).toBe(0);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+
+    standIn.faults = { status: 429, count: 5, retryAfter: 0 };
+    await expect(store.count()).rejects.toThrow(
+      'The vector store (Qdrant) could not check the collection: it answered HTTP 429',
+    );
+
+    standIn.faults = { status: 400, count: 1 };
+    const start400 = standIn.requests;
+    await expect(store.count()).rejects.toThrow(/answered HTTP 400/);
+    expect(standIn.requests - start400).toBe(1);
+    standIn.faults = null;
+  });
+
+  test('a Qdrant that is not there is named as unreachable', async () => {
+    await expect(storeAt('http://127.0.0.1:9').ping()).rejects.toThrow(
+      'The vector store (Qdrant) could not answer: it could not be reached.',
+    );
+  });
+
+  test('the stand-in rejects what the contract rejects', async () => {
+    const store = storeAt(standIn.url);
+    await store.open({ model: 'm', dimensions: 8 });
+    const name = [...standIn.collections.keys()].at(-1) as string;
+    const bad = await fetch(`${standIn.url}/collections/${name}/points?wait=yes`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ points: [{ id: 'not-a-uuid-or-int', vector: 'dense' }] }),
+    });
+    expect(bad.status).toBe(400);
+    const answer = await bad.json();
+    expect(answer.status.error).toContain('Format error in JSON body');
+    expect(standIn.violations.length).toBeGreaterThan(0);
+    standIn.violations.length = 0;
+
+    // Semantics the contract cannot express: a wrong dimension is refused like Qdrant does.
+    const [vector] = await new LocalEmbeddingClient(16).embed(['x']);
+    const wrong = await fetch(`${standIn.url}/collections/${name}/points?wait=true`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ points: [{ id: 1, vector: { dense: Array.from(vector as Float32Array) } }] }),
+    });
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).status.error).toContain('Vector dimension error: expected dim: 8, got 16');
+  });
+});
