@@ -174,7 +174,7 @@ describe('health', () => {
     expect(body.status).toBe('ready');
     expect(body.checks.map((c: { name: string }) => c.name)).toEqual([
       'database (sqlite)',
-      'vector-store',
+      'vector-store (sqlite)',
       'document-store (disk)',
       'llm',
     ]);
