@@ -107,6 +107,16 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     documents,
     chunking: { chunkSizeTokens: config.chunkSizeTokens, overlapTokens: config.chunkOverlapTokens },
     logger,
+    // `ingest s3://bucket/prefix` reads with the same S3 settings (region, endpoint) as the store.
+    openBucket: (bucket, prefix) =>
+      new S3DocumentStore({
+        bucket,
+        prefix,
+        region: config.s3?.region ?? 'us-east-1',
+        endpoint: config.s3?.endpoint,
+        forcePathStyle: config.s3?.forcePathStyle ?? false,
+        timeoutMs: config.s3?.timeoutMs ?? 10_000,
+      }),
   });
 
   const check = async (name: string, probe: () => Promise<unknown>): Promise<ReadinessCheck> => {

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { DocumentRecord, EmbeddedChunk } from '../domain.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
@@ -12,6 +13,21 @@ export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt'];
 
 export type IngestOutcome = 'added' | 'updated' | 'unchanged' | 'empty';
 
+export interface IngestResult {
+  id: string;
+  source: string;
+  title: string;
+  outcome: IngestOutcome;
+  chunks: number;
+  /** For `unchanged`: the document that already holds these bytes (maybe under another name). */
+  duplicateOf?: string;
+}
+
+export interface IngestFailure {
+  key: string;
+  message: string;
+}
+
 export interface IngestSummary {
   documents: number;
   added: number;
@@ -19,6 +35,7 @@ export interface IngestSummary {
   unchanged: number;
   empty: number;
   removed: number;
+  failed: IngestFailure[];
   chunks: number;
   seconds: number;
 }
@@ -27,7 +44,18 @@ export interface IngestProgress {
   done: number;
   total: number;
   key: string;
-  outcome: IngestOutcome;
+  outcome: IngestOutcome | 'failed';
+}
+
+export interface IndexAudit {
+  /** Documents with chunks (vectors, keyword entries) in the index but no catalog entry. */
+  orphanDocuments: { id: string; chunks: number }[];
+  /** Keyword entries that belong to no chunk. */
+  danglingKeywordEntries: number;
+  /** Originals in the document store that no catalog entry names. */
+  orphanOriginals: string[];
+  /** Catalog entries whose chunks are missing from the index. */
+  missingChunks: { id: string; source: string; expected: number; found: number }[];
 }
 
 export interface IngestionDeps {
@@ -37,6 +65,8 @@ export interface IngestionDeps {
   documents: DocumentStore;
   chunking: ChunkingOptions;
   logger: Logger;
+  /** Reads `s3://bucket/prefix` sources; absent, such paths are refused. */
+  openBucket?: (bucket: string, prefix: string) => DocumentStore;
   /** Chunks embedded per request. @default 64 */
   embedBatchSize?: number;
 }
@@ -51,38 +81,65 @@ export function stableId(name: string): string {
 export const contentHash = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest('hex');
 
 /**
- * Reads files into the index: parse → chunk → embed in batches → store. Identity is the document
- * key (its path); an unchanged file (same content hash) is skipped; a changed one has its old
- * chunks removed before the new ones are written.
+ * Reads documents into the index: parse → chunk → embed in batches → store. Identity is the
+ * document key (its path): an unchanged file is skipped; a changed one is re-chunked, its chunks
+ * overwritten in place (ids come from document id and chunk index) and the leftovers of a longer
+ * old version removed, so searches never see the document vanish midway. The catalog entry is
+ * written last: a failure midway leaves no entry, and the next run redoes that document.
  */
 export class Ingestion {
   constructor(private readonly deps: IngestionDeps) {}
 
-  /** Ingests one file given its key (a relative path) and bytes. */
+  /**
+   * Ingests one document. With `dedupe`, bytes that are already indexed under any key are a
+   * no-op that names the existing document (uploads use this).
+   */
   async ingestFile(
     key: string,
     bytes: Uint8Array,
-    signal?: AbortSignal,
-  ): Promise<{ outcome: IngestOutcome; chunks: number }> {
+    options: { dedupe?: boolean; signal?: AbortSignal } = {},
+  ): Promise<IngestResult> {
     const { catalog, vectors, documents, embedder, chunking } = this.deps;
+    const { signal } = options;
     const id = stableId(key);
     const hash = contentHash(bytes);
     const existing = await catalog.get(id);
-    if (existing && existing.contentHash === hash) return { outcome: 'unchanged', chunks: existing.chunkCount };
+    if (existing && existing.contentHash === hash) {
+      return {
+        id,
+        source: key,
+        title: existing.title,
+        outcome: 'unchanged',
+        chunks: existing.chunkCount,
+        duplicateOf: existing.source,
+      };
+    }
+    if (options.dedupe) {
+      const twin = await catalog.findByHash(hash);
+      if (twin)
+        return {
+          id: twin.id,
+          source: twin.source,
+          title: twin.title,
+          outcome: 'unchanged',
+          chunks: twin.chunkCount,
+          duplicateOf: twin.source,
+        };
+    }
 
-    const parsed = parse(key, new TextDecoder('utf-8').decode(bytes));
+    const parsed = parse(key, decodeText(key, bytes));
     const pieces = chunkDocument(parsed, chunking);
     if (pieces.length === 0) {
       // Nothing to index; drop what an earlier version left behind.
       if (existing) await this.remove(id, signal);
-      return { outcome: 'empty', chunks: 0 };
+      return { id, source: key, title: parsed.title, outcome: 'empty', chunks: 0 };
     }
 
     const chunks: EmbeddedChunk[] = [];
     const batch = this.deps.embedBatchSize ?? 64;
     for (let i = 0; i < pieces.length; i += batch) {
       const slice = pieces.slice(i, i + batch);
-      const vectors = await embedder.embed(
+      const embedded = await embedder.embed(
         slice.map((p) => [parsed.title, p.location, p.text].filter(Boolean).join('\n')),
         signal,
       );
@@ -97,14 +154,14 @@ export class Ingestion {
           index,
           text: p.text,
           contentHash: hash,
-          vector: vectors[j] as Float32Array,
+          vector: embedded[j] as Float32Array,
         });
       });
     }
 
-    await documents.put(key, bytes);
-    if (existing) await vectors.deleteDocument(id, signal);
+    await documents.put(key, bytes, contentTypeOf(key));
     await vectors.upsert(chunks, signal);
+    await vectors.deleteDocument(id, chunks.length, signal);
     const record: DocumentRecord = {
       id,
       source: key,
@@ -114,28 +171,30 @@ export class Ingestion {
       updatedAt: new Date().toISOString(),
     };
     await catalog.upsert(record);
-    return { outcome: existing ? 'updated' : 'added', chunks: chunks.length };
+    return { id, source: key, title: parsed.title, outcome: existing ? 'updated' : 'added', chunks: chunks.length };
   }
 
-  /** Removes a document's chunks, original and catalog entry. */
-  async remove(documentId: string, signal?: AbortSignal): Promise<void> {
+  /** Removes a document's chunks (vectors and keyword entries), original and catalog entry. */
+  async remove(documentId: string, signal?: AbortSignal): Promise<DocumentRecord | null> {
     const record = await this.deps.catalog.get(documentId);
-    await this.deps.vectors.deleteDocument(documentId, signal);
+    await this.deps.vectors.deleteDocument(documentId, 0, signal);
     if (record) await this.deps.documents.delete(record.source);
     await this.deps.catalog.delete(documentId);
+    return record;
   }
 
   /**
-   * Ingests every supported file under each folder (or each file named). Keys are the path below
-   * the folder prefixed with the folder's name, so two folders with a README.md do not collide.
-   * With `prune`, documents under those prefixes that are no longer on disk are removed.
+   * Ingests every supported file under each folder, file or `s3://bucket/prefix`. Keys are the
+   * path below the folder prefixed with the folder's name, so two folders with a README.md do not
+   * collide. A document that fails is reported and the others go on. With `prune`, documents under
+   * those prefixes that are no longer there are removed.
    */
   async ingestPaths(
     paths: string[],
     options: { prune?: boolean; onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IngestSummary> {
     const started = performance.now();
-    const files = (await Promise.all(paths.map(listFiles))).flat();
+    const files = (await Promise.all(paths.map((p) => this.listSource(p)))).flat();
     const summary: IngestSummary = {
       documents: files.length,
       added: 0,
@@ -143,16 +202,24 @@ export class Ingestion {
       unchanged: 0,
       empty: 0,
       removed: 0,
+      failed: [],
       chunks: 0,
       seconds: 0,
     };
     let done = 0;
     for (const file of files) {
-      const bytes = new Uint8Array(await Bun.file(file.path).arrayBuffer());
-      const { outcome, chunks } = await this.ingestFile(file.key, bytes, options.signal);
-      summary[outcome]++;
-      summary.chunks += chunks;
-      options.onProgress?.({ done: ++done, total: files.length, key: file.key, outcome });
+      try {
+        const { outcome, chunks } = await this.ingestFile(file.key, await file.read(), { signal: options.signal });
+        summary[outcome]++;
+        summary.chunks += chunks;
+        options.onProgress?.({ done: ++done, total: files.length, key: file.key, outcome });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        summary.failed.push({ key: file.key, message });
+        this.deps.logger.warn('a document could not be ingested', { key: file.key, error: error as Error });
+        options.onProgress?.({ done: ++done, total: files.length, key: file.key, outcome: 'failed' });
+      }
     }
     if (options.prune) {
       const prefixes = [...new Set(files.map((f) => f.prefix))];
@@ -165,9 +232,64 @@ export class Ingestion {
       }
     }
     summary.seconds = (performance.now() - started) / 1000;
-    this.deps.logger.debug('ingested', { ...summary });
+    this.deps.logger.debug('ingested', { ...summary, failed: summary.failed.length });
     return summary;
   }
+
+  /** Compares the catalog with the index and the document store; with `repair`, removes the strays. */
+  async audit(options: { repair?: boolean; signal?: AbortSignal } = {}): Promise<IndexAudit> {
+    const { catalog, vectors, documents } = this.deps;
+    const known = new Map((await catalog.list()).map((d) => [d.id, d]));
+    const indexed = await vectors.documentIds(options.signal);
+    const orphanDocuments = [...indexed].filter(([id]) => !known.has(id)).map(([id, chunks]) => ({ id, chunks }));
+    const missingChunks = [...known.values()]
+      .filter((d) => (indexed.get(d.id) ?? 0) !== d.chunkCount)
+      .map((d) => ({ id: d.id, source: d.source, expected: d.chunkCount, found: indexed.get(d.id) ?? 0 }));
+    const sources = new Set([...known.values()].map((d) => d.source));
+    const orphanOriginals = (await documents.list()).filter((key) => !sources.has(key));
+    const danglingKeywordEntries = await vectors.danglingKeywordEntries(Boolean(options.repair), options.signal);
+    if (options.repair) {
+      for (const orphan of orphanDocuments) await vectors.deleteDocument(orphan.id, 0, options.signal);
+      for (const key of orphanOriginals) await documents.delete(key);
+    }
+    return { orphanDocuments, danglingKeywordEntries, orphanOriginals, missingChunks };
+  }
+
+  private async listSource(path: string): Promise<SourceFile[]> {
+    const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(path);
+    if (!s3) return listFolder(path);
+    if (!this.deps.openBucket) throw new AppError('invalid_input', 'Reading from S3 is not configured.', 400);
+    const [, bucket, rawPrefix] = s3 as unknown as [string, string, string];
+    const prefix = rawPrefix && !rawPrefix.endsWith('/') ? `${rawPrefix}/` : rawPrefix;
+    const store = this.deps.openBucket(bucket, prefix);
+    const label = `${prefix.split('/').filter(Boolean).at(-1) ?? bucket}/`;
+    return (await store.list())
+      .filter((key) => supported(key) && !basename(key).startsWith('.'))
+      .map((key) => ({
+        key: label + key,
+        prefix: label,
+        read: async () => {
+          const bytes = await store.get(key);
+          if (!bytes) throw new Error(`s3://${bucket}/${prefix}${key} disappeared while ingesting`);
+          return bytes;
+        },
+      }));
+  }
+}
+
+/** Text as UTF-8 (a byte-order mark dropped); anything that is not text is refused by name. */
+function decodeText(key: string, bytes: Uint8Array): string {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    if (text.includes('\u0000')) throw new Error('NUL byte');
+    return text;
+  } catch {
+    throw new AppError('not_text', `${basename(key)} is not a UTF-8 text file.`, 422);
+  }
+}
+
+function contentTypeOf(key: string): string {
+  return extname(key).toLowerCase() === '.txt' ? 'text/plain; charset=utf-8' : 'text/markdown; charset=utf-8';
 }
 
 function parse(key: string, text: string): ParsedDocument {
@@ -180,21 +302,23 @@ function parse(key: string, text: string): ParsedDocument {
     : parseMarkdown(text, fallbackTitle);
 }
 
-interface FoundFile {
-  path: string;
+interface SourceFile {
   key: string;
   prefix: string;
+  read(): Promise<Uint8Array>;
 }
 
-async function listFiles(path: string): Promise<FoundFile[]> {
+const supported = (name: string) => SUPPORTED_EXTENSIONS.includes(extname(name).toLowerCase());
+
+async function listFolder(path: string): Promise<SourceFile[]> {
   const root = resolve(path);
   const info = await Bun.file(root)
     .stat()
     .catch(() => null);
   if (!info) throw new Error(`No such file or folder: ${path}`);
-  const supported = (name: string) => SUPPORTED_EXTENSIONS.includes(extname(name).toLowerCase());
+  const reader = (file: string) => async () => new Uint8Array(await Bun.file(file).arrayBuffer());
   if (info.isFile()) {
-    return supported(root) ? [{ path: root, key: basename(root), prefix: basename(root) }] : [];
+    return supported(root) ? [{ key: basename(root), prefix: basename(root), read: reader(root) }] : [];
   }
   const prefix = `${basename(root)}/`;
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
@@ -202,7 +326,7 @@ async function listFiles(path: string): Promise<FoundFile[]> {
     .filter((e) => e.isFile() && supported(e.name) && !e.name.startsWith('.'))
     .map((e) => {
       const full = join(e.parentPath, e.name);
-      return { path: full, key: prefix + relative(root, full).split(sep).join('/'), prefix };
+      return { key: prefix + relative(root, full).split(sep).join('/'), prefix, read: reader(full) };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
 }

@@ -84,10 +84,14 @@ export class QdrantVectorStore implements VectorStore {
           }),
         signal,
       );
-      for (const field of ['document_id', 'source']) {
+      for (const [field, schema] of [
+        ['document_id', 'keyword'],
+        ['source', 'keyword'],
+        ['chunk_index', 'integer'],
+      ] as const) {
         await this.call(
           'index the payload',
-          () => this.client.createPayloadIndex(this.name, { field_name: field, field_schema: 'keyword', wait: true }),
+          () => this.client.createPayloadIndex(this.name, { field_name: field, field_schema: schema, wait: true }),
           signal,
         );
       }
@@ -131,14 +135,12 @@ export class QdrantVectorStore implements VectorStore {
     }
   }
 
-  async deleteDocument(documentId: string, signal?: AbortSignal): Promise<void> {
+  async deleteDocument(documentId: string, fromIndex = 0, signal?: AbortSignal): Promise<void> {
+    const must: Record<string, unknown>[] = [{ key: 'document_id', match: { value: documentId } }];
+    if (fromIndex > 0) must.push({ key: 'chunk_index', range: { gte: fromIndex } });
     await this.call(
       'delete the document',
-      () =>
-        this.client.delete(this.name, {
-          wait: true,
-          filter: { must: [{ key: 'document_id', match: { value: documentId } }] },
-        }),
+      () => this.client.delete(this.name, { wait: true, filter: { must: must as never } }),
       signal,
     );
   }

@@ -96,12 +96,12 @@ export class SqliteVectorStore implements VectorStore {
     this.matrix = null;
   }
 
-  async deleteDocument(documentId: string): Promise<void> {
+  async deleteDocument(documentId: string, fromIndex = 0): Promise<void> {
     this.db.transaction(() => {
       this.db
-        .query('DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ?)')
-        .run(documentId);
-      this.db.query('DELETE FROM chunks WHERE document_id = ?').run(documentId);
+        .query('DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ? AND idx >= ?)')
+        .run(documentId, fromIndex);
+      this.db.query('DELETE FROM chunks WHERE document_id = ? AND idx >= ?').run(documentId, fromIndex);
     })();
     this.matrix = null;
   }

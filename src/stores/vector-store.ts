@@ -25,7 +25,11 @@ export interface VectorStore {
    */
   open(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void>;
   upsert(chunks: EmbeddedChunk[], signal?: AbortSignal): Promise<void>;
-  deleteDocument(documentId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Removes a document's chunks (vectors and keyword entries) from chunk index `fromIndex` on;
+   * 0 removes the whole document, n trims what a longer earlier version left beyond chunk n.
+   */
+  deleteDocument(documentId: string, fromIndex?: number, signal?: AbortSignal): Promise<void>;
   search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]>;
   count(signal?: AbortSignal): Promise<number>;
   /** Chunks per document id, over the whole index (for `ingest --check`). */

@@ -87,6 +87,27 @@ export function runVectorStoreContract(name: string, make: () => Promise<VectorS
     expect((await search(store, 'delta echo'))[0]?.documentId).toBe('b');
   });
 
+  test(`${name}: trims a document from a chunk index on (a new, shorter version)`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert(await Promise.all([0, 1, 2, 3].map((i) => chunk('a', i, `part ${i} of the long version`))));
+    await store.upsert([await chunk('b', 0, 'another document')]);
+    await store.deleteDocument('a', 2);
+    expect(await store.documentIds()).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 1],
+      ]),
+    );
+    const left = await search(store, 'part of the long version', 10);
+    expect(
+      left
+        .filter((r) => r.documentId === 'a')
+        .map((r) => r.index)
+        .sort(),
+    ).toEqual([0, 1]);
+  });
+
   test(`${name}: finds by keyword alone, where the words are rare`, async () => {
     const store = await make();
     await store.open(IDENTITY);

@@ -330,6 +330,16 @@ function matches(p: Point, filter: Json): boolean {
     const match = cond.match as { value?: unknown; any?: unknown[] } | undefined;
     if (match && 'value' in match) return value === match.value;
     if (match?.any) return match.any.includes(value);
+    const range = cond.range as { gt?: number; gte?: number; lt?: number; lte?: number } | undefined;
+    if (range) {
+      if (typeof value !== 'number') return false;
+      return (
+        (range.gt === undefined || value > range.gt) &&
+        (range.gte === undefined || value >= range.gte) &&
+        (range.lt === undefined || value < range.lt) &&
+        (range.lte === undefined || value <= range.lte)
+      );
+    }
     throw new QdrantError(501, `The stand-in does not implement the condition ${JSON.stringify(cond)}`);
   };
   const list = (x: unknown) => (x === undefined || x === null ? [] : Array.isArray(x) ? (x as Json[]) : [x as Json]);

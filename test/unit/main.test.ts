@@ -82,7 +82,7 @@ test('the ingest command reports a summary, and refuses a changed embedder until
     const first = await run(['ingest/sample-docs']);
     expect(first.code).toBe(0);
     expect(first.out).toMatch(
-      /6 documents: 6 added, 0 updated, 0 unchanged, 0 without text, 0 removed; \d+ chunks; [\d.]+ s/,
+      /6 documents: 6 added, 0 updated, 0 unchanged, 0 without text, 0 removed, 0 failed; \d+ chunks; [\d.]+ s/,
     );
     const second = await run(['ingest/sample-docs']);
     expect(second.out).toContain('6 documents: 0 added, 0 updated, 6 unchanged');

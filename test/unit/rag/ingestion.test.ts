@@ -71,3 +71,58 @@ test('--prune removes documents no longer on disk, with their chunks and origina
 test('a path that does not exist is a clear error', async () => {
   await expect(t.deps.ingestion.ingestPaths([join(folder, 'missing')])).rejects.toThrow(/No such file or folder/);
 });
+
+test('a shorter new version leaves no chunk of the old one behind', async () => {
+  const long = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} explains retention rule ${i} in detail.\n`).join(
+    '\n',
+  );
+  writeFileSync(join(folder, 'retention.md'), `# Retention\n\n${long}`);
+  await t.deps.ingestion.ingestPaths([folder]);
+  const id = (await t.deps.catalog.list()).find((d) => d.source === 'handbook/retention.md')?.id as string;
+  const before = (await t.deps.vectors.documentIds()).get(id) ?? 0;
+  expect(before).toBeGreaterThan(1);
+  writeFileSync(join(folder, 'retention.md'), '# Retention\n\nKeep records for seven years.\n');
+  await t.deps.ingestion.ingestPaths([folder]);
+  expect((await t.deps.vectors.documentIds()).get(id)).toBe(1);
+  expect(await t.deps.ingestion.audit()).toMatchObject({
+    orphanDocuments: [],
+    danglingKeywordEntries: 0,
+    orphanOriginals: [],
+    missingChunks: [],
+  });
+});
+
+test('uploads dedupe by content: the same bytes under another name are a no-op that says so', async () => {
+  const bytes = new TextEncoder().encode('# Expenses\n\nSubmit receipts within 30 days.\n');
+  const first = await t.deps.ingestion.ingestFile('uploads/expenses.md', bytes, { dedupe: true });
+  expect(first.outcome).toBe('added');
+  const again = await t.deps.ingestion.ingestFile('uploads/expenses-copy.md', bytes, { dedupe: true });
+  expect(again).toMatchObject({ outcome: 'unchanged', id: first.id, duplicateOf: 'uploads/expenses.md' });
+  expect((await t.deps.catalog.list()).filter((d) => d.source.startsWith('uploads/')).length).toBe(1);
+});
+
+test('a file that is not UTF-8 text is refused by name and the others still go in', async () => {
+  writeFileSync(join(folder, 'binary.md'), new Uint8Array([0xff, 0xfe, 0x00, 0x41, 0x00]));
+  writeFileSync(join(folder, 'ok.md'), '# Fine\n\nThis one is text.\n');
+  const s = await t.deps.ingestion.ingestPaths([folder]);
+  expect(s.failed).toEqual([{ key: 'handbook/binary.md', message: 'binary.md is not a UTF-8 text file.' }]);
+  expect((await t.deps.catalog.list()).map((d) => d.source)).toContain('handbook/ok.md');
+  rmSync(join(folder, 'binary.md'));
+});
+
+test('check finds chunks and originals no document owns, and repair removes them', async () => {
+  // Leftovers of an interrupted run: chunks and an original, no catalog entry.
+  const bytes = new TextEncoder().encode('# Ghost\n\nHalf-ingested text.\n');
+  const ghost = await t.deps.ingestion.ingestFile('ghosts/ghost.md', bytes);
+  await t.deps.catalog.delete(ghost.id);
+  const found = await t.deps.ingestion.audit();
+  expect(found.orphanDocuments).toEqual([{ id: ghost.id, chunks: 1 }]);
+  expect(found.orphanOriginals).toEqual(['ghosts/ghost.md']);
+  await t.deps.ingestion.audit({ repair: true });
+  expect(await t.deps.ingestion.audit()).toMatchObject({
+    orphanDocuments: [],
+    orphanOriginals: [],
+    danglingKeywordEntries: 0,
+  });
+  expect((await t.deps.vectors.documentIds()).has(ghost.id)).toBe(false);
+});
