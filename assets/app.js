@@ -86,6 +86,51 @@
     if (button) button.disabled = document.querySelector('.msg.assistant.streaming') !== null;
   };
 
+  // Uploads go through XMLHttpRequest, the one browser API that reports upload progress; the
+  // answer is the documents section, rendered by the server, which replaces the current one.
+  document.addEventListener('submit', (event) => {
+    const upload = event.target;
+    if (!(upload instanceof HTMLFormElement) || upload.id !== 'upload-form') return;
+    event.preventDefault();
+    const progress = document.getElementById('upload-progress');
+    const button = upload.querySelector('button[type="submit"]');
+    const show = (html) => {
+      const template = document.createElement('template');
+      template.innerHTML = html;
+      const section = template.content.getElementById('documents');
+      const current = document.getElementById('documents');
+      if (section && current) {
+        current.replaceWith(section);
+        window.htmx?.process(section);
+      } else if (current) {
+        current.prepend(template.content);
+      }
+    };
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', upload.action);
+    xhr.setRequestHeader('HX-Request', 'true');
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable && progress) progress.value = Math.round((e.loaded / e.total) * 100);
+    });
+    xhr.addEventListener('load', () => {
+      show(xhr.responseText);
+      if (xhr.status < 400) upload.reset();
+    });
+    xhr.addEventListener('error', () => {
+      show('<div class="notice error" role="alert">The upload failed: the server could not be reached.</div>');
+    });
+    xhr.addEventListener('loadend', () => {
+      if (progress) progress.hidden = true;
+      if (button) button.disabled = false;
+    });
+    if (progress) {
+      progress.value = 0;
+      progress.hidden = false;
+    }
+    if (button) button.disabled = true;
+    xhr.send(new FormData(upload));
+  });
+
   document.addEventListener('ragchat:conversation', (event) => {
     const id = event.detail?.data;
     if (id && location.pathname !== `/c/${id}`) history.pushState({}, '', `/c/${id}`);

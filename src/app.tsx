@@ -7,6 +7,8 @@ import { ErrorPage } from '../views/error-page.tsx';
 import { apiRoutes } from './chat/api-routes.ts';
 import { pageRoutes } from './chat/page-routes.tsx';
 import type { AppDeps } from './deps.ts';
+import { docsApiRoutes } from './docs/docs-api-routes.ts';
+import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import { AppError } from './errors.ts';
 
 /** The largest request body accepted; a question is at most a few KB. */
@@ -68,9 +70,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         if (!ready) set.status = 503;
         return { status: ready ? 'ready' : 'unavailable', checks };
       })
+      .use(docsApiRoutes(deps))
       .use(apiRoutes(deps))
+      .use(docsPageRoutes(deps))
       .use(pageRoutes(deps))
   );
+}
+
+/** Uploads may be as large as the upload limit (plus the multipart framing); the rest 1 MB. */
+export function bodyLimit(path: string, uploadMaxBytes: number): number {
+  return path === '/api/docs/upload' || path === '/docs/upload' ? uploadMaxBytes + 64 * 1024 : MAX_BODY_BYTES;
 }
 
 /** JSON under /api and for the probes; an htmx fragment or a whole page otherwise. */

@@ -1,4 +1,4 @@
-import { createApp, MAX_BODY_BYTES } from './app.tsx';
+import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
 import { seedIfEmpty } from './seed.ts';
 import { openDepsOrExit } from './startup.ts';
 
@@ -20,7 +20,7 @@ async function main() {
     idleTimeout: 0,
     // A backstop above the app's own limit (which answers with a readable 413) for bodies sent
     // without a Content-Length.
-    maxRequestBodySize: 2 * MAX_BODY_BYTES,
+    maxRequestBodySize: 2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),
   });
   deps.logger.info('ragchat is listening', {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${app.server?.port}`,

@@ -42,6 +42,9 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
             <ConversationList conversations={p.conversations} currentId={p.current?.id ?? null} />
           </nav>
           <footer class="sidebar-foot">
+            <a class="docs-link" href="/docs">
+              Documents
+            </a>
             <ModeBadge offline={p.offline} model={p.model} />
           </footer>
         </aside>

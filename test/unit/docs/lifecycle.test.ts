@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { dropSchemas, freshSchema } from '../../support/postgres.ts';
+import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
+import { S3_CREDENTIALS, S3StandIn } from '../../support/s3.ts';
+import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
+
+/**
+ * The document lifecycle through the HTTP API, the same in every mode: embedded (SQLite + disk)
+ * and production (Postgres + Qdrant + S3, here the real local Postgres, the Qdrant stand-in held to
+ * Qdrant's contract, and s3rver through the AWS SDK).
+ */
+const qdrant = new QdrantStandIn();
+const s3 = new S3StandIn();
+
+beforeAll(async () => {
+  await qdrant.start();
+  await s3.start();
+  // The S3 store uses the SDK's default credential chain, as it does on ECS with a task role.
+  process.env.AWS_ACCESS_KEY_ID = S3_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = S3_CREDENTIALS.secretAccessKey;
+});
+afterAll(async () => {
+  await qdrant.stop();
+  await s3.stop();
+  await dropSchemas();
+  expect(qdrant.violations).toEqual([]);
+});
+
+const LIMITS = { UPLOAD_MAX_BYTES: '4096' };
+
+const modes: [string, () => Promise<Record<string, string>>][] = [
+  ['embedded (SQLite, disk)', async () => LIMITS],
+  [
+    'production (Postgres, Qdrant, S3)',
+    async () => {
+      const { schema, url } = await freshSchema();
+      return {
+        ...LIMITS,
+        DATABASE_URL: `${url}?search_path=${schema}`,
+        QDRANT_URL: qdrant.url,
+        QDRANT_COLLECTION: `docs_${crypto.randomUUID().slice(0, 8)}`,
+        DOCS_BUCKET: await s3.createBucket(),
+        DOCS_PREFIX: 'originals/',
+        S3_ENDPOINT: s3.endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+      };
+    },
+  ],
+];
+
+const upload = (t: TestApp, name: string, content: string | Uint8Array, type = 'text/markdown') => {
+  const form = new FormData();
+  form.append('file', new File([content], name, { type }));
+  return t.request('/api/docs/upload', { method: 'POST', body: form });
+};
+
+const search = async (t: TestApp, text: string) => {
+  const [vector] = await t.deps.embedder.embed([text]);
+  return t.deps.vectors.search({ vector: vector as Float32Array, text, topK: 10 });
+};
+
+describe.each(modes)('document lifecycle, %s', (_mode, envFor) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp({ env: await envFor(), seed: false });
+  });
+  afterAll(() => t.cleanup());
+
+  const V1 = '# Travel policy\n\n## Booking\n\nBook flights through the Zephyrine portal at least 14 days ahead.\n';
+  const V2 = '# Travel policy\n\n## Booking\n\nBook trains through the Quillbright desk; flights need approval.\n';
+
+  test('upload adds a document; the same bytes again are a no-op that says so', async () => {
+    const first = await upload(t, 'travel.md', V1);
+    expect(first.status).toBe(201);
+    const added = await first.json();
+    expect(added).toMatchObject({ status: 'added', source: 'uploads/travel.md', title: 'Travel policy', chunks: 1 });
+
+    const again = await upload(t, 'travel (copy).md', V1);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({
+      status: 'unchanged',
+      id: added.id,
+      message: 'Nothing to do: these exact bytes are already indexed as uploads/travel.md.',
+    });
+    const list = (await (await t.request('/api/docs')).json()).documents;
+    expect(list.map((d: { source: string; chunks: number }) => [d.source, d.chunks])).toEqual([
+      ['uploads/travel.md', 1],
+    ]);
+    expect(new TextDecoder().decode((await t.deps.documents.get('uploads/travel.md')) as Uint8Array)).toBe(V1);
+
+    // The chat answers from it, citing it.
+    const answer = await (await t.request('/api/chat', json({ message: 'Where do I book flights?' }))).json();
+    expect(
+      answer.sources.some((s: { source: string; cited: boolean }) => s.source === 'uploads/travel.md' && s.cited),
+    ).toBe(true);
+  });
+
+  test('a new version of the same name replaces the old chunks', async () => {
+    const res = await upload(t, 'travel.md', V2);
+    expect(res.status).toBe(200);
+    expect((await res.json()).status).toBe('updated');
+    expect((await search(t, 'Zephyrine portal')).some((r) => r.text.includes('Zephyrine'))).toBe(false);
+    expect((await search(t, 'Quillbright desk'))[0]?.text).toContain('Quillbright');
+    expect(await t.deps.vectors.count()).toBe(1);
+  });
+
+  test('delete removes the original, the chunks, the keyword entries and the vectors', async () => {
+    const [doc] = (await (await t.request('/api/docs')).json()).documents;
+    expect((await t.request(`/api/docs/${doc.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await (await t.request('/api/docs')).json()).documents).toEqual([]);
+    expect(await t.deps.vectors.count()).toBe(0);
+    expect((await t.deps.vectors.documentIds()).size).toBe(0);
+    expect(await search(t, 'Quillbright desk')).toEqual([]);
+    expect(await t.deps.documents.get('uploads/travel.md')).toBeNull();
+    expect(await t.deps.ingestion.audit()).toMatchObject({
+      orphanDocuments: [],
+      danglingKeywordEntries: 0,
+      orphanOriginals: [],
+      missingChunks: [],
+    });
+    expect((await t.request(`/api/docs/${doc.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  test('refused uploads get a clear 4xx and change nothing', async () => {
+    const cases: [Response, number, string][] = [
+      [
+        await upload(t, 'scan.pdf', '%PDF-1.7', 'application/pdf'),
+        415,
+        '"scan.pdf" cannot be uploaded: only .md, .markdown, .txt files are accepted.',
+      ],
+      [await upload(t, 'big.md', 'x'.repeat(5000)), 413, '"big.md" is 0.00 MB; the limit is 0.00 MB.'],
+      [await upload(t, 'empty.md', ''), 400, '"empty.md" is empty.'],
+      [await upload(t, 'binary.md', new Uint8Array([0x41, 0x00, 0xff])), 422, 'binary.md is not a UTF-8 text file.'],
+      [await upload(t, 'blank.md', '\n\n   \n'), 422, '"Blank" has no text to index.'],
+      [
+        await t.request('/api/docs/upload', { method: 'POST', body: new FormData() }),
+        400,
+        'Send exactly one file, as the multipart form field "file".',
+      ],
+    ];
+    for (const [res, status, message] of cases) {
+      expect(res.status).toBe(status);
+      expect((await res.json()).error.message).toBe(message);
+    }
+    expect((await (await t.request('/api/docs')).json()).documents).toEqual([]);
+  });
+});
+
+test('file names are made safe: no path, no escaping the uploads folder', async () => {
+  const t = await makeTestApp({ seed: false });
+  try {
+    const res = await upload(t, '..\\..\\etc/pass wd<script>.md', '# Safe\n\nText.\n');
+    expect(res.status).toBe(201);
+    expect((await res.json()).source).toBe('uploads/pass wd-script-.md');
+  } finally {
+    await t.cleanup();
+  }
+});
