@@ -48,7 +48,7 @@ const modes: [string, () => Promise<Record<string, string>>][] = [
   ],
 ];
 
-const upload = (t: TestApp, name: string, content: string | Uint8Array, type = 'text/markdown') => {
+const upload = (t: TestApp, name: string, content: string | Uint8Array<ArrayBuffer>, type = 'text/markdown') => {
   const form = new FormData();
   form.append('file', new File([content], name, { type }));
   return t.request('/api/docs/upload', { method: 'POST', body: form });
