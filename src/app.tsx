@@ -60,7 +60,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
             info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
           },
           // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
-          exclude: { paths: ['/', /^\/(c|chat|assets)\//, '/api/*'], staticFile: true },
+          exclude: { paths: ['/', '/docs', /^\/(c|chat|assets|docs)\//, '/api/*'], staticFile: true },
         }),
       )
       .get('/healthz', () => ({ status: 'ok' }))

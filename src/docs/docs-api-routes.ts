@@ -53,7 +53,7 @@ export function docsApiRoutes(deps: AppDeps) {
       },
     )
     .get(
-      '/',
+      '',
       async () => ({
         documents: (await catalog.list()).map((d) => ({
           id: d.id,
