@@ -61,9 +61,14 @@ export function apiRoutes(deps: AppDeps) {
         }
         if (stored.status === 'failed') {
           // The question is stored; say so, so the client can show the conversation and retry.
-          set.status = 502;
+          // A backend that is down (unavailable:*) is a 503; anything else a 502.
+          const failure = generation.failure;
+          set.status = failure?.code.startsWith('unavailable:') ? 503 : 502;
           return {
-            error: { code: 'answer_failed', message: stored.error ?? 'The answer could not be completed.' },
+            error: {
+              code: failure?.code ?? 'answer_failed',
+              message: stored.error ?? 'The answer could not be completed.',
+            },
             ...ids,
           };
         }

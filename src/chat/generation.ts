@@ -41,6 +41,12 @@ export class Generation {
     return this.ended;
   }
 
+  /** The error the answer ended with, if it failed. */
+  get failure(): { code: string; message: string } | null {
+    const last = this.events.at(-1);
+    return last?.type === 'error' ? { code: last.code, message: last.message } : null;
+  }
+
   push(event: GenerationEvent): void {
     if (this.ended) return;
     if (event.type === 'token') this.text += event.text;
