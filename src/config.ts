@@ -120,7 +120,7 @@ export interface Config {
   readonly heartbeatMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Present when history and the document catalog live in Postgres; absent means SQLite. */
-  readonly database?: { url: string; poolSize: number };
+  readonly database?: { url: string; poolSize: number; timeoutMs: number };
   /** Present when vectors live in Qdrant; absent means SQLite. */
   readonly qdrant?: { url: string; apiKey?: string; collection: string; timeoutMs: number };
   /** Present when originals live in S3 (or MinIO); absent means the local disk. */
@@ -190,7 +190,9 @@ function toConfig(raw: RawConfig): Config {
       : undefined,
     heartbeatMs: raw.HEARTBEAT_MS,
     logLevel: raw.LOG_LEVEL,
-    database: raw.DATABASE_URL ? { url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE } : undefined,
+    database: raw.DATABASE_URL
+      ? { url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE, timeoutMs: raw.STORE_TIMEOUT_MS }
+      : undefined,
     qdrant: raw.QDRANT_URL
       ? {
           url: raw.QDRANT_URL,

@@ -68,7 +68,13 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const logger = overrides.logger ?? createLogger(config.logLevel);
   // SQLite holds whatever has no production backend configured (and the embedded vector index).
   const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
-  const pg = config.database ? openPostgres({ url: config.database.url, poolSize: config.database.poolSize }) : null;
+  const pg = config.database
+    ? openPostgres({
+        url: config.database.url,
+        poolSize: config.database.poolSize,
+        statementTimeoutMs: config.database.timeoutMs,
+      })
+    : null;
   if (pg) await migratePostgres(pg);
 
   const llm: LlmClient = overrides.llm ?? (config.llm ? new OpenAiLlmClient(config.llm) : new OfflineLlmClient());

@@ -6,6 +6,20 @@ import { openDepsOrExit } from './startup.ts';
  * The composition root: config → deps → app → listen. Entry points (this and ingest/cli.ts) are the
  * only modules that read process.env.
  */
+/**
+ * `ragchat healthcheck`: for container health checks in images with no shell or curl. Exits 0
+ * when this machine's server answers /healthz.
+ */
+async function healthcheck(): Promise<never> {
+  const port = process.env.PORT || '3000';
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(3000) });
+    process.exit(res.ok ? 0 : 1);
+  } catch {
+    process.exit(1);
+  }
+}
+
 async function main() {
   const deps = await openDepsOrExit(process.env);
   const { config } = deps;
@@ -47,4 +61,5 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+if (process.argv.slice(2).includes('healthcheck')) await healthcheck();
 await main();

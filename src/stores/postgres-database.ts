@@ -23,6 +23,8 @@ export interface PostgresOptions {
   schema?: string;
   /** Seconds to wait for a connection. @default 10 */
   connectTimeout?: number;
+  /** Longest a statement may run before the server cancels it. @default 10000 */
+  statementTimeoutMs?: number;
 }
 
 export function openPostgres(options: PostgresOptions): Sql {
@@ -31,7 +33,10 @@ export function openPostgres(options: PostgresOptions): Sql {
     connect_timeout: options.connectTimeout ?? 10,
     idle_timeout: 60,
     onnotice: () => {},
-    connection: options.schema ? { search_path: options.schema } : {},
+    connection: {
+      statement_timeout: options.statementTimeoutMs ?? 10_000,
+      ...(options.schema ? { search_path: options.schema } : {}),
+    },
   });
 }
 
