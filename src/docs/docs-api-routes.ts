@@ -6,11 +6,12 @@ import { checkUpload, filesOf } from './upload.ts';
 
 /** What a person reads about one upload. */
 export function uploadMessage(r: IngestResult): string {
+  const chunks = `${r.chunks} chunk${r.chunks === 1 ? '' : 's'}`;
   switch (r.outcome) {
     case 'added':
-      return `Added "${r.title}" (${r.chunks} chunks).`;
+      return `Added "${r.title}" (${chunks}).`;
     case 'updated':
-      return `Replaced the previous version of "${r.title}" (${r.chunks} chunks).`;
+      return `Replaced the previous version of "${r.title}" (${chunks}).`;
     case 'unchanged':
       return `Nothing to do: these exact bytes are already indexed as ${r.duplicateOf}.`;
     case 'empty':

@@ -195,3 +195,31 @@ test('Shift+Enter adds a line; a reload while an answer is written re-attaches t
   expect(await page.locator('.badge.failed').count()).toBe(0);
   expect(await page.locator('.msg.assistant').count()).toBe(2);
 });
+
+test('the documents page uploads with progress, lists, and deletes a document', async () => {
+  await page.goto(`${base}/docs`);
+  const before = await page.locator('#documents tbody tr').count();
+  await page.locator('#upload-file').setInputFiles({
+    name: 'on-call.md',
+    mimeType: 'text/markdown',
+    buffer: Buffer.from('# On-call handbook\n\nPage the secondary after fifteen minutes without an answer.\n'),
+  });
+  await page.locator('#upload-form button[type="submit"]').click();
+  await page.locator('#documents .notice').waitFor();
+  expect(await page.locator('#documents .notice').textContent()).toBe('Added "On-call handbook" (1 chunk).');
+  expect(await page.locator('#documents tbody tr').count()).toBe(before + 1);
+  expect(await page.locator('#upload-progress').isHidden()).toBe(true);
+
+  // The chat finds it.
+  await page.goto(base);
+  await page.locator('#message').fill('When do I page the secondary?');
+  await page.locator('#message').press('Enter');
+  await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
+  expect(await page.locator('.msg.assistant .sources .source.cited .path').allTextContents()).toContain('uploads/on-call.md');
+
+  await page.goto(`${base}/docs`);
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('#documents tr', { hasText: 'uploads/on-call.md' }).locator('.doc-delete').click();
+  await page.locator('#documents tr', { hasText: 'uploads/on-call.md' }).waitFor({ state: 'detached' });
+  expect(await page.locator('#documents tbody tr').count()).toBe(before);
+});
