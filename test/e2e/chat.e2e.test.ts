@@ -215,7 +215,9 @@ test('the documents page uploads with progress, lists, and deletes a document', 
   await page.locator('#message').fill('When do I page the secondary?');
   await page.locator('#message').press('Enter');
   await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
-  expect(await page.locator('.msg.assistant .sources .source.cited .path').allTextContents()).toContain('uploads/on-call.md');
+  expect(await page.locator('.msg.assistant .sources .source.cited .path').allTextContents()).toContain(
+    'uploads/on-call.md',
+  );
 
   await page.goto(`${base}/docs`);
   page.once('dialog', (d) => void d.accept());
