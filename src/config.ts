@@ -123,15 +123,10 @@ export interface Config {
   readonly database?: { url: string; poolSize: number; timeoutMs: number };
   /** Present when vectors live in Qdrant; absent means SQLite. */
   readonly qdrant?: { url: string; apiKey?: string; collection: string; timeoutMs: number };
-  /** Present when originals live in S3 (or MinIO); absent means the local disk. */
-  readonly s3?: {
-    bucket: string;
-    prefix: string;
-    region: string;
-    endpoint?: string;
-    forcePathStyle: boolean;
-    timeoutMs: number;
-  };
+  /** How to reach S3 (or MinIO): for the document store and for `ingest s3://...`. */
+  readonly s3Connection: { region: string; endpoint?: string; forcePathStyle: boolean; timeoutMs: number };
+  /** Present when originals live in an S3 bucket; absent means the local disk. */
+  readonly docsBucket?: { bucket: string; prefix: string };
   readonly uploads: { maxBytes: number; allowedExtensions: string[] };
 }
 
@@ -201,16 +196,13 @@ function toConfig(raw: RawConfig): Config {
           timeoutMs: raw.STORE_TIMEOUT_MS,
         }
       : undefined,
-    s3: raw.DOCS_BUCKET
-      ? {
-          bucket: raw.DOCS_BUCKET,
-          prefix: raw.DOCS_PREFIX,
-          region: raw.S3_REGION,
-          endpoint: raw.S3_ENDPOINT,
-          forcePathStyle: raw.S3_FORCE_PATH_STYLE,
-          timeoutMs: raw.STORE_TIMEOUT_MS,
-        }
-      : undefined,
+    s3Connection: {
+      region: raw.S3_REGION,
+      endpoint: raw.S3_ENDPOINT,
+      forcePathStyle: raw.S3_FORCE_PATH_STYLE,
+      timeoutMs: raw.STORE_TIMEOUT_MS,
+    },
+    docsBucket: raw.DOCS_BUCKET ? { bucket: raw.DOCS_BUCKET, prefix: raw.DOCS_PREFIX } : undefined,
     uploads: {
       maxBytes: raw.UPLOAD_MAX_BYTES,
       allowedExtensions: raw.UPLOAD_ALLOWED_TYPES.split(',').map((e) => e.trim().toLowerCase()),

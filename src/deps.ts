@@ -85,8 +85,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
   const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg) : new SqliteDocumentCatalog(db);
   const vectors: VectorStore = config.qdrant ? new QdrantVectorStore(config.qdrant) : new SqliteVectorStore(db);
-  const documents: DocumentStore = config.s3
-    ? new S3DocumentStore(config.s3)
+  const documents: DocumentStore = config.docsBucket
+    ? new S3DocumentStore({ ...config.s3Connection, ...config.docsBucket })
     : new FilesystemDocumentStore(join(config.dataDir, 'documents'));
 
   if (overrides.resetIndex) {
@@ -114,15 +114,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     chunking: { chunkSizeTokens: config.chunkSizeTokens, overlapTokens: config.chunkOverlapTokens },
     logger,
     // `ingest s3://bucket/prefix` reads with the same S3 settings (region, endpoint) as the store.
-    openBucket: (bucket, prefix) =>
-      new S3DocumentStore({
-        bucket,
-        prefix,
-        region: config.s3?.region ?? 'us-east-1',
-        endpoint: config.s3?.endpoint,
-        forcePathStyle: config.s3?.forcePathStyle ?? false,
-        timeoutMs: config.s3?.timeoutMs ?? 10_000,
-      }),
+    openBucket: (bucket, prefix) => new S3DocumentStore({ ...config.s3Connection, bucket, prefix }),
   });
 
   const check = async (name: string, probe: () => Promise<unknown>): Promise<ReadinessCheck> => {
@@ -149,7 +141,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       Promise.all([
         check(pg ? 'database (postgres)' : 'database (sqlite)', () => repo.ping()),
         check(config.qdrant ? 'vector-store (qdrant)' : 'vector-store (sqlite)', () => vectors.ping()),
-        check(config.s3 ? 'document-store (s3)' : 'document-store (disk)', () => documents.ping()),
+        check(config.docsBucket ? 'document-store (s3)' : 'document-store (disk)', () => documents.ping()),
         check('llm', () => llm.ping(AbortSignal.timeout(5000))),
       ]),
     close: async () => {

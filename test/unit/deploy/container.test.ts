@@ -49,7 +49,8 @@ test("the app's environment in compose passes the app's own configuration schema
   const config = loadConfig(resolved);
   expect(config.database?.url).toBe('postgres://ragchat:ragchat@postgres:5432/ragchat');
   expect(config.qdrant?.url).toBe('http://qdrant:6333');
-  expect(config.s3).toMatchObject({ bucket: 'ragchat-docs', endpoint: 'http://minio:9000', forcePathStyle: true });
+  expect(config.docsBucket).toEqual({ bucket: 'ragchat-docs', prefix: '' });
+  expect(config.s3Connection).toMatchObject({ endpoint: 'http://minio:9000', forcePathStyle: true });
   expect(app.ports).toContain(`${config.port}:${config.port}`);
   // Every variable compose sets is one the app reads (or the AWS SDK's own credentials).
   const known = new Set(Object.keys(resolved));

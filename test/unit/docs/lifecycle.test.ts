@@ -156,3 +156,31 @@ test('file names are made safe: no path, no escaping the uploads folder', async 
     await t.cleanup();
   }
 });
+
+test('ingest s3://bucket/prefix reads a bucket like a folder, with prune', async () => {
+  const bucket = await s3.createBucket();
+  const { S3DocumentStore } = await import('../../../src/stores/s3-document-store.ts');
+  const source = new S3DocumentStore({
+    bucket,
+    prefix: 'handbook/',
+    region: 'us-east-1',
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    timeoutMs: 5000,
+  });
+  await source.put('leave.md', new TextEncoder().encode('# Leave\n\nAsk your manager for leave in writing.\n'));
+  await source.put('ops/pager.txt', new TextEncoder().encode('Pager\n\nThe pager rotates weekly.\n'));
+  await source.put('logo.png', new Uint8Array([1, 2, 3]));
+  const t = await makeTestApp({ seed: false, env: { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true' } });
+  try {
+    const first = await t.deps.ingestion.ingestPaths([`s3://${bucket}/handbook`]);
+    expect(first).toMatchObject({ documents: 2, added: 2, failed: [] });
+    expect((await t.deps.catalog.list()).map((d) => d.source)).toEqual(['handbook/leave.md', 'handbook/ops/pager.txt']);
+    await source.delete('ops/pager.txt');
+    const second = await t.deps.ingestion.ingestPaths([`s3://${bucket}/handbook/`], { prune: true });
+    expect(second).toMatchObject({ documents: 1, unchanged: 1, removed: 1 });
+    expect((await t.deps.catalog.list()).map((d) => d.source)).toEqual(['handbook/leave.md']);
+  } finally {
+    await t.cleanup();
+  }
+});
