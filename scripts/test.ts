@@ -1,8 +1,9 @@
 import { ensureChromium } from './ensure-chromium.ts';
+import { ensurePostgres } from './ensure-postgres.ts';
 
 /**
  * `npm test`: everything a change must pass, in order, stopping at the first red step:
- * browser present → assets copied → type-check with the XSS scan → lint and format → the suite.
+ * browser and Postgres present → assets copied → type-check, XSS scan → lint and format → the suite.
  * Ends with one line `N passed, N failed, N skipped` for CI. Extra arguments go to `bun test`.
  */
 const BIN = `${import.meta.dir}/../node_modules/.bin`;
@@ -60,6 +61,7 @@ async function suite(args: string[]): Promise<number> {
 const args = Bun.argv.slice(2);
 try {
   await ensureChromium();
+  await ensurePostgres();
 } catch (error) {
   console.error((error as Error).message);
   console.log('0 passed, 1 failed, 0 skipped');
