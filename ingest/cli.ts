@@ -8,7 +8,8 @@ const USAGE = `Usage: bun run ingest [--prune] [--reindex] <folder, file or s3:/
 
 Reads .md and .txt files (folders and S3 prefixes recursively) into ragchat's index.
   --prune     remove documents from these sources that are no longer there
-  --reindex   drop the whole index first and ingest everything again
+  --reindex   drop the whole index, ingest the sources named, then rebuild every other
+              document (uploads too) from its stored original
               (needed after changing the embedding model)
   --check     report chunks (vectors, keyword entries) and originals that no document owns
   --repair    the same, and remove them
@@ -31,14 +32,17 @@ async function main(): Promise<number> {
     console.error(`--check and --repair look at the whole index; name no sources with them.\n\n${USAGE}`);
     return 2;
   }
-  if (!check && !repair && args.positionals.length === 0) {
+  if (!check && !repair && !reindex && args.positionals.length === 0) {
     console.error(`Name at least one folder, file or s3://bucket/prefix.\n\n${USAGE}`);
     return 2;
   }
 
   const deps = await openDepsOrExit(process.env, { resetIndex: reindex });
   try {
-    return check || repair ? await audit(deps, Boolean(repair)) : await ingest(deps, args.positionals, Boolean(prune));
+    if (check || repair) return await audit(deps, Boolean(repair));
+    let code = args.positionals.length > 0 ? await ingest(deps, args.positionals, Boolean(prune)) : 0;
+    if (reindex) code = Math.max(code, await rebuildPending(deps));
+    return code;
   } catch (error) {
     console.error(`Ingestion failed: ${(error as Error).message}`);
     return 1;
@@ -66,6 +70,17 @@ async function ingest(deps: AppDeps, sources: string[], prune: boolean): Promise
     return 1;
   }
   return 0;
+}
+
+/** After --reindex: every other document (uploads, earlier sources) rebuilt from its original. */
+async function rebuildPending(deps: AppDeps): Promise<number> {
+  const s = await deps.ingestion.reingestPending();
+  if (s.documents === 0) return 0;
+  for (const f of s.failed) console.error(`failed: ${f.key}: ${f.message}`);
+  console.log(
+    `${s.documents} more documents rebuilt from their originals: ${s.updated} done, ${s.failed.length} failed; ${s.chunks} chunks`,
+  );
+  return s.failed.length > 0 ? 1 : 0;
 }
 
 async function audit(deps: AppDeps, repair: boolean): Promise<number> {

@@ -71,11 +71,12 @@ const ConfigSchema = z
       .trim()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
       .optional(),
+    // A prefix of its own by default: repair never touches what else the bucket holds.
     DOCS_PREFIX: z
       .string()
       .trim()
       .regex(/^[^/].*\/$|^$/, 'must end with / (or be empty)')
-      .default(''),
+      .default('documents/'),
     S3_REGION: z.string().trim().min(1).default('us-east-1'),
     S3_ENDPOINT: optionalUrlOf(/^https?$/, 'http://localhost:9000'),
     S3_FORCE_PATH_STYLE: flag(false),

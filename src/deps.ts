@@ -9,7 +9,7 @@ import { LocalEmbeddingClient } from './providers/local-embedding-client.ts';
 import { OfflineLlmClient } from './providers/offline-llm-client.ts';
 import { OpenAiEmbeddingClient } from './providers/openai-embedding-client.ts';
 import { OpenAiLlmClient } from './providers/openai-llm-client.ts';
-import { Ingestion } from './rag/ingestion.ts';
+import { Ingestion, REINDEX_PENDING } from './rag/ingestion.ts';
 import { RagOrchestrator } from './rag/rag-orchestrator.ts';
 import { Retriever } from './rag/retriever.ts';
 import type { ChatRepository } from './stores/chat-repository.ts';
@@ -90,8 +90,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     : new FilesystemDocumentStore(join(config.dataDir, 'documents'));
 
   if (overrides.resetIndex) {
+    // Drop the vectors and keyword entries, but keep every document, marked pending: the ingest
+    // command rebuilds them from their originals (Ingestion.reingestPending), uploads included.
     await vectors.reset();
-    for (const doc of await catalog.list()) await catalog.delete(doc.id);
+    for (const doc of await catalog.list())
+      await catalog.upsert({ ...doc, contentHash: REINDEX_PENDING, chunkCount: 0 });
   }
   await vectors.open({ model: embedder.model, dimensions: await embedder.dimensions() });
   await repo.ensureUser(LOCAL_USER);

@@ -16,15 +16,20 @@ export const UPLOAD_PREFIX = 'uploads/';
  * spaces replaced, so the key can never escape its prefix or confuse a shell or a URL.
  */
 export function uploadKey(fileName: string): string {
-  const last = fileName.split(/[/\\]/).pop() ?? '';
-  const cleaned = last
-    .normalize('NFC')
+  const last = (fileName.split(/[/\\]/).pop() ?? '').normalize('NFC');
+  const extension = extname(last).toLowerCase();
+  const stem = last.slice(0, last.length - extension.length);
+  const cleaned = stem
     .replace(/[^\p{L}\p{N} ._()-]+/gu, '-')
     .replace(/\s+/g, ' ')
     .replace(/-{2,}/g, '-')
-    .replace(/^[.\s-]+|[.\s]+$/g, '')
-    .slice(0, 120);
-  return UPLOAD_PREFIX + (cleaned || 'upload');
+    .replace(/^[.\s-]+|[.\s-]+$/g, '')
+    .slice(0, 100);
+  // A name that had to change gets a short hash of the original, so "report?.md" and "report*.md"
+  // stay two documents instead of one silently replacing the other.
+  const changed = cleaned !== stem;
+  const suffix = changed ? `-${new Bun.CryptoHasher('sha256').update(last).digest('hex').slice(0, 6)}` : '';
+  return `${UPLOAD_PREFIX}${cleaned || 'upload'}${suffix}${extension}`;
 }
 
 /** Checks one uploaded file against the rules; returns its key and bytes, or a 4xx that says why. */

@@ -80,6 +80,12 @@ export function stableId(name: string): string {
 
 export const contentHash = (bytes: Uint8Array) => new Bun.CryptoHasher('sha256').update(bytes).digest('hex');
 
+/** The content hash of a catalog entry whose chunks were dropped by `--reindex` and not yet rebuilt. */
+export const REINDEX_PENDING = 'reindex-pending';
+
+/** Keys under this prefix belong to uploads; a folder source may not claim it. */
+export const RESERVED_PREFIXES = ['uploads/'];
+
 /**
  * Reads documents into the index: parse → chunk → embed in batches → store. Identity is the
  * document key (its path): an unchanged file is skipped; a changed one is re-chunked, its chunks
@@ -99,9 +105,18 @@ export class Ingestion {
     bytes: Uint8Array,
     options: { dedupe?: boolean; signal?: AbortSignal } = {},
   ): Promise<IngestResult> {
+    const id = stableId(key);
+    return this.deps.catalog.withDocumentLock(id, () => this.ingestLocked(id, key, bytes, options));
+  }
+
+  private async ingestLocked(
+    id: string,
+    key: string,
+    bytes: Uint8Array,
+    options: { dedupe?: boolean; signal?: AbortSignal },
+  ): Promise<IngestResult> {
     const { catalog, vectors, documents, embedder, chunking } = this.deps;
     const { signal } = options;
-    const id = stableId(key);
     const hash = contentHash(bytes);
     const existing = await catalog.get(id);
     if (existing && existing.contentHash === hash) {
@@ -114,9 +129,11 @@ export class Ingestion {
         duplicateOf: existing.source,
       };
     }
-    if (options.dedupe) {
+    // Dedupe only a new name: a new version of an existing name always replaces it, even when its
+    // bytes equal another document's.
+    if (options.dedupe && !existing) {
       const twin = await catalog.findByHash(hash);
-      if (twin)
+      if (twin) {
         return {
           id: twin.id,
           source: twin.source,
@@ -125,13 +142,15 @@ export class Ingestion {
           chunks: twin.chunkCount,
           duplicateOf: twin.source,
         };
+      }
     }
 
     const parsed = parse(key, decodeText(key, bytes));
     const pieces = chunkDocument(parsed, chunking);
     if (pieces.length === 0) {
-      // Nothing to index; drop what an earlier version left behind.
-      if (existing) await this.remove(id, signal);
+      // A folder's file emptied on disk is gone from the index too; an empty upload is refused
+      // and changes nothing.
+      if (existing && !options.dedupe) await this.removeLocked(id, signal);
       return { id, source: key, title: parsed.title, outcome: 'empty', chunks: 0 };
     }
 
@@ -176,11 +195,44 @@ export class Ingestion {
 
   /** Removes a document's chunks (vectors and keyword entries), original and catalog entry. */
   async remove(documentId: string, signal?: AbortSignal): Promise<DocumentRecord | null> {
+    return this.deps.catalog.withDocumentLock(documentId, () => this.removeLocked(documentId, signal));
+  }
+
+  private async removeLocked(documentId: string, signal?: AbortSignal): Promise<DocumentRecord | null> {
     const record = await this.deps.catalog.get(documentId);
     await this.deps.vectors.deleteDocument(documentId, 0, signal);
     if (record) await this.deps.documents.delete(record.source);
     await this.deps.catalog.delete(documentId);
     return record;
+  }
+
+  /**
+   * After `--reindex` dropped the index: rebuilds every document still marked pending from its
+   * original in the document store (uploads included), so no document is lost by a re-index.
+   */
+  async reingestPending(
+    options: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<IngestSummary> {
+    const started = performance.now();
+    const pending = (await this.deps.catalog.list()).filter((d) => d.contentHash === REINDEX_PENDING);
+    const summary = emptySummary(pending.length);
+    let done = 0;
+    for (const doc of pending) {
+      try {
+        const bytes = await this.deps.documents.get(doc.source);
+        if (!bytes) throw new Error('its original is missing from the document store; ingest it again or delete it');
+        const { outcome, chunks } = await this.ingestFile(doc.source, bytes, { signal: options.signal });
+        summary[outcome]++;
+        summary.chunks += chunks;
+        options.onProgress?.({ done: ++done, total: pending.length, key: doc.source, outcome });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        summary.failed.push({ key: doc.source, message: error instanceof Error ? error.message : String(error) });
+        options.onProgress?.({ done: ++done, total: pending.length, key: doc.source, outcome: 'failed' });
+      }
+    }
+    summary.seconds = (performance.now() - started) / 1000;
+    return summary;
   }
 
   /**
@@ -195,17 +247,7 @@ export class Ingestion {
   ): Promise<IngestSummary> {
     const started = performance.now();
     const files = (await Promise.all(paths.map((p) => this.listSource(p)))).flat();
-    const summary: IngestSummary = {
-      documents: files.length,
-      added: 0,
-      updated: 0,
-      unchanged: 0,
-      empty: 0,
-      removed: 0,
-      failed: [],
-      chunks: 0,
-      seconds: 0,
-    };
+    const summary = emptySummary(files.length);
     let done = 0;
     for (const file of files) {
       try {
@@ -225,7 +267,11 @@ export class Ingestion {
       const prefixes = [...new Set(files.map((f) => f.prefix))];
       const seen = new Set(files.map((f) => stableId(f.key)));
       for (const doc of await this.deps.catalog.list()) {
-        if (prefixes.some((p) => doc.source.startsWith(p)) && !seen.has(doc.id)) {
+        if (
+          prefixes.some((p) => doc.source.startsWith(p)) &&
+          !seen.has(doc.id) &&
+          doc.contentHash !== REINDEX_PENDING
+        ) {
           await this.remove(doc.id, options.signal);
           summary.removed++;
         }
@@ -246,11 +292,23 @@ export class Ingestion {
       .filter((d) => (indexed.get(d.id) ?? 0) !== d.chunkCount)
       .map((d) => ({ id: d.id, source: d.source, expected: d.chunkCount, found: indexed.get(d.id) ?? 0 }));
     const sources = new Set([...known.values()].map((d) => d.source));
-    const orphanOriginals = (await documents.list()).filter((key) => !sources.has(key));
+    // Only files ingestion could have written count: nothing else in a shared bucket is touched.
+    const orphanOriginals = (await documents.list()).filter((key) => supported(key) && !sources.has(key));
     const danglingKeywordEntries = await vectors.danglingKeywordEntries(Boolean(options.repair), options.signal);
     if (options.repair) {
-      for (const orphan of orphanDocuments) await vectors.deleteDocument(orphan.id, 0, options.signal);
-      for (const key of orphanOriginals) await documents.delete(key);
+      // Under each document's lock, and only if it is still not catalogued: an upload may be
+      // between writing its chunks and writing its catalog entry.
+      for (const orphan of orphanDocuments) {
+        await catalog.withDocumentLock(orphan.id, async () => {
+          if (!(await catalog.get(orphan.id))) await vectors.deleteDocument(orphan.id, 0, options.signal);
+        });
+      }
+      for (const key of orphanOriginals) {
+        const id = stableId(key);
+        await catalog.withDocumentLock(id, async () => {
+          if (!(await catalog.get(id))) await documents.delete(key);
+        });
+      }
     }
     return { orphanDocuments, danglingKeywordEntries, orphanOriginals, missingChunks };
   }
@@ -262,7 +320,7 @@ export class Ingestion {
     const [, bucket, rawPrefix] = s3 as unknown as [string, string, string];
     const prefix = rawPrefix && !rawPrefix.endsWith('/') ? `${rawPrefix}/` : rawPrefix;
     const store = this.deps.openBucket(bucket, prefix);
-    const label = `${prefix.split('/').filter(Boolean).at(-1) ?? bucket}/`;
+    const label = sourcePrefix(prefix.split('/').filter(Boolean).at(-1) ?? bucket);
     return (await store.list())
       .filter((key) => supported(key) && !basename(key).startsWith('.'))
       .map((key) => ({
@@ -278,6 +336,23 @@ export class Ingestion {
 }
 
 /** Text as UTF-8 (a byte-order mark dropped); anything that is not text is refused by name. */
+function emptySummary(documents: number): IngestSummary {
+  return { documents, added: 0, updated: 0, unchanged: 0, empty: 0, removed: 0, failed: [], chunks: 0, seconds: 0 };
+}
+
+/** The key prefix of a folder or S3 source; refuses names that would claim uploads' keys. */
+function sourcePrefix(name: string): string {
+  const prefix = `${name}/`;
+  if (RESERVED_PREFIXES.includes(prefix)) {
+    throw new AppError(
+      'reserved_name',
+      `A source named "${name}" would mix its documents with uploaded ones (keys under ${prefix}); rename the folder or ingest its parent.`,
+      400,
+    );
+  }
+  return prefix;
+}
+
 function decodeText(key: string, bytes: Uint8Array): string {
   try {
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
@@ -320,7 +395,7 @@ async function listFolder(path: string): Promise<SourceFile[]> {
   if (info.isFile()) {
     return supported(root) ? [{ key: basename(root), prefix: basename(root), read: reader(root) }] : [];
   }
-  const prefix = `${basename(root)}/`;
+  const prefix = sourcePrefix(basename(root));
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && supported(e.name) && !e.name.startsWith('.'))

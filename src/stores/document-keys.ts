@@ -5,6 +5,15 @@ import { AppError } from '../errors.ts';
  * key that is refused by one is refused by all: no empty or absolute keys, no `.`/`..` segments,
  * no backslashes or control characters (an S3 key would accept them, a folder would not).
  */
+export function isDocumentKey(key: string): boolean {
+  try {
+    checkDocumentKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function checkDocumentKey(key: string): string {
   const bad =
     key === '' ||

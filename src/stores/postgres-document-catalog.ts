@@ -1,5 +1,5 @@
 import type { DocumentRecord } from '../domain.ts';
-import type { DocumentCatalog } from './document-catalog.ts';
+import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
 import { postgresError, type Sql } from './postgres-database.ts';
 
 interface Row {
@@ -21,7 +21,31 @@ const toRecord = (r: Row): DocumentRecord => ({
 });
 
 export class PostgresDocumentCatalog implements DocumentCatalog {
+  // Writers in this process queue here first, so that they do not each hold a pooled connection
+  // while waiting for the advisory lock.
+  private readonly locks = new KeyedMutex();
+
   constructor(private readonly sql: Sql) {}
+
+  /**
+   * A session advisory lock on one reserved connection, keyed by the document id, so that the
+   * writers of a document on every server instance take turns.
+   */
+  withDocumentLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, async () => {
+      const connection = await this.run('could not lock the document', () => this.sql.reserve());
+      try {
+        await connection`SELECT pg_advisory_lock(hashtextextended(${`ragchat-document:${id}`}, 0))`;
+        try {
+          return await work();
+        } finally {
+          await connection`SELECT pg_advisory_unlock(hashtextextended(${`ragchat-document:${id}`}, 0))`;
+        }
+      } finally {
+        connection.release();
+      }
+    });
+  }
 
   private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
     try {

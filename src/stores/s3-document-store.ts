@@ -8,7 +8,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { unavailable } from '../errors.ts';
-import { checkDocumentKey } from './document-keys.ts';
+import { checkDocumentKey, isDocumentKey } from './document-keys.ts';
 import type { DocumentStore } from './document-store.ts';
 
 export interface S3DocumentStoreOptions {
@@ -93,7 +93,11 @@ export class S3DocumentStore implements DocumentStore {
           { abortSignal },
         ),
       );
-      for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key.slice(this.options.prefix.length));
+      for (const item of page.Contents ?? []) {
+        const key = item.Key?.slice(this.options.prefix.length) ?? '';
+        // Skip what is not a document key: folder markers ("a/"), odd names other tools wrote.
+        if (isDocumentKey(key)) keys.push(key);
+      }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
     return keys.sort();

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import type { DocumentRecord } from '../domain.ts';
-import type { DocumentCatalog } from './document-catalog.ts';
+import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
 
 interface Row {
   id: string;
@@ -21,7 +21,14 @@ const toRecord = (r: Row): DocumentRecord => ({
 });
 
 export class SqliteDocumentCatalog implements DocumentCatalog {
+  private readonly locks = new KeyedMutex();
+
   constructor(private readonly db: Database) {}
+
+  /** SQLite serves one server process; its locks live in that process. */
+  withDocumentLock<T>(id: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, work);
+  }
 
   async get(id: string): Promise<DocumentRecord | null> {
     const row = this.db.query<Row, [string]>('SELECT * FROM documents WHERE id = ?').get(id);

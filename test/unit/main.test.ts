@@ -99,7 +99,7 @@ test('the ingest command reports a summary, and refuses a changed embedder until
       expect(refused.err).not.toMatch(/at .*\.ts:\d+/);
       const reindexed = await run(['--reindex', 'ingest/sample-docs'], env);
       expect(reindexed.code).toBe(0);
-      expect(reindexed.out).toContain('6 documents: 6 added');
+      expect(reindexed.out).toContain('6 documents: 0 added, 6 updated');
     } finally {
       await standIn.stop();
     }

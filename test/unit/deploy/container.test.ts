@@ -49,7 +49,7 @@ test("the app's environment in compose passes the app's own configuration schema
   const config = loadConfig(resolved);
   expect(config.database?.url).toBe('postgres://ragchat:ragchat@postgres:5432/ragchat');
   expect(config.qdrant?.url).toBe('http://qdrant:6333');
-  expect(config.docsBucket).toEqual({ bucket: 'ragchat-docs', prefix: '' });
+  expect(config.docsBucket).toEqual({ bucket: 'ragchat-docs', prefix: 'documents/' });
   expect(config.s3Connection).toMatchObject({ endpoint: 'http://minio:9000', forcePathStyle: true });
   expect(app.ports).toContain(`${config.port}:${config.port}`);
   // Every variable compose sets is one the app reads (or the AWS SDK's own credentials).

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { buildDeps } from '../../../src/deps.ts';
+import { silentLogger } from '../../../src/logger.ts';
 import { dropSchemas, freshSchema } from '../../support/postgres.ts';
 import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
 import { S3_CREDENTIALS, S3StandIn } from '../../support/s3.ts';
@@ -121,6 +123,35 @@ describe.each(modes)('document lifecycle, %s', (_mode, envFor) => {
     expect((await t.request(`/api/docs/${doc.id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
+  test('two uploads of one name at once leave one consistent document', async () => {
+    const a = `# Shifts\n\n${Array.from({ length: 12 }, (_, i) => `Rule ${i}: the alpha rota applies on day ${i}.`).join('\n\n')}\n`;
+    const b = '# Shifts\n\nThe beta rota applies every day.\n';
+    const [ra, rb] = await Promise.all([upload(t, 'shifts.md', a), upload(t, 'shifts.md', b)]);
+    expect([ra.status, rb.status].sort()).toEqual([200, 201]);
+    const [doc] = (await (await t.request('/api/docs')).json()).documents;
+    const original = new TextDecoder().decode((await t.deps.documents.get('uploads/shifts.md')) as Uint8Array);
+    expect(doc.contentHash).toBe(new Bun.CryptoHasher('sha256').update(original).digest('hex'));
+    expect((await t.deps.vectors.documentIds()).get(doc.id)).toBe(doc.chunks);
+    expect((await t.deps.ingestion.audit()).missingChunks).toEqual([]);
+    expect((await t.request(`/api/docs/${doc.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  test('a re-index keeps uploaded documents, rebuilt from their originals', async () => {
+    expect((await upload(t, 'keep.md', '# Keep me\n\nThe Vorpal checklist lives here.\n')).status).toBe(201);
+    const other = await buildDeps(t.config, { resetIndex: true, logger: silentLogger });
+    try {
+      expect(await other.vectors.count()).toBe(0);
+      const rebuilt = await other.ingestion.reingestPending();
+      expect(rebuilt).toMatchObject({ documents: 1, updated: 1, failed: [] });
+    } finally {
+      await other.close();
+    }
+    const [doc] = (await (await t.request('/api/docs')).json()).documents;
+    expect(doc).toMatchObject({ source: 'uploads/keep.md', chunks: 1 });
+    expect((await search(t, 'Vorpal checklist'))[0]?.source).toBe('uploads/keep.md');
+    expect((await t.request(`/api/docs/${doc.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   test('refused uploads get a clear 4xx and change nothing', async () => {
     const cases: [Response, number, string][] = [
       [
@@ -151,7 +182,33 @@ test('file names are made safe: no path, no escaping the uploads folder', async 
   try {
     const res = await upload(t, '..\\..\\etc/pass wd<script>.md', '# Safe\n\nText.\n');
     expect(res.status).toBe(201);
-    expect((await res.json()).source).toBe('uploads/pass wd-script-.md');
+    expect((await res.json()).source).toMatch(/^uploads\/pass wd-script-[0-9a-f]{6}\.md$/);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('repair in a shared bucket touches only the documents prefix and document files', async () => {
+  const bucket = await s3.createBucket();
+  const env = { S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', DOCS_BUCKET: bucket };
+  const t = await makeTestApp({ seed: false, env });
+  try {
+    const { S3DocumentStore } = await import('../../../src/stores/s3-document-store.ts');
+    const raw = new S3DocumentStore({
+      bucket,
+      prefix: '',
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      timeoutMs: 5000,
+    });
+    await raw.put('handbook/diagram.png', new Uint8Array([1]));
+    await raw.put('handbook/policy.md', new TextEncoder().encode('# Not ours'));
+    await raw.put('documents/uploads/picture.png', new Uint8Array([1]));
+    await raw.put('documents/uploads/stray.md', new TextEncoder().encode('# Stray'));
+    const audit = await t.deps.ingestion.audit({ repair: true });
+    expect(audit.orphanOriginals).toEqual(['uploads/stray.md']);
+    expect(await raw.list()).toEqual(['documents/uploads/picture.png', 'handbook/diagram.png', 'handbook/policy.md']);
   } finally {
     await t.cleanup();
   }
