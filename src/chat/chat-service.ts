@@ -208,7 +208,7 @@ export class ChatService {
     const tick = async () => {
       try {
         await this.repo.touchMessages([...this.active.keys()]);
-        const failed = await this.repo.failStale(INTERRUPTED, new Date(Date.now() - 3 * intervalMs));
+        const failed = await this.repo.failStale(INTERRUPTED, 3 * intervalMs);
         if (failed > 0) this.logger.warn('marked interrupted answers as failed', { count: failed });
       } catch (error) {
         this.logger.error('answer maintenance failed', { error: error as Error });

@@ -44,9 +44,11 @@ export interface ChatRepository {
    */
   touchMessages(ids: string[]): Promise<void>;
   /**
-   * Marks answers still `streaming` but untouched since `before` (their writer died) as `failed`,
-   * keeping their text. Returns how many it changed.
+   * Marks answers still `streaming` but untouched for `staleAfterMs` (their writer died) as
+   * `failed`, keeping their text. Time is the database's own clock, the one that stamped the
+   * touches, so servers whose clocks drift cannot fail each other's live answers. Returns how many
+   * it changed.
    */
-  failStale(reason: string, before: Date): Promise<number>;
+  failStale(reason: string, staleAfterMs: number): Promise<number>;
   ping(): Promise<void>;
 }

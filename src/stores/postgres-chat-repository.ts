@@ -159,12 +159,12 @@ export class PostgresChatRepository implements ChatRepository {
     );
   }
 
-  async failStale(reason: string, before: Date): Promise<number> {
+  async failStale(reason: string, staleAfterMs: number): Promise<number> {
     const result = await this.run(
       'could not sweep interrupted answers',
       () => this.sql`
       UPDATE messages SET status = 'failed', error = ${reason}
-      WHERE status = 'streaming' AND updated_at < ${before}`,
+      WHERE status = 'streaming' AND updated_at < now() - make_interval(secs => ${staleAfterMs / 1000})`,
     );
     return result.count;
   }

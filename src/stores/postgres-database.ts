@@ -48,6 +48,9 @@ export function openPostgres(options: PostgresOptions): Sql {
 export async function migratePostgres(sql: Sql): Promise<number[]> {
   try {
     return await sql.begin(async (tx) => {
+      // Waiting for another instance's migration, and a long migration, must not hit the
+      // per-statement timeout that protects requests.
+      await tx`SET LOCAL statement_timeout = 0`;
       await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
       await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;

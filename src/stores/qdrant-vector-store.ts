@@ -28,6 +28,11 @@ interface ChunkPayload {
 }
 
 const DENSE = 'dense';
+const PAYLOAD_INDEXES = [
+  ['document_id', 'keyword'],
+  ['source', 'keyword'],
+  ['chunk_index', 'integer'],
+] as const;
 const KEYWORDS = 'keywords';
 
 /**
@@ -66,42 +71,52 @@ export class QdrantVectorStore implements VectorStore {
         const retryable = status === 429 || (status !== undefined && status >= 500);
         if (signal?.aborted) throw error;
         if (!retryable || attempt >= attempts) throw translate(error, what);
-        await Bun.sleep(retryAfterMs(error) ?? 200 * 2 ** (attempt - 1));
+        // The longer of our backoff and the server's Retry-After. (The 1.19 client parses a 429's
+        // Retry-After from its first character only, so "12" reads as 1; never wait less than that.)
+        await Bun.sleep(Math.max(200 * 2 ** (attempt - 1), retryAfterMs(error) ?? 0));
       }
     }
   }
 
+  /**
+   * Creates the collection if needed and checks it: the dense vector's size, the recorded model and
+   * the keyword vector's IDF modifier must match; missing payload indexes are (re)created, so a
+   * start that died halfway through creation is finished by the next one. Two instances starting
+   * at once may both try to create it: the loser's "already exists" counts as success.
+   */
   async open(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void> {
     const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
     if (!exists) {
-      await this.call(
-        'create the collection',
-        () =>
-          this.client.createCollection(this.name, {
-            vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
-            sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
-            metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
-          }),
-        signal,
-      );
-      for (const [field, schema] of [
-        ['document_id', 'keyword'],
-        ['source', 'keyword'],
-        ['chunk_index', 'integer'],
-      ] as const) {
+      try {
         await this.call(
-          'index the payload',
-          () => this.client.createPayloadIndex(this.name, { field_name: field, field_schema: schema, wait: true }),
+          'create the collection',
+          () =>
+            this.client.createCollection(this.name, {
+              vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
+              sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
+              metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
+            }),
           signal,
         );
+      } catch (error) {
+        if (
+          !/already exists/i.test(
+            String((error as Error).message) +
+              JSON.stringify((error as { cause?: { data?: unknown } }).cause?.data ?? ''),
+          )
+        ) {
+          throw error;
+        }
       }
-      return;
     }
     const info = await this.call('read the collection', () => this.client.getCollection(this.name), signal);
-    const vectors = info.config.params.vectors as Record<string, { size?: number }> | { size?: number } | undefined;
+    const params = info.config.params as {
+      vectors?: Record<string, { size?: number }> | { size?: number };
+      sparse_vectors?: Record<string, { modifier?: string | null }> | null;
+    };
     const size =
-      (vectors as Record<string, { size?: number }> | undefined)?.[DENSE]?.size ??
-      (vectors as { size?: number } | undefined)?.size;
+      (params.vectors as Record<string, { size?: number }> | undefined)?.[DENSE]?.size ??
+      (params.vectors as { size?: number } | undefined)?.size;
     const metadata = (info.config as { metadata?: Record<string, unknown> | null }).metadata ?? {};
     const stored = {
       model: String(metadata.embedding_model ?? 'unknown (not recorded)'),
@@ -109,6 +124,23 @@ export class QdrantVectorStore implements VectorStore {
     };
     if (stored.model !== embedder.model || stored.dimensions !== embedder.dimensions) {
       throw new AppError('index_mismatch', indexMismatchMessage(stored, embedder), 500);
+    }
+    if (params.sparse_vectors?.[KEYWORDS]?.modifier !== 'idf') {
+      throw new AppError(
+        'index_mismatch',
+        `The Qdrant collection "${this.name}" has no "${KEYWORDS}" sparse vector with the IDF modifier, which keyword search needs. ` +
+          'Re-index with `bun run ingest --reindex <folders>` to recreate it.',
+        500,
+      );
+    }
+    const indexed = new Set(Object.keys((info as { payload_schema?: Record<string, unknown> }).payload_schema ?? {}));
+    for (const [field, schema] of PAYLOAD_INDEXES) {
+      if (indexed.has(field)) continue;
+      await this.call(
+        'index the payload',
+        () => this.client.createPayloadIndex(this.name, { field_name: field, field_schema: schema, wait: true }),
+        signal,
+      );
     }
   }
 
@@ -155,7 +187,9 @@ export class QdrantVectorStore implements VectorStore {
       () =>
         this.client.query(this.name, {
           prefetch,
-          query: { rrf: { k: RRF_K } },
+          // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
+          // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
+          query: { rrf: { k: RRF_K + 1 } },
           limit: query.topK,
           with_payload: true,
         }),

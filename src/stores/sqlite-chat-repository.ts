@@ -147,10 +147,12 @@ export class SqliteChatRepository implements ChatRepository {
       .run(nowIso(), ...ids);
   }
 
-  async failStale(reason: string, before: Date): Promise<number> {
+  async failStale(reason: string, staleAfterMs: number): Promise<number> {
+    // One process writes this file, so its clock stamped the touches too.
+    const before = new Date(Date.now() - staleAfterMs).toISOString();
     return this.db
       .query("UPDATE messages SET status = 'failed', error = ? WHERE status = 'streaming' AND updated_at < ?")
-      .run(reason, before.toISOString()).changes;
+      .run(reason, before).changes;
   }
 
   async ping(): Promise<void> {

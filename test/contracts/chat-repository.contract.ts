@@ -96,18 +96,17 @@ export function runChatRepositoryContract(name: string, make: () => Promise<Chat
       content: '',
       status: 'streaming',
     });
-    await Bun.sleep(20);
-    const cutoff = new Date();
-    await Bun.sleep(20);
+    await Bun.sleep(150);
     await repo.touchMessages([live.id]);
-    expect(await repo.failStale('server stopped', cutoff)).toBe(1);
+    // Stale after 100 ms: the orphan was last touched 150 ms ago, the live one just now.
+    expect(await repo.failStale('server stopped', 100)).toBe(1);
     expect(await repo.getMessage(orphan.id)).toMatchObject({
       status: 'failed',
       content: 'partial',
       error: 'server stopped',
     });
     expect((await repo.getMessage(live.id))?.status).toBe('streaming');
-    expect(await repo.failStale('server stopped', cutoff)).toBe(0);
+    expect(await repo.failStale('server stopped', 100)).toBe(0);
     await repo.touchMessages([]);
   });
 

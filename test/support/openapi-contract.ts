@@ -24,7 +24,20 @@ export class OpenApiContract {
     // OpenAPI 3.0 writes "may be null" as a bare `{nullable: true}` inside anyOf; JSON Schema
     // (and Ajv) read a bare nullable as "anything". Make it `{type: 'null'}` so it means null.
     const document = fixNullable(structuredClone(spec)) as Json;
-    const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false });
+    const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true });
+    // The formats the document uses. Numeric ones bound integers (a point id of -1 or 1.5 is not a
+    // uint64); uuid and date-time check strings; others are only documentation.
+    const integer = (min: number) => ({
+      type: 'number' as const,
+      validate: (n: number) => Number.isInteger(n) && n >= min,
+    });
+    for (const f of ['uint', 'uint8', 'uint16', 'uint32', 'uint64', 'usize']) ajv.addFormat(f, integer(0));
+    for (const f of ['int32', 'int64']) ajv.addFormat(f, integer(Number.MIN_SAFE_INTEGER));
+    for (const f of ['float', 'double'])
+      ajv.addFormat(f, { type: 'number', validate: (n: number) => Number.isFinite(n) });
+    ajv.addFormat('uuid', /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i);
+    ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\d/.test(s));
+    ajv.addFormat('partial-date-time', () => true);
     ajv.addSchema({ $id: 'spec', components: document.components }, 'spec');
     const compile = (schema: unknown) => ajv.compile({ $id: undefined, ...(rebase(schema) as Json) });
 

@@ -121,7 +121,7 @@ export class QdrantStandIn {
     const key = `${method} ${template}`;
     if (key === 'GET /collections/{collection_name}/exists') return { exists: this.collections.has(name) };
     if (key === 'PUT /collections/{collection_name}') {
-      if (this.collections.has(name)) throw new QdrantError(400, `Wrong input: Collection \`${name}\` already exists!`);
+      if (this.collections.has(name)) throw new QdrantError(409, `Wrong input: Collection \`${name}\` already exists!`);
       this.collections.set(name, { config: body ?? {}, points: new Map(), indexes: new Set() });
       return true;
     }
@@ -219,6 +219,10 @@ export class QdrantStandIn {
             throw new QdrantError(400, `Wrong input: Vector dimension error: expected dim: ${size}, got ${v.length}`);
         } else if (!(vectorName in sparse)) {
           throw new QdrantError(400, `Wrong input: Not existing vector name error: ${vectorName}`);
+        } else if (v.indices.length !== v.values.length) {
+          throw new QdrantError(400, 'Validation error in JSON body: indices and values must be the same length');
+        } else if (new Set(v.indices).size !== v.indices.length) {
+          throw new QdrantError(400, 'Validation error in JSON body: indices must be unique');
         }
       }
     }
@@ -263,13 +267,14 @@ export class QdrantStandIn {
       | { rrf?: { k?: number | null; weights?: number[] | null }; fusion?: string }
       | undefined;
     if (prefetch.length > 0 && (fusion?.rrf || fusion?.fusion === 'rrf')) {
+      // As Qdrant (reciprocal_rank_fusion.rs): a zero-based position scores 1 / (k + position).
       const k = fusion.rrf?.k ?? 2;
       const weights = fusion.rrf?.weights ?? [];
       const fused = new Map<string, { point: Point; score: number }>();
       prefetch.forEach((pre, i) => {
         rank(pre as Json).forEach(({ point }, position) => {
           const entry = fused.get(String(point.id)) ?? { point, score: 0 };
-          entry.score += (weights[i] ?? 1) / (k + position + 1);
+          entry.score += (weights[i] ?? 1) / (k + position);
           fused.set(String(point.id), entry);
         });
       });

@@ -51,6 +51,16 @@ describe('QdrantVectorStore against the stand-in', () => {
     );
   });
 
+  test('two instances opening a new collection at once both succeed; missing indexes are added later', async () => {
+    const collection = `ragchat_race_${crypto.randomUUID().slice(0, 8)}`;
+    const make = () => new QdrantVectorStore({ url: standIn.url, collection, timeoutMs: 5000 });
+    await Promise.all([make().open({ model: 'm', dimensions: 8 }), make().open({ model: 'm', dimensions: 8 })]);
+    const state = standIn.collections.get(collection);
+    state?.indexes.delete('chunk_index');
+    await make().open({ model: 'm', dimensions: 8 });
+    expect([...(state?.indexes ?? [])].sort()).toEqual(['chunk_index', 'document_id', 'source']);
+  });
+
   test('429 and 5xx are retried, honouring Retry-After; 4xx are not; both end as a sentence', async () => {
     const store = storeAt(standIn.url);
     await store.open({ model: 'm', dimensions: 8 });
@@ -87,15 +97,29 @@ describe('QdrantVectorStore against the stand-in', () => {
     const store = storeAt(standIn.url);
     await store.open({ model: 'm', dimensions: 8 });
     const name = [...standIn.collections.keys()].at(-1) as string;
-    const bad = await fetch(`${standIn.url}/collections/${name}/points?wait=yes`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ points: [{ id: 'not-a-uuid-or-int', vector: 'dense' }] }),
-    });
-    expect(bad.status).toBe(400);
-    const answer = await bad.json();
-    expect(answer.status.error).toContain('Format error in JSON body');
-    expect(standIn.violations.length).toBeGreaterThan(0);
+    // One violation per request, each of which only the contract forbids.
+    const put = (query: string, body: unknown) =>
+      fetch(`${standIn.url}/collections/${name}/points${query}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const point = { id: 7, vector: { dense: Array.from({ length: 8 }, () => 0.1) } };
+    expect((await put('?wait=true', { points: [point] })).status).toBe(200);
+    for (const [query, body] of [
+      ['?wait=yes', { points: [point] }],
+      ['?wait=true', { points: [{ ...point, id: 'not-a-uuid-or-int' }] }],
+      ['?wait=true', { points: [{ ...point, id: -1 }] }],
+      ['?wait=true', { points: [{ ...point, vector: 'dense' }] }],
+      ['?wait=true', { points: [{ ...point, vector: { dense: ['x'] } }] }],
+      ['?wait=true&unknown=1', { points: [point] }],
+    ] as const) {
+      const before = standIn.violations.length;
+      const bad = await put(query, body);
+      expect(bad.status, JSON.stringify([query, body])).toBe(400);
+      expect((await bad.json()).status.error).toContain('Format error in JSON body');
+      expect(standIn.violations.length).toBe(before + 1);
+    }
     standIn.violations.length = 0;
 
     // Semantics the contract cannot express: a wrong dimension is refused like Qdrant does.
