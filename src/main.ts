@@ -1,9 +1,11 @@
 import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
+import { runIngestCommand } from './cli/ingest-command.ts';
+import { runMigrateCommand } from './cli/migrate-command.ts';
 import { seedIfEmpty } from './seed.ts';
 import { openDepsOrExit } from './startup.ts';
 
 /**
- * The composition root: config → deps → app → listen. Entry points (this and ingest/cli.ts) are the
+ * The composition root: config → deps → app → listen. Entry points (this, with its subcommands, and ingest/cli.ts) are the
  * only modules that read process.env.
  */
 /**
@@ -61,5 +63,12 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-if (process.argv.slice(2).includes('healthcheck')) await healthcheck();
-await main();
+// Subcommands, so that the one compiled binary also runs the one-off tasks a deployment needs.
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'healthcheck') await healthcheck();
+else if (command === 'ingest') process.exit(await runIngestCommand(rest));
+else if (command === 'migrate') process.exit(await runMigrateCommand(process.env));
+else if (command !== undefined) {
+  console.error(`Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate]`);
+  process.exit(2);
+} else await main();

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../deps.ts';
 import { badInput, notFound } from '../errors.ts';
-import type { IngestResult } from '../rag/ingestion.ts';
+import { type IngestResult, REINDEX_PENDING } from '../rag/ingestion.ts';
 import { checkUpload, filesOf } from './upload.ts';
 
 /** What a person reads about one upload. */
@@ -63,7 +63,8 @@ export function docsApiRoutes(deps: AppDeps) {
           chunks: d.chunkCount,
           contentHash: d.contentHash,
           updatedAt: d.updatedAt,
-          status: 'indexed',
+          // `reindex-pending`: the index was dropped by --reindex and this one is not rebuilt yet.
+          status: d.contentHash === REINDEX_PENDING ? 'reindex-pending' : 'indexed',
         })),
       }),
       { detail: { summary: 'List documents with their chunk counts' } },

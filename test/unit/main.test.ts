@@ -111,3 +111,30 @@ test('the ingest command reports a summary, and refuses a changed embedder until
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('the server binary runs the one-off tasks as subcommands: ingest, migrate', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-sub-'));
+  try {
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      Bun.spawn([BUN, 'run', 'src/main.ts', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', ...env },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+    const ingest = run(['ingest', 'ingest/sample-docs']);
+    expect(await ingest.exited).toBe(0);
+    expect(await new Response(ingest.stdout).text()).toContain('6 documents: 6 added');
+    const check = run(['ingest', '--check']);
+    expect(await check.exited).toBe(0);
+    expect(await new Response(check.stdout).text()).toContain('The index is consistent');
+    const migrate = run(['migrate']);
+    expect(await migrate.exited).toBe(0);
+    expect(await new Response(migrate.stdout).text()).toContain('Nothing to do');
+    const unknown = run(['serve-me']);
+    expect(await unknown.exited).toBe(2);
+    expect(await new Response(unknown.stderr).text()).toContain('Unknown command "serve-me"');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
