@@ -43,8 +43,8 @@ const ConfigSchema = z
     SEED_DOCS_DIR: z.string().trim().default('./ingest/sample-docs'),
     MAX_MESSAGE_CHARS: positiveInt(4000, 100_000),
     RETRIEVAL_TOP_K: positiveInt(6, 50),
-    CHUNK_SIZE_TOKENS: positiveInt(300, 8000),
-    CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4000).default(40),
+    CHUNK_SIZE_TOKENS: positiveInt(512, 8000),
+    CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4000).default(64),
     CONTEXT_WINDOW_TOKENS: positiveInt(8192, 2_000_000),
     MAX_ANSWER_TOKENS: positiveInt(1024, 100_000),
     HISTORY_TURNS: z.coerce.number().int().min(0).max(100).default(6),
@@ -81,12 +81,22 @@ const ConfigSchema = z
     S3_ENDPOINT: optionalUrlOf(/^https?$/, 'http://localhost:9000'),
     S3_FORCE_PATH_STYLE: flag(false),
     STORE_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    RETRIEVAL_KEYWORD_WEIGHT: z.coerce.number().min(0).max(10).default(1),
+    RETRIEVAL_VECTOR_WEIGHT: z.coerce.number().min(0).max(10).optional(),
+    RERANK_BASE_URL: optionalUrlOf(/^https?$/, 'http://localhost:8080'),
+    RERANK_MODEL: z.string().trim().min(1).default('BAAI/bge-reranker-base'),
+    RERANK_API_KEY: optionalString,
+    INGEST_CONCURRENCY: positiveInt(4, 64),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
     UPLOAD_ALLOWED_TYPES: z
       .string()
       .trim()
       .regex(/^\.[a-z0-9]+(,\s*\.[a-z0-9]+)*$/i, 'a comma-separated list of extensions like .md,.txt')
       .default('.md,.markdown,.txt'),
+  })
+  .refine((c) => c.RETRIEVAL_KEYWORD_WEIGHT > 0 || c.RETRIEVAL_VECTOR_WEIGHT !== 0, {
+    path: ['RETRIEVAL_VECTOR_WEIGHT'],
+    message: 'and RETRIEVAL_KEYWORD_WEIGHT cannot both be 0',
   })
   .refine((c) => c.CHUNK_OVERLAP_TOKENS < c.CHUNK_SIZE_TOKENS, {
     path: ['CHUNK_OVERLAP_TOKENS'],
@@ -129,6 +139,15 @@ export interface Config {
   /** Present when originals live in an S3 bucket; absent means the local disk. */
   readonly docsBucket?: { bucket: string; prefix: string };
   readonly uploads: { maxBytes: number; allowedExtensions: string[] };
+  /** Present when a cross-encoder reranks retrieved passages; absent keeps the fused order. */
+  readonly reranker?: { baseURL: string; model: string; apiKey?: string; timeoutMs: number };
+  /**
+   * Weights of the keyword and vector rankings in the fusion. The vector weight is absent unless
+   * set: its default then depends on the embedder (see deps.ts).
+   */
+  readonly retrievalWeights: { keyword: number; vector?: number };
+  /** Documents ingested at once (each embeds its chunks in batches). */
+  readonly ingestConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +223,16 @@ function toConfig(raw: RawConfig): Config {
       timeoutMs: raw.STORE_TIMEOUT_MS,
     },
     docsBucket: raw.DOCS_BUCKET ? { bucket: raw.DOCS_BUCKET, prefix: raw.DOCS_PREFIX } : undefined,
+    reranker: raw.RERANK_BASE_URL
+      ? {
+          baseURL: raw.RERANK_BASE_URL,
+          model: raw.RERANK_MODEL,
+          apiKey: raw.RERANK_API_KEY,
+          timeoutMs: raw.STORE_TIMEOUT_MS,
+        }
+      : undefined,
+    ingestConcurrency: raw.INGEST_CONCURRENCY,
+    retrievalWeights: { keyword: raw.RETRIEVAL_KEYWORD_WEIGHT, vector: raw.RETRIEVAL_VECTOR_WEIGHT },
     uploads: {
       maxBytes: raw.UPLOAD_MAX_BYTES,
       allowedExtensions: raw.UPLOAD_ALLOWED_TYPES.split(',').map((e) => e.trim().toLowerCase()),

@@ -1,4 +1,5 @@
 import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
+import { runEvalCommand } from './cli/eval-command.ts';
 import { runIngestCommand } from './cli/ingest-command.ts';
 import { runMigrateCommand } from './cli/migrate-command.ts';
 import { seedIfEmpty } from './seed.ts';
@@ -68,7 +69,8 @@ const [command, ...rest] = process.argv.slice(2);
 if (command === 'healthcheck') await healthcheck();
 else if (command === 'ingest') process.exit(await runIngestCommand(rest));
 else if (command === 'migrate') process.exit(await runMigrateCommand(process.env));
+else if (command === 'eval') process.exit(await runEvalCommand(rest, process.env));
 else if (command !== undefined) {
-  console.error(`Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate]`);
+  console.error(`Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir>]`);
   process.exit(2);
 } else await main();

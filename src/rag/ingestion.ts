@@ -69,6 +69,8 @@ export interface IngestionDeps {
   openBucket?: (bucket: string, prefix: string) => DocumentStore;
   /** Chunks embedded per request. @default 64 */
   embedBatchSize?: number;
+  /** Documents ingested at once. @default 4 */
+  concurrency?: number;
 }
 
 /** A stable UUID-shaped id from a name: re-ingesting the same path or chunk gives the same id. */
@@ -191,6 +193,39 @@ export class Ingestion {
     };
     await catalog.upsert(record);
     return { id, source: key, title: parsed.title, outcome: existing ? 'updated' : 'added', chunks: chunks.length };
+  }
+
+  /**
+   * Ingests many documents with bounded concurrency: up to `concurrency` documents at once, each
+   * embedding its chunks in batches, so a remote embedder's latency overlaps instead of adding up.
+   */
+  async ingestMany(
+    docs: { key: string; read?: () => Promise<Uint8Array>; bytes?: Uint8Array }[],
+    options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<IngestSummary> {
+    const started = performance.now();
+    const summary = emptySummary(docs.length);
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < docs.length) {
+        const doc = docs[next++] as (typeof docs)[number];
+        try {
+          const bytes = doc.bytes ?? (await (doc.read as () => Promise<Uint8Array>)());
+          const { outcome, chunks } = await this.ingestFile(doc.key, bytes, { signal: options.signal });
+          summary[outcome]++;
+          summary.chunks += chunks;
+        } catch (error) {
+          if (options.signal?.aborted) throw error;
+          summary.failed.push({ key: doc.key, message: error instanceof Error ? error.message : String(error) });
+        }
+        options.onProgress?.(++done, docs.length);
+      }
+    };
+    const concurrency = Math.max(1, Math.min(this.deps.concurrency ?? 4, docs.length));
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    summary.seconds = (performance.now() - started) / 1000;
+    return summary;
   }
 
   /** Removes a document's chunks (vectors and keyword entries), original and catalog entry. */

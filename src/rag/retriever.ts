@@ -1,17 +1,27 @@
 import type { ScoredChunk } from '../domain.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
+import { NoopReranker } from '../providers/noop-reranker.ts';
+import type { Reranker } from '../providers/reranker.ts';
 import type { VectorStore } from '../stores/vector-store.ts';
 
-/** Embeds a question and runs the store's hybrid search. The chat and the eval harness share it. */
+/**
+ * Embeds a question, runs the store's hybrid search, then the reranker. The chat and the eval
+ * harness share it.
+ */
 export class Retriever {
   constructor(
     private readonly embedder: EmbeddingClient,
     private readonly store: VectorStore,
+    private readonly reranker: Reranker = new NoopReranker(),
   ) {}
 
   async retrieve(question: string, topK: number, signal?: AbortSignal): Promise<ScoredChunk[]> {
     const [vector] = await this.embedder.embed([question], signal);
     if (!vector) return [];
-    return this.store.search({ vector, text: question, topK }, signal);
+    const candidates = await this.store.search(
+      { vector, text: question, topK: this.reranker.candidates(topK) },
+      signal,
+    );
+    return this.reranker.rerank(question, candidates, topK, signal);
   }
 }

@@ -15,6 +15,9 @@ export interface QdrantVectorStoreOptions {
   batchSize?: number;
   /** Attempts for a request answered 429 or 5xx. @default 3 */
   attempts?: number;
+  /** Weights of the keyword and dense rankings in Qdrant's RRF; 0 leaves that prefetch out. @default 1 */
+  keywordWeight?: number;
+  vectorWeight?: number;
 }
 
 interface ChunkPayload {
@@ -180,8 +183,19 @@ export class QdrantVectorStore implements VectorStore {
   async search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]> {
     const candidates = Math.max(query.topK * 4, 50);
     const keywords = querySparseVector(query.text);
-    const prefetch = [{ query: Array.from(query.vector), using: DENSE, limit: candidates }];
-    if (keywords.indices.length > 0) prefetch.push({ query: keywords as never, using: KEYWORDS, limit: candidates });
+    const vectorWeight = this.options.vectorWeight ?? 1;
+    const keywordWeight = this.options.keywordWeight ?? 1;
+    const prefetch: { query: number[]; using: string; limit: number }[] = [];
+    const weights: number[] = [];
+    if (vectorWeight > 0) {
+      prefetch.push({ query: Array.from(query.vector), using: DENSE, limit: candidates });
+      weights.push(vectorWeight);
+    }
+    if (keywordWeight > 0 && keywords.indices.length > 0) {
+      prefetch.push({ query: keywords as never, using: KEYWORDS, limit: candidates });
+      weights.push(keywordWeight);
+    }
+    if (prefetch.length === 0) return [];
     const result = await this.call(
       'search',
       () =>
@@ -189,14 +203,14 @@ export class QdrantVectorStore implements VectorStore {
           prefetch,
           // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
           // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
-          query: { rrf: { k: RRF_K + 1 } },
+          query: { rrf: { k: RRF_K + 1, weights } },
           limit: query.topK,
           with_payload: true,
         }),
       signal,
     );
     // Same scale as the embedded store: 1 when first in every list.
-    const best = prefetch.length / (RRF_K + 1);
+    const best = weights.reduce((a, b) => a + b, 0) / (RRF_K + 1);
     return result.points.map((p) => {
       const payload = p.payload as unknown as ChunkPayload;
       return {

@@ -17,6 +17,8 @@ interface ChunkRow {
   content_hash: string;
 }
 
+const KEYWORD_TABLES = ['chunks_fts', 'chunks_trigram'] as const;
+
 /** Vectors held in memory as one matrix for brute-force cosine; rebuilt lazily after writes. */
 interface VectorMatrix {
   rowids: Int32Array | number[];
@@ -35,7 +37,17 @@ export class SqliteVectorStore implements VectorStore {
 
   constructor(
     private readonly db: Database,
-    private readonly options: { candidates?: number; keywordWeight?: number; vectorWeight?: number } = {},
+    private readonly options: {
+      candidates?: number;
+      /** Weight of the keyword ranking in the fusion; 0 skips it. @default 1 */
+      keywordWeight?: number;
+      /** Weight of the vector ranking in the fusion; 0 skips it. @default 1 */
+      vectorWeight?: number;
+      /** BM25 weights of the title, heading path and body columns. @default [3, 2, 1] */
+      columnWeights?: [number, number, number];
+      /** Share of the trigram index in the keyword score. @default 0.3 */
+      trigramWeight?: number;
+    } = {},
   ) {}
 
   async open(embedder: EmbedderIdentity): Promise<void> {
@@ -73,6 +85,8 @@ export class SqliteVectorStore implements VectorStore {
     );
     const deleteFts = this.db.query('DELETE FROM chunks_fts WHERE rowid = ?');
     const insertFts = this.db.query('INSERT INTO chunks_fts (rowid, title, location, text) VALUES (?, ?, ?, ?)');
+    const deleteTrigram = this.db.query('DELETE FROM chunks_trigram WHERE rowid = ?');
+    const insertTrigram = this.db.query('INSERT INTO chunks_trigram (rowid, title, text) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const c of chunks) {
         if (c.vector.length !== dims) {
@@ -91,6 +105,8 @@ export class SqliteVectorStore implements VectorStore {
         }) as { rowid: number };
         deleteFts.run(row.rowid);
         insertFts.run(row.rowid, c.title, c.location, c.text);
+        deleteTrigram.run(row.rowid);
+        insertTrigram.run(row.rowid, c.title, c.text);
       }
     })();
     this.matrix = null;
@@ -98,22 +114,30 @@ export class SqliteVectorStore implements VectorStore {
 
   async deleteDocument(documentId: string, fromIndex = 0): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .query('DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ? AND idx >= ?)')
-        .run(documentId, fromIndex);
+      for (const table of KEYWORD_TABLES) {
+        this.db
+          .query(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ? AND idx >= ?)`)
+          .run(documentId, fromIndex);
+      }
       this.db.query('DELETE FROM chunks WHERE document_id = ? AND idx >= ?').run(documentId, fromIndex);
     })();
     this.matrix = null;
   }
 
   async search(query: ChunkQuery): Promise<ScoredChunk[]> {
-    const candidates = Math.max(query.topK * 4, this.options.candidates ?? 50);
-    const dense = this.denseSearch(query.vector, candidates);
-    const keyword = this.keywordSearch(query.text, candidates);
-    const fused = reciprocalRankFusion([
-      { ids: dense.map(String), weight: this.options.vectorWeight ?? 1 },
-      { ids: keyword.map(String), weight: this.options.keywordWeight ?? 1 },
-    ]).slice(0, query.topK);
+    const candidates = Math.max(query.topK * 2, this.options.candidates ?? 50);
+    const vectorWeight = this.options.vectorWeight ?? 1;
+    const keywordWeight = this.options.keywordWeight ?? 1;
+    // A side with weight 0 is not searched at all.
+    const lists = [
+      ...(vectorWeight > 0
+        ? [{ ids: this.denseSearch(query.vector, candidates).map(String), weight: vectorWeight }]
+        : []),
+      ...(keywordWeight > 0
+        ? [{ ids: this.keywordSearch(query.text, candidates).map(String), weight: keywordWeight }]
+        : []),
+    ];
+    const fused = reciprocalRankFusion(lists).slice(0, query.topK);
     if (fused.length === 0) return [];
     const rows = this.db
       .query<ChunkRow, number[]>(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => '?').join(',')})`)
@@ -160,18 +184,52 @@ export class SqliteVectorStore implements VectorStore {
     return order.map((i) => m.rowids[i] as number);
   }
 
+  private get columnWeights(): string {
+    return (this.options.columnWeights ?? [3, 2, 1]).map((w) => Number(w).toFixed(2)).join(', ');
+  }
+
+  /**
+   * Keyword ranking: BM25 over the Porter-stemmed index, plus a smaller share of BM25 over the
+   * character-trigram index (word prefixes of six letters), each scaled to its best hit and added
+   * (CombSUM). On SciFact this lifts nDCG@10 from 0.695 (Porter alone) to 0.70; see the README.
+   */
   private keywordSearch(text: string, limit: number): number[] {
     const terms = keywordTerms(text);
     if (terms.length === 0) return [];
     // Quoted terms joined by OR: user text never reaches FTS5's query syntax unescaped.
-    const match = terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
-    return this.db
-      .query<{ rowid: number }, [string, number]>(
-        // Title and heading matches weigh more than body text.
-        'SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 3.0, 2.0, 1.0) LIMIT ?',
-      )
-      .all(match, limit)
-      .map((r) => r.rowid);
+    const quote = (t: string) => `"${t.replaceAll('"', '""')}"`;
+    const scores = new Map<number, number>();
+    const add = (rows: { rowid: number; score: number }[], weight: number) => {
+      const best = Math.max(...rows.map((r) => r.score), Number.MIN_VALUE);
+      for (const r of rows) scores.set(r.rowid, (scores.get(r.rowid) ?? 0) + (weight * r.score) / best);
+    };
+    add(
+      this.db
+        .query<{ rowid: number; score: number }, [string, number]>(
+          // Title and heading matches weigh more than body text. bm25() is negative: lower is better.
+          `SELECT rowid, -bm25(chunks_fts, ${this.columnWeights}) AS score FROM chunks_fts
+           WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, ${this.columnWeights}) LIMIT ?`,
+        )
+        .all(terms.map(quote).join(' OR '), limit),
+      1,
+    );
+    const trigramWeight = this.options.trigramWeight ?? 0.3;
+    const prefixes = [...new Set(terms.filter((t) => t.length >= 4).map((t) => t.slice(0, 6)))];
+    if (trigramWeight > 0 && prefixes.length > 0) {
+      add(
+        this.db
+          .query<{ rowid: number; score: number }, [string, number]>(
+            `SELECT rowid, -bm25(chunks_trigram, 2.0, 1.0) AS score FROM chunks_trigram
+             WHERE chunks_trigram MATCH ? ORDER BY bm25(chunks_trigram, 2.0, 1.0) LIMIT ?`,
+          )
+          .all(prefixes.map(quote).join(' OR '), limit),
+        trigramWeight,
+      );
+    }
+    return [...scores.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([rowid]) => rowid);
   }
 
   private loadMatrix(): VectorMatrix {
@@ -208,15 +266,19 @@ export class SqliteVectorStore implements VectorStore {
 
   async danglingKeywordEntries(remove: boolean): Promise<number> {
     const where = 'rowid NOT IN (SELECT rowid FROM chunks)';
-    if (remove) return this.db.query(`DELETE FROM chunks_fts WHERE ${where}`).run().changes;
-    return (
-      this.db.query<{ n: number }, []>(`SELECT count(*) AS n FROM chunks_fts WHERE ${where}`).get() as { n: number }
-    ).n;
+    let total = 0;
+    for (const table of KEYWORD_TABLES) {
+      total += remove
+        ? this.db.query(`DELETE FROM ${table} WHERE ${where}`).run().changes
+        : (this.db.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number })
+            .n;
+    }
+    return total;
   }
 
   async reset(): Promise<void> {
     this.db.transaction(() => {
-      this.db.exec('DELETE FROM chunks_fts');
+      for (const table of KEYWORD_TABLES) this.db.exec(`DELETE FROM ${table}`);
       this.db.exec('DELETE FROM chunks');
       this.db.exec('DELETE FROM index_meta');
     })();

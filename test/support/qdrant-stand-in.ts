@@ -54,6 +54,8 @@ export class QdrantStandIn {
   /** Answer the next `count` requests with `status` (and a Retry-After header, in seconds). */
   faults: { status: number; count: number; retryAfter?: number } | null = null;
   requests = 0;
+  /** The body of the last Query API request, as received. */
+  lastQuery: Json | null = null;
   private server: ReturnType<typeof Bun.serve> | null = null;
   private contract!: OpenApiContract;
   private operationId = 0;
@@ -158,6 +160,7 @@ export class QdrantStandIn {
       case 'POST /collections/{collection_name}/points/scroll':
         return this.scroll(collection, body ?? {});
       case 'POST /collections/{collection_name}/points/query':
+        this.lastQuery = body ?? null;
         return { points: this.query(collection, body ?? {}) };
       default:
         throw new QdrantError(501, `The stand-in does not implement ${key}`);

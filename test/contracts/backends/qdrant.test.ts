@@ -51,6 +51,25 @@ describe('QdrantVectorStore against the stand-in', () => {
     );
   });
 
+  test('searches are hybrid inside Qdrant: dense and sparse prefetches fused by weighted RRF', async () => {
+    const store = new QdrantVectorStore({
+      url: standIn.url,
+      collection: `ragchat_hybrid_${crypto.randomUUID().slice(0, 8)}`,
+      timeoutMs: 5000,
+      keywordWeight: 1,
+      vectorWeight: 0.5,
+    });
+    await store.open({ model: 'm', dimensions: 64 });
+    const [vector] = await new LocalEmbeddingClient(64).embed(['streaming answers']);
+    await store.search({ vector: vector as Float32Array, text: 'streaming answers', topK: 5 });
+    const body = standIn.lastQuery as { prefetch: { using: string; query: unknown }[]; query: unknown; limit: number };
+    expect(body.prefetch.map((p) => p.using)).toEqual(['dense', 'keywords']);
+    expect(Array.isArray(body.prefetch[0]?.query)).toBe(true);
+    expect(body.prefetch[1]?.query).toMatchObject({ indices: expect.any(Array), values: expect.any(Array) });
+    expect(body.query).toEqual({ rrf: { k: 61, weights: [0.5, 1] } });
+    expect(body.limit).toBe(5);
+  });
+
   test('two instances opening a new collection at once both succeed; missing indexes are added later', async () => {
     const collection = `ragchat_race_${crypto.randomUUID().slice(0, 8)}`;
     const make = () => new QdrantVectorStore({ url: standIn.url, collection, timeoutMs: 5000 });

@@ -73,7 +73,7 @@ test('a path that does not exist is a clear error', async () => {
 });
 
 test('a shorter new version leaves no chunk of the old one behind', async () => {
-  const long = Array.from({ length: 30 }, (_, i) => `Paragraph ${i} explains retention rule ${i} in detail.\n`).join(
+  const long = Array.from({ length: 120 }, (_, i) => `Paragraph ${i} explains retention rule ${i} in detail.\n`).join(
     '\n',
   );
   writeFileSync(join(folder, 'retention.md'), `# Retention\n\n${long}`);
