@@ -13,6 +13,7 @@ import { OpenAiEmbeddingClient } from './providers/openai-embedding-client.ts';
 import { OpenAiLlmClient } from './providers/openai-llm-client.ts';
 import type { Reranker } from './providers/reranker.ts';
 import { Ingestion, REINDEX_PENDING } from './rag/ingestion.ts';
+import { HeuristicQueryRewriter, LlmQueryRewriter } from './rag/query-rewriter.ts';
 import { RagOrchestrator } from './rag/rag-orchestrator.ts';
 import { Retriever } from './rag/retriever.ts';
 import type { ChatRepository } from './stores/chat-repository.ts';
@@ -114,7 +115,9 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
 
   const reranker: Reranker = config.reranker ? new HttpReranker(config.reranker) : new NoopReranker();
   const retriever = new Retriever(embedder, vectors, reranker);
-  const orchestrator = new RagOrchestrator(retriever, llm, {
+  // With a model, follow-ups are rewritten by it; offline, by the documented heuristic.
+  const rewriter = llm.offline ? new HeuristicQueryRewriter() : new LlmQueryRewriter(llm);
+  const orchestrator = new RagOrchestrator(retriever, llm, rewriter, {
     topK: config.topK,
     contextWindowTokens: config.contextWindowTokens,
     maxAnswerTokens: config.maxAnswerTokens,

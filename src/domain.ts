@@ -61,6 +61,8 @@ export interface Message {
   /** Tokens of the prompt and of the answer, as counted by ragchat's tokenizer. */
   promptTokens: number | null;
   completionTokens: number | null;
+  /** For an answer: the standalone question retrieval used, when a follow-up was rewritten. */
+  searchQuery: string | null;
   error: string | null;
   createdAt: string;
 }

@@ -194,7 +194,7 @@ export function MessageView({ message, live = false }: { message: Message; live?
         <MessageStatusLine message={message} />
       </div>
       <div id={`sources-${message.id}`}>
-        <SourcesPanel messageId={message.id} sources={message.sources} />
+        <SourcesPanel messageId={message.id} sources={message.sources} searchQuery={message.searchQuery} />
       </div>
     </article>
   );
@@ -286,12 +286,28 @@ export function StopButton({ messageId }: { messageId: string }): JSX.Element {
  * Cited passages in view, the other retrieved passages folded away under them: the reader checks
  * what the answer relies on first, and can still see what else was found.
  */
-export function SourcesPanel({ messageId, sources }: { messageId: string; sources: Source[] }): JSX.Element {
-  if (sources.length === 0) return '';
+export function SourcesPanel({
+  messageId,
+  sources,
+  searchQuery = null,
+}: {
+  messageId: string;
+  sources: Source[];
+  /** The standalone question a follow-up was rewritten to, shown so the reader sees what was searched. */
+  searchQuery?: string | null;
+}): JSX.Element {
+  if (sources.length === 0 && !searchQuery) return '';
   const cited = sources.filter((s) => s.cited);
   const others = sources.filter((s) => !s.cited);
   return (
     <section class="sources" aria-label="Sources">
+      {searchQuery ? (
+        <p class="search-query">
+          Searched for: <q safe>{searchQuery}</q>
+        </p>
+      ) : (
+        ''
+      )}
       {cited.length > 0 ? (
         <>
           <h3 class="sources-title" safe>{`Sources · ${cited.length} cited`}</h3>

@@ -43,7 +43,10 @@ export function apiRoutes(deps: AppDeps) {
                 if (event.type === 'token') yield sseEvent(JSON.stringify({ text: event.text }), 'token');
                 else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
                 else if (event.type === 'done')
-                  yield sseEvent(JSON.stringify({ ...ids, status: event.status }), 'done');
+                  yield sseEvent(
+                    JSON.stringify({ ...ids, status: event.status, searchQuery: event.searchQuery }),
+                    'done',
+                  );
                 else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
               }
             })(),
@@ -77,6 +80,7 @@ export function apiRoutes(deps: AppDeps) {
           status: stored.status,
           response: stored.content,
           sources: stored.sources,
+          searchQuery: stored.searchQuery,
           model: stored.model,
         };
       },

@@ -143,11 +143,13 @@ export class ChatService {
   private async run(g: Generation, question: string, history: ChatTurn[]): Promise<void> {
     let sources: Source[] = [];
     let promptTokens: number | null = null;
+    let searchQuery: string | null = null;
     let status: 'complete' | 'stopped' | 'failed' = 'complete';
     let failure: AppError | null = null;
     try {
       const answer = await this.orchestrator.answer(question, history, g.signal);
       promptTokens = answer.promptTokens;
+      if (answer.searchQuery !== question) searchQuery = answer.searchQuery;
       try {
         for await (const text of answer.tokens) g.push({ type: 'token', text });
       } finally {
@@ -178,6 +180,7 @@ export class ChatService {
         latencyMs,
         promptTokens,
         completionTokens: countTokens(g.text),
+        searchQuery,
         error: failure?.message ?? null,
       });
     } catch (error) {
@@ -188,7 +191,7 @@ export class ChatService {
     g.push(
       failure
         ? { type: 'error', code: failure.code, message: failure.message }
-        : { type: 'done', status: status as 'complete' | 'stopped' },
+        : { type: 'done', status: status as 'complete' | 'stopped', searchQuery },
     );
     this.logger.info('answer stored', {
       messageId: g.messageId,

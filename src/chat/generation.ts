@@ -3,7 +3,7 @@ import type { Source } from '../domain.ts';
 export type GenerationEvent =
   | { type: 'token'; text: string }
   | { type: 'sources'; sources: Source[] }
-  | { type: 'done'; status: 'complete' | 'stopped' }
+  | { type: 'done'; status: 'complete' | 'stopped'; searchQuery: string | null }
   | { type: 'error'; code: string; message: string };
 
 /**

@@ -1,11 +1,14 @@
 import type { ChatTurn, ScoredChunk, Source } from '../domain.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
 import { buildPrompt, type PromptBudget } from './prompt.ts';
+import type { QueryRewriter } from './query-rewriter.ts';
 import type { Retriever } from './retriever.ts';
 
 export interface RagAnswer {
   /** The model that writes the answer. */
   model: string;
+  /** What retrieval searched for: the question, or its standalone rewrite for a follow-up. */
+  searchQuery: string;
   /** Size of the prompt sent, in tokens (ragchat's count). */
   promptTokens: number;
   /** Answer fragments, as the model sends them. */
@@ -25,6 +28,7 @@ export class RagOrchestrator {
   constructor(
     private readonly retriever: Retriever,
     private readonly llm: LlmClient,
+    private readonly rewriter: QueryRewriter,
     private readonly options: OrchestratorOptions,
   ) {}
 
@@ -37,7 +41,10 @@ export class RagOrchestrator {
   }
 
   async answer(question: string, history: ChatTurn[], signal: AbortSignal): Promise<RagAnswer> {
-    const retrieved = await this.retriever.retrieve(question, this.options.topK, signal);
+    // Retrieval searches with a standalone question; the model still sees the question as asked,
+    // after the conversation so far.
+    const searchQuery = await this.rewriter.rewrite(question, history, signal);
+    const retrieved = await this.retriever.retrieve(searchQuery, this.options.topK, signal);
     const prompt = buildPrompt(question, retrieved, history, this.options);
     const tokens = this.llm.stream(
       {
@@ -50,6 +57,7 @@ export class RagOrchestrator {
     );
     return {
       model: this.llm.model,
+      searchQuery,
       promptTokens: prompt.tokens,
       tokens,
       sourcesFor: (text) => toSources(prompt.chunks, citedNumbers(text, prompt.chunks.length)),

@@ -16,6 +16,7 @@ export interface MessageOutcome {
   latencyMs: number;
   promptTokens?: number | null;
   completionTokens?: number | null;
+  searchQuery?: string | null;
   error?: string | null;
 }
 

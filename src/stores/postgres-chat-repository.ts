@@ -13,6 +13,7 @@ interface MessageRow {
   latency_ms: number | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  search_query: string | null;
   error: string | null;
   created_at: Date;
 }
@@ -44,12 +45,13 @@ const toMessage = (r: MessageRow): Message => ({
   latencyMs: r.latency_ms,
   promptTokens: r.prompt_tokens,
   completionTokens: r.completion_tokens,
+  searchQuery: r.search_query,
   error: r.error,
   createdAt: r.created_at.toISOString(),
 });
 
 const MESSAGE_COLUMNS =
-  'id, conversation_id, role, content, status, sources, model, latency_ms, prompt_tokens, completion_tokens, error, created_at';
+  'id, conversation_id, role, content, status, sources, model, latency_ms, prompt_tokens, completion_tokens, search_query, error, created_at';
 
 /** History in Postgres through postgres.js; every query is a tagged template (parameters bound). */
 export class PostgresChatRepository implements ChatRepository {
@@ -127,7 +129,8 @@ export class PostgresChatRepository implements ChatRepository {
       () => this.sql`
       UPDATE messages SET content = ${o.content}, status = ${o.status}, sources = ${this.sql.json(o.sources as never)},
         latency_ms = ${Math.round(o.latencyMs)}, prompt_tokens = ${o.promptTokens ?? null},
-        completion_tokens = ${o.completionTokens ?? null}, error = ${o.error ?? null}, updated_at = now()
+        completion_tokens = ${o.completionTokens ?? null}, search_query = ${o.searchQuery ?? null},
+        error = ${o.error ?? null}, updated_at = now()
       WHERE id = ${id}`,
     );
   }

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { unavailable } from '../errors.ts';
 import history from './migrations/postgres-001-history.sql' with { type: 'text' };
+import searchQuery from './migrations/postgres-002-search-query.sql' with { type: 'text' };
 
 /**
  * Versioned migrations, in order. The SQL files are imported as text so that the compiled binary
@@ -8,6 +9,7 @@ import history from './migrations/postgres-001-history.sql' with { type: 'text' 
  */
 export const POSTGRES_MIGRATIONS: { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'history', sql: history },
+  { version: 2, name: 'search-query', sql: searchQuery },
 ];
 
 // Any constant shared by all instances; pg_advisory_xact_lock serialises concurrent migrators.

@@ -14,6 +14,7 @@ interface MessageRow {
   latency_ms: number | null;
   prompt_tokens: number | null;
   completion_tokens: number | null;
+  search_query: string | null;
   error: string | null;
   created_at: string;
 }
@@ -45,6 +46,7 @@ const toMessage = (r: MessageRow): Message => ({
   latencyMs: r.latency_ms,
   promptTokens: r.prompt_tokens,
   completionTokens: r.completion_tokens,
+  searchQuery: r.search_query,
   error: r.error,
   createdAt: r.created_at,
 });
@@ -112,7 +114,7 @@ export class SqliteChatRepository implements ChatRepository {
     this.db
       .query(
         `UPDATE messages SET content = $content, status = $status, sources = $sources, latency_ms = $latencyMs,
-           prompt_tokens = $promptTokens, completion_tokens = $completionTokens, error = $error, updated_at = $now
+           prompt_tokens = $promptTokens, completion_tokens = $completionTokens, search_query = $searchQuery, error = $error, updated_at = $now
          WHERE id = $id`,
       )
       .run({
@@ -123,6 +125,7 @@ export class SqliteChatRepository implements ChatRepository {
         latencyMs: Math.round(o.latencyMs),
         promptTokens: o.promptTokens ?? null,
         completionTokens: o.completionTokens ?? null,
+        searchQuery: o.searchQuery ?? null,
         error: o.error ?? null,
         now: nowIso(),
       });

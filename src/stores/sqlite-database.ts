@@ -74,6 +74,10 @@ const MIGRATIONS: string[] = [
   CREATE VIRTUAL TABLE chunks_trigram USING fts5(title, text, tokenize = 'trigram');
   INSERT INTO chunks_trigram (rowid, title, text) SELECT rowid, title, text FROM chunks;
   `,
+  // 4: the standalone question a follow-up was rewritten to.
+  `
+  ALTER TABLE messages ADD COLUMN search_query TEXT;
+  `,
 ];
 
 export function openSqliteDatabase(path: string): Database {

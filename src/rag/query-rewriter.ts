@@ -1,0 +1,95 @@
+import type { ChatTurn } from '../domain.ts';
+import type { LlmClient } from '../providers/llm-client.ts';
+import { contentWords, words } from './text.ts';
+
+/**
+ * Follow-up questions ("and how do I configure it?") lose their subject out of context; retrieval
+ * needs a standalone question. With a language model, it rewrites the follow-up from the recent
+ * conversation. Offline, a heuristic (below) adds the previous question's topic words.
+ */
+export interface QueryRewriter {
+  /** The question to search with; the question itself when it stands alone. */
+  rewrite(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<string>;
+}
+
+// Words that point back at something said before.
+const ANAPHORA = new Set(
+  'it its it’s this that these those they them their there such one ones former latter above same he she him her'.split(
+    ' ',
+  ),
+);
+const FOLLOW_UP_OPENERS = /^(and|also|but|so|then|what about|how about|and what|and how|what else|why not|same for)\b/i;
+
+/**
+ * The offline heuristic. A question is a follow-up when the conversation has a previous question
+ * and this one is short (at most 4 topic words), opens like a continuation ("and…", "what about…"),
+ * or refers back ("it", "that", "those"). A follow-up gets the previous user question's topic
+ * words appended (those it does not already contain), so "How do I configure it?" after "What is
+ * the offline mode?" searches for "How do I configure it? offline mode".
+ */
+export function heuristicRewrite(question: string, history: ChatTurn[]): string {
+  const previous = [...history].reverse().find((t) => t.role === 'user')?.content;
+  if (!previous) return question;
+  const topic = contentWords(question);
+  const refersBack = words(question).some((w) => ANAPHORA.has(w));
+  const isFollowUp = topic.length <= 4 || FOLLOW_UP_OPENERS.test(question.trim()) || refersBack;
+  if (!isFollowUp) return question;
+  const have = new Set(topic);
+  const carried = [...new Set(contentWords(previous))].filter((w) => !have.has(w) && !ANAPHORA.has(w));
+  return carried.length > 0 ? `${question} ${carried.join(' ')}` : question;
+}
+
+export class HeuristicQueryRewriter implements QueryRewriter {
+  async rewrite(question: string, history: ChatTurn[]): Promise<string> {
+    return heuristicRewrite(question, history);
+  }
+}
+
+const REWRITE_INSTRUCTIONS =
+  'Rewrite the last user message as one standalone search question that can be understood without ' +
+  'the conversation: resolve pronouns and references ("it", "the second one") to what they mean. ' +
+  'Keep the language of the message. If it already stands alone, return it unchanged. ' +
+  'Answer with the question only: no quotes, no explanation.';
+
+/** The model rewrites; if it fails or answers nonsense, the heuristic does. */
+export class LlmQueryRewriter implements QueryRewriter {
+  constructor(
+    private readonly llm: LlmClient,
+    private readonly timeoutMs = 10_000,
+  ) {}
+
+  async rewrite(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<string> {
+    if (!history.some((t) => t.role === 'user')) return question;
+    const recent = history
+      .slice(-6)
+      .map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.content.slice(0, 1500)}`);
+    const limit = AbortSignal.timeout(this.timeoutMs);
+    try {
+      let text = '';
+      for await (const piece of this.llm.stream(
+        {
+          messages: [
+            { role: 'system', content: REWRITE_INSTRUCTIONS },
+            { role: 'user', content: `Conversation:\n${recent.join('\n')}\n\nLast user message: ${question}` },
+          ],
+          passages: [],
+          question,
+          maxTokens: 120,
+        },
+        signal ? AbortSignal.any([signal, limit]) : limit,
+      )) {
+        text += piece;
+      }
+      const rewritten =
+        text
+          .trim()
+          .replace(/^["'“]|["'”]$/g, '')
+          .split('\n')[0]
+          ?.trim() ?? '';
+      return rewritten.length >= 3 && rewritten.length <= 500 ? rewritten : heuristicRewrite(question, history);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return heuristicRewrite(question, history);
+    }
+  }
+}
