@@ -68,7 +68,12 @@ test('events arrive in order: start, tokens as the provider sends them, sources,
   expect(new Set(times.map((x) => Math.round(x / 20))).size).toBeGreaterThanOrEqual(3);
 
   const { conversationId, messageId } = JSON.parse((events[0] as ParsedEvent).data);
-  expect(JSON.parse((events.at(-1) as ParsedEvent).data)).toEqual({ conversationId, messageId, status: 'complete' });
+  expect(JSON.parse((events.at(-1) as ParsedEvent).data)).toEqual({
+    conversationId,
+    messageId,
+    status: 'complete',
+    searchQuery: null,
+  });
   const sources = JSON.parse((events.at(-2) as ParsedEvent).data);
   expect(sources[0]).toMatchObject({ id: 1, cited: true });
   expect(Object.keys(sources[0]).sort()).toEqual(
