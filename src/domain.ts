@@ -34,6 +34,10 @@ export interface Source {
   source: string;
   location: string;
   snippet: string;
+  /** The whole passage the model was given. */
+  text: string;
+  /** Opens the original at this passage: its page (PDF) or heading, where the format allows. */
+  url: string;
   score: number;
   /** Whether the answer cites it with its `[id]`. */
   cited: boolean;

@@ -1,5 +1,6 @@
 import Html from '@kitajs/html';
 import type { Conversation, Message, Source } from '../src/domain.ts';
+import { originalUrl } from '../src/rag/rag-orchestrator.ts';
 import { Layout } from './layout.tsx';
 
 /**
@@ -339,9 +340,16 @@ function SourceList({ messageId, sources }: { messageId: string; sources: Source
         <li id={`src-${messageId}-${s.id}`} class={s.cited ? 'source cited' : 'source'}>
           <div class="source-head">
             <span class="num" safe>{`[${s.id}]`}</span>
-            <span class="title" safe>
+            <a
+              class="title"
+              href={s.url ?? originalUrl(s.documentId, s.location)}
+              target="_blank"
+              rel="noopener"
+              title="Open the original at this passage"
+              safe
+            >
               {s.title}
-            </span>
+            </a>
             {s.location ? (
               <span class="location" safe>
                 {s.location}
@@ -353,9 +361,20 @@ function SourceList({ messageId, sources }: { messageId: string; sources: Source
               {s.score.toFixed(2)}
             </span>
           </div>
-          <p class="snippet" safe>
-            {s.snippet}
-          </p>
+          {s.text && s.text.replace(/\s+/g, ' ').trim() !== s.snippet ? (
+            <details class="passage">
+              <summary class="snippet" safe>
+                {s.snippet}
+              </summary>
+              <p class="passage-text" safe>
+                {s.text}
+              </p>
+            </details>
+          ) : (
+            <p class="snippet" safe>
+              {s.snippet}
+            </p>
+          )}
           <p class="path" safe>
             {s.source}
           </p>

@@ -7,6 +7,22 @@ import { checkUpload, filesOf } from './upload.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
 
+/** How an original is shown: text formats as text (Markdown source included), the rest as themselves. */
+function originalContentType(name: string): string {
+  const extension = name.slice(name.lastIndexOf('.')).toLowerCase();
+  switch (extension) {
+    case '.pdf':
+      return 'application/pdf';
+    case '.docx':
+      return 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    case '.html':
+    case '.htm':
+      return 'text/html; charset=utf-8';
+    default:
+      return 'text/plain; charset=utf-8';
+  }
+}
+
 /** The /docs page and its hypermedia endpoints. */
 export function docsPageRoutes(deps: AppDeps) {
   const { ingestion, catalog, config } = deps;
@@ -40,6 +56,22 @@ export function docsPageRoutes(deps: AppDeps) {
       set.headers['content-type'] = HTML_TYPE;
       if (notices.every((n) => n.kind === 'error')) set.status = 400;
       return <DocumentsSection documents={await catalog.list()} notices={notices} />;
+    })
+    .get('/docs/:id/original', async ({ params }) => {
+      const record = await catalog.get(params.id);
+      const bytes = record ? await deps.documents.get(record.source) : null;
+      if (!record || !bytes) throw notFound('That document');
+      const name = record.source.split('/').at(-1) ?? 'document';
+      return new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: {
+          'content-type': originalContentType(name),
+          'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
+          // An original is the user's file, not our page: never run its scripts or let it act as us.
+          'content-security-policy': 'sandbox',
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'private, max-age=60',
+        },
+      });
     })
     .delete('/docs/:id', async ({ params, set }) => {
       if (!(await ingestion.remove(params.id))) throw notFound('That document');

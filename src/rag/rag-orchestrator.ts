@@ -84,11 +84,26 @@ function toSources(chunks: ScoredChunk[], cited: Set<number>): Source[] {
     source: c.source,
     location: c.location,
     snippet: snippet(c.text),
+    text: c.text,
+    url: originalUrl(c.documentId, c.location),
     score: Math.round(c.score * 1000) / 1000,
     cited: cited.has(i + 1),
   }));
   // Cited passages first, each group in retrieval order; numbers stay those of the prompt.
   return [...sources.filter((s) => s.cited), ...sources.filter((s) => !s.cited)];
+}
+
+/**
+ * The route that serves the original, with a fragment that lands on the passage: `#page=N` for a
+ * PDF page (browsers' PDF viewers honour it), else a text fragment on the nearest heading
+ * (`#:~:text=`, which Chromium-based browsers and Safari scroll to and highlight).
+ */
+export function originalUrl(documentId: string, location: string): string {
+  const base = `/docs/${encodeURIComponent(documentId)}/original`;
+  const page = /^Page (\d+)/.exec(location);
+  if (page) return `${base}#page=${page[1]}`;
+  const heading = location.split(' › ').at(-1)?.trim();
+  return heading ? `${base}#:~:text=${encodeURIComponent(heading).replace(/-/g, '%2D')}` : base;
 }
 
 function snippet(text: string): string {

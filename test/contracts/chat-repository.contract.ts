@@ -10,6 +10,8 @@ const SOURCE: Source = {
   source: 'guide.md',
   location: 'Intro',
   snippet: 'text',
+  text: 'text',
+  url: '/docs/d1/original',
   score: 0.9,
   cited: true,
 };

@@ -241,3 +241,27 @@ test('ingest s3://bucket/prefix reads a bucket like a folder, with prune', async
     await t.cleanup();
   }
 });
+
+test('a source opens its original at the passage, served safely', async () => {
+  const t = await makeTestApp();
+  try {
+    const answer = await (
+      await t.request('/api/chat', json({ message: 'How are answers streamed to the browser?' }))
+    ).json();
+    const source = answer.sources[0];
+    expect(source.url).toMatch(new RegExp(`^/docs/${source.documentId}/original#:~:text=`));
+    expect(source.text.length).toBeGreaterThan(source.snippet.length - 5);
+    const res = await t.request(source.url.split('#')[0]);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toBe('sandbox');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await res.text()).toContain(source.text.slice(0, 40));
+    expect((await t.request('/docs/nope/original')).status).toBe(404);
+    // The page links each source to it.
+    const page = await (await t.request(`/c/${answer.conversationId}`)).text();
+    expect(page).toContain(`href="${source.url.replaceAll('&', '&amp;')}"`);
+  } finally {
+    await t.cleanup();
+  }
+});

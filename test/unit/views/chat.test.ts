@@ -11,6 +11,8 @@ const source = (id: number): Source => ({
   source: 's',
   location: '',
   snippet: '',
+  text: '',
+  url: '/docs/d/original',
   score: 1,
   cited: true,
 });
