@@ -77,7 +77,7 @@ test('events arrive in order: start, tokens as the provider sends them, sources,
   const sources = JSON.parse((events.at(-2) as ParsedEvent).data);
   expect(sources[0]).toMatchObject({ id: 1, cited: true });
   expect(Object.keys(sources[0]).sort()).toEqual(
-    ['chunkId', 'cited', 'documentId', 'id', 'location', 'score', 'snippet', 'source', 'title'].sort(),
+    ['chunkId', 'cited', 'documentId', 'id', 'location', 'score', 'snippet', 'source', 'text', 'title', 'url'].sort(),
   );
 
   // The prompt the provider received numbers the passages and asks for citations.
