@@ -87,12 +87,14 @@ const ConfigSchema = z
     RERANK_MODEL: z.string().trim().min(1).default('BAAI/bge-reranker-base'),
     RERANK_API_KEY: optionalString,
     INGEST_CONCURRENCY: positiveInt(4, 64),
+    DOCUMENT_MAX_BYTES: positiveInt(50 * 1024 * 1024, 2 * 1024 * 1024 * 1024),
+    PDF_MAX_PAGES: positiveInt(500, 100_000),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
     UPLOAD_ALLOWED_TYPES: z
       .string()
       .trim()
       .regex(/^\.[a-z0-9]+(,\s*\.[a-z0-9]+)*$/i, 'a comma-separated list of extensions like .md,.txt')
-      .default('.md,.markdown,.txt'),
+      .default('.md,.markdown,.txt,.html,.htm,.pdf,.docx'),
   })
   .refine((c) => c.RETRIEVAL_KEYWORD_WEIGHT > 0 || c.RETRIEVAL_VECTOR_WEIGHT !== 0, {
     path: ['RETRIEVAL_VECTOR_WEIGHT'],
@@ -146,6 +148,8 @@ export interface Config {
    * set: its default then depends on the embedder (see deps.ts).
    */
   readonly retrievalWeights: { keyword: number; vector?: number };
+  /** Limits for one document, from any source. */
+  readonly documentLimits: { maxBytes: number; maxPages: number };
   /** Documents ingested at once (each embeds its chunks in batches). */
   readonly ingestConcurrency: number;
 }
@@ -232,6 +236,7 @@ function toConfig(raw: RawConfig): Config {
         }
       : undefined,
     ingestConcurrency: raw.INGEST_CONCURRENCY,
+    documentLimits: { maxBytes: raw.DOCUMENT_MAX_BYTES, maxPages: raw.PDF_MAX_PAGES },
     retrievalWeights: { keyword: raw.RETRIEVAL_KEYWORD_WEIGHT, vector: raw.RETRIEVAL_VECTOR_WEIGHT },
     uploads: {
       maxBytes: raw.UPLOAD_MAX_BYTES,

@@ -134,6 +134,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     chunking: { chunkSizeTokens: config.chunkSizeTokens, overlapTokens: config.chunkOverlapTokens },
     logger,
     concurrency: config.ingestConcurrency,
+    limits: config.documentLimits,
     // `ingest s3://bucket/prefix` reads with the same S3 settings (region, endpoint) as the store.
     openBucket: (bucket, prefix) => new S3DocumentStore({ ...config.s3Connection, bucket, prefix }),
   });

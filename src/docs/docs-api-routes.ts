@@ -28,8 +28,8 @@ export function docsApiRoutes(deps: AppDeps) {
       async ({ body, set }) => {
         const files = filesOf(body);
         if (files.length !== 1) throw badInput('Send exactly one file, as the multipart form field "file".');
-        const { key, bytes } = await checkUpload(files[0], config.uploads);
-        const result = await ingestion.ingestFile(key, bytes, { dedupe: true });
+        const { key, bytes, contentType } = await checkUpload(files[0], config.uploads);
+        const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType });
         if (result.outcome === 'empty') {
           set.status = 422;
           return { error: { code: 'no_text', message: uploadMessage(result) } };

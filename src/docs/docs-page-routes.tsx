@@ -45,8 +45,8 @@ export function docsPageRoutes(deps: AppDeps) {
       if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
       for (const file of files) {
         try {
-          const { key, bytes } = await checkUpload(file, config.uploads);
-          const result = await ingestion.ingestFile(key, bytes, { dedupe: true });
+          const { key, bytes, contentType } = await checkUpload(file, config.uploads);
+          const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType });
           notices.push({ message: uploadMessage(result), kind: result.outcome === 'empty' ? 'error' : 'info' });
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;

@@ -33,7 +33,10 @@ export function uploadKey(fileName: string): string {
 }
 
 /** Checks one uploaded file against the rules; returns its key and bytes, or a 4xx that says why. */
-export async function checkUpload(file: unknown, rules: UploadRules): Promise<{ key: string; bytes: Uint8Array }> {
+export async function checkUpload(
+  file: unknown,
+  rules: UploadRules,
+): Promise<{ key: string; bytes: Uint8Array; contentType: string }> {
   if (!(file instanceof Blob)) throw badInput('Choose a file to upload (form field "file").');
   const name = file instanceof File ? file.name : 'upload';
   const extension = extname(name).toLowerCase();
@@ -52,7 +55,7 @@ export async function checkUpload(file: unknown, rules: UploadRules): Promise<{ 
       413,
     );
   }
-  return { key: uploadKey(name), bytes: new Uint8Array(await file.arrayBuffer()) };
+  return { key: uploadKey(name), bytes: new Uint8Array(await file.arrayBuffer()), contentType: file.type };
 }
 
 const megabytes = (n: number) => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MB`;

@@ -84,14 +84,13 @@ export function parsePlainText(text: string, fallbackTitle: string): ParsedDocum
  * is still found whole in one of them.
  */
 export function chunkDocument(doc: ParsedDocument, options: ChunkingOptions): TextChunk[] {
-  const chunks: TextChunk[] = [];
-  for (const section of doc.sections) {
-    const location = section.headings.join(' › ');
-    for (const text of packUnits(unitsOf(section.text, options.chunkSizeTokens), options)) {
-      chunks.push({ location, text });
-    }
-  }
-  return chunks;
+  return doc.sections.flatMap((section) => chunkSection(section, options));
+}
+
+/** The chunks of one section (a streaming loader hands sections over one at a time). */
+export function chunkSection(section: Section, options: ChunkingOptions): TextChunk[] {
+  const location = section.headings.join(' › ');
+  return packUnits(unitsOf(section.text, options.chunkSizeTokens), options).map((text) => ({ location, text }));
 }
 
 interface Unit {

@@ -7,9 +7,25 @@ import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
 import type { DocumentStore } from '../stores/document-store.ts';
 import type { VectorStore } from '../stores/vector-store.ts';
-import { type ChunkingOptions, chunkDocument, type ParsedDocument, parseMarkdown, parsePlainText } from './chunker.ts';
+import { type ChunkingOptions, chunkSection, type TextChunk } from './chunker.ts';
+import {
+  DOCUMENT_EXTENSIONS,
+  type DocumentFormat,
+  type LoaderLimits,
+  loadDocument,
+} from './loaders/document-loader.ts';
 
-export const SUPPORTED_EXTENSIONS = ['.md', '.markdown', '.txt'];
+export const SUPPORTED_EXTENSIONS = DOCUMENT_EXTENSIONS;
+
+const DEFAULT_LIMITS: LoaderLimits = { maxBytes: 50 * 1024 * 1024, maxPages: 500 };
+
+const CONTENT_TYPES: Record<DocumentFormat, string> = {
+  markdown: 'text/markdown; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
 
 export type IngestOutcome = 'added' | 'updated' | 'unchanged' | 'empty';
 
@@ -21,6 +37,16 @@ export interface IngestResult {
   chunks: number;
   /** For `unchanged`: the document that already holds these bytes (maybe under another name). */
   duplicateOf?: string;
+}
+
+export interface IngestFileOptions {
+  /** New names whose bytes are already indexed are a no-op (uploads). */
+  dedupe?: boolean;
+  /** The content type the file came with, used when its name does not say its format. */
+  contentType?: string;
+  /** Called after each batch of chunks is written, with the count so far (progress on large files). */
+  onChunks?: (written: number) => void;
+  signal?: AbortSignal;
 }
 
 export interface IngestFailure {
@@ -71,6 +97,8 @@ export interface IngestionDeps {
   embedBatchSize?: number;
   /** Documents ingested at once. @default 4 */
   concurrency?: number;
+  /** Size and page limits for one document. */
+  limits?: LoaderLimits;
 }
 
 /** A stable UUID-shaped id from a name: re-ingesting the same path or chunk gives the same id. */
@@ -102,11 +130,7 @@ export class Ingestion {
    * Ingests one document. With `dedupe`, bytes that are already indexed under any key are a
    * no-op that names the existing document (uploads use this).
    */
-  async ingestFile(
-    key: string,
-    bytes: Uint8Array,
-    options: { dedupe?: boolean; signal?: AbortSignal } = {},
-  ): Promise<IngestResult> {
+  async ingestFile(key: string, bytes: Uint8Array, options: IngestFileOptions = {}): Promise<IngestResult> {
     const id = stableId(key);
     return this.deps.catalog.withDocumentLock(id, () => this.ingestLocked(id, key, bytes, options));
   }
@@ -115,7 +139,7 @@ export class Ingestion {
     id: string,
     key: string,
     bytes: Uint8Array,
-    options: { dedupe?: boolean; signal?: AbortSignal },
+    options: IngestFileOptions,
   ): Promise<IngestResult> {
     const { catalog, vectors, documents, embedder, chunking } = this.deps;
     const { signal } = options;
@@ -147,52 +171,64 @@ export class Ingestion {
       }
     }
 
-    const parsed = parse(key, decodeText(key, bytes));
-    const pieces = chunkDocument(parsed, chunking);
-    if (pieces.length === 0) {
-      // A folder's file emptied on disk is gone from the index too; an empty upload is refused
-      // and changes nothing.
-      if (existing && !options.dedupe) await this.removeLocked(id, signal);
-      return { id, source: key, title: parsed.title, outcome: 'empty', chunks: 0 };
-    }
-
-    const chunks: EmbeddedChunk[] = [];
-    const batch = this.deps.embedBatchSize ?? 64;
-    for (let i = 0; i < pieces.length; i += batch) {
-      const slice = pieces.slice(i, i + batch);
+    const loaded = await loadDocument(key, bytes, this.deps.limits ?? DEFAULT_LIMITS, options.contentType);
+    const { title } = loaded;
+    // Sections arrive one at a time (a PDF page at a time) and chunks are embedded and written in
+    // batches as they come, so a large document never sits in memory as vectors all at once.
+    // Writes overwrite chunk i of the old version in place; the catalog entry, written last,
+    // says which version is complete.
+    await documents.put(key, bytes, CONTENT_TYPES[loaded.format]);
+    const batchSize = this.deps.embedBatchSize ?? 64;
+    let pending: TextChunk[] = [];
+    let written = 0;
+    const flush = async () => {
+      if (pending.length === 0) return;
       const embedded = await embedder.embed(
-        slice.map((p) => [parsed.title, p.location, p.text].filter(Boolean).join('\n')),
+        pending.map((p) => [title, p.location, p.text].filter(Boolean).join('\n')),
         signal,
       );
-      slice.forEach((p, j) => {
-        const index = i + j;
-        chunks.push({
-          id: stableId(`${id}:${index}`),
-          documentId: id,
-          source: key,
-          title: parsed.title,
-          location: p.location,
-          index,
-          text: p.text,
-          contentHash: hash,
-          vector: embedded[j] as Float32Array,
-        });
-      });
+      const chunks: EmbeddedChunk[] = pending.map((p, j) => ({
+        id: stableId(`${id}:${written + j}`),
+        documentId: id,
+        source: key,
+        title,
+        location: p.location,
+        index: written + j,
+        text: p.text,
+        contentHash: hash,
+        vector: embedded[j] as Float32Array,
+      }));
+      await vectors.upsert(chunks, signal);
+      written += chunks.length;
+      pending = [];
+      options.onChunks?.(written);
+    };
+    for await (const section of loaded.sections) {
+      for (const piece of chunkSection(section, chunking)) {
+        pending.push(piece);
+        if (pending.length >= batchSize) await flush();
+      }
     }
+    await flush();
 
-    await documents.put(key, bytes, contentTypeOf(key));
-    await vectors.upsert(chunks, signal);
-    await vectors.deleteDocument(id, chunks.length, signal);
+    if (written === 0) {
+      // Nothing to index. A folder's file emptied on disk is gone from the index too; an empty
+      // upload is refused and changes nothing (its original is taken back out).
+      if (existing && !options.dedupe) await this.removeLocked(id, signal);
+      else if (!existing) await documents.delete(key);
+      return { id, source: key, title, outcome: 'empty', chunks: 0 };
+    }
+    await vectors.deleteDocument(id, written, signal);
     const record: DocumentRecord = {
       id,
       source: key,
-      title: parsed.title,
+      title,
       contentHash: hash,
-      chunkCount: chunks.length,
+      chunkCount: written,
       updatedAt: new Date().toISOString(),
     };
     await catalog.upsert(record);
-    return { id, source: key, title: parsed.title, outcome: existing ? 'updated' : 'added', chunks: chunks.length };
+    return { id, source: key, title, outcome: existing ? 'updated' : 'added', chunks: written };
   }
 
   /**
@@ -386,30 +422,6 @@ function sourcePrefix(name: string): string {
     );
   }
   return prefix;
-}
-
-function decodeText(key: string, bytes: Uint8Array): string {
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-    if (text.includes('\u0000')) throw new Error('NUL byte');
-    return text;
-  } catch {
-    throw new AppError('not_text', `${basename(key)} is not a UTF-8 text file.`, 422);
-  }
-}
-
-function contentTypeOf(key: string): string {
-  return extname(key).toLowerCase() === '.txt' ? 'text/plain; charset=utf-8' : 'text/markdown; charset=utf-8';
-}
-
-function parse(key: string, text: string): ParsedDocument {
-  const name = basename(key)
-    .replace(/\.[^.]+$/, '')
-    .replace(/[-_]+/g, ' ');
-  const fallbackTitle = name.charAt(0).toUpperCase() + name.slice(1);
-  return extname(key).toLowerCase() === '.txt'
-    ? parsePlainText(text, fallbackTitle)
-    : parseMarkdown(text, fallbackTitle);
 }
 
 interface SourceFile {

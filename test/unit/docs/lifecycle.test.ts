@@ -155,13 +155,27 @@ describe.each(modes)('document lifecycle, %s', (_mode, envFor) => {
   test('refused uploads get a clear 4xx and change nothing', async () => {
     const cases: [Response, number, string][] = [
       [
-        await upload(t, 'scan.pdf', '%PDF-1.7', 'application/pdf'),
+        await upload(t, 'photo.jpg', 'JFIF', 'image/jpeg'),
         415,
-        '"scan.pdf" cannot be uploaded: only .md, .markdown, .txt files are accepted.',
+        '"photo.jpg" cannot be uploaded: only .md, .markdown, .txt, .html, .htm, .pdf, .docx files are accepted.',
+      ],
+      [
+        await upload(t, 'broken.pdf', '%PDF-1.7 not really', 'application/pdf'),
+        422,
+        'broken.pdf could not be read as a PDF.',
+      ],
+      [
+        await upload(t, 'fake.docx', 'plain text, no zip'),
+        415,
+        'fake.docx is not a format ragchat reads (Markdown, text, HTML, PDF, DOCX), or its contents do not match its name.',
       ],
       [await upload(t, 'big.md', 'x'.repeat(5000)), 413, '"big.md" is 0.00 MB; the limit is 0.00 MB.'],
       [await upload(t, 'empty.md', ''), 400, '"empty.md" is empty.'],
-      [await upload(t, 'binary.md', new Uint8Array([0x41, 0x00, 0xff])), 422, 'binary.md is not a UTF-8 text file.'],
+      [
+        await upload(t, 'binary.md', new Uint8Array([0x41, 0x00, 0xff])),
+        422,
+        'binary.md is not a text file ragchat can read.',
+      ],
       [await upload(t, 'blank.md', '\n\n   \n'), 422, '"Blank" has no text to index.'],
       [
         await t.request('/api/docs/upload', { method: 'POST', body: new FormData() }),

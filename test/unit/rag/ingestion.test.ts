@@ -101,11 +101,11 @@ test('uploads dedupe by content: the same bytes under another name are a no-op t
   expect((await t.deps.catalog.list()).filter((d) => d.source.startsWith('uploads/')).length).toBe(1);
 });
 
-test('a file that is not UTF-8 text is refused by name and the others still go in', async () => {
-  writeFileSync(join(folder, 'binary.md'), new Uint8Array([0xff, 0xfe, 0x00, 0x41, 0x00]));
+test('a file that is not text is refused by name and the others still go in', async () => {
+  writeFileSync(join(folder, 'binary.md'), new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]));
   writeFileSync(join(folder, 'ok.md'), '# Fine\n\nThis one is text.\n');
   const s = await t.deps.ingestion.ingestPaths([folder]);
-  expect(s.failed).toEqual([{ key: 'handbook/binary.md', message: 'binary.md is not a UTF-8 text file.' }]);
+  expect(s.failed).toEqual([{ key: 'handbook/binary.md', message: 'binary.md is not a text file ragchat can read.' }]);
   expect((await t.deps.catalog.list()).map((d) => d.source)).toContain('handbook/ok.md');
   rmSync(join(folder, 'binary.md'));
 });
