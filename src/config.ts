@@ -86,7 +86,7 @@ const ConfigSchema = z
     RERANK_BASE_URL: optionalUrlOf(/^https?$/, 'http://localhost:8080'),
     RERANK_MODEL: z.string().trim().min(1).default('BAAI/bge-reranker-base'),
     RERANK_API_KEY: optionalString,
-    INGEST_CONCURRENCY: positiveInt(4, 64),
+    INGEST_CONCURRENCY: positiveInt(16, 256),
     DOCUMENT_MAX_BYTES: positiveInt(50 * 1024 * 1024, 2 * 1024 * 1024 * 1024),
     PDF_MAX_PAGES: positiveInt(500, 100_000),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),

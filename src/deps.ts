@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ChatService } from './chat/chat-service.ts';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { BatchingEmbeddingClient } from './providers/batching-embedding-client.ts';
 import type { EmbeddingClient } from './providers/embedding-client.ts';
 import { HttpReranker } from './providers/http-reranker.ts';
 import type { LlmClient } from './providers/llm-client.ts';
@@ -127,7 +128,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     historyTurns: config.historyTurns,
   });
   const ingestion = new Ingestion({
-    embedder,
+    // Documents ingested together share a remote embedder's requests (BatchingEmbeddingClient);
+    // the local embedder has no request to share.
+    embedder:
+      embedder instanceof LocalEmbeddingClient
+        ? embedder
+        : new BatchingEmbeddingClient(embedder, { maxBatch: 64, maxInFlight: 4 }),
     vectors,
     catalog,
     documents,

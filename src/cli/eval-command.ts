@@ -50,6 +50,7 @@ export async function runEvalCommand(argv: string[], env: Record<string, string 
   const progress = (label: string) => (done: number, total: number) => {
     if (tty && (done === total || done % 50 === 0)) process.stderr.write(`\r\x1b[K${label} ${done}/${total}`);
   };
+  const ingestProgress = progress('ingest');
   try {
     const dataset = await readBeir(dir, args.values.split);
     const started = performance.now();
@@ -60,7 +61,7 @@ export async function runEvalCommand(argv: string[], env: Record<string, string 
       const title = d.title.trim() || `Document ${d.id}`;
       return { key, bytes: new TextEncoder().encode(`# ${title.replace(/\n/g, ' ')}\n\n${d.text}\n`) };
     });
-    const ingested = await deps.ingestion.ingestMany(docs, { onProgress: progress('ingest') });
+    const ingested = await deps.ingestion.ingestMany(docs, { onProgress: (p) => ingestProgress(p.done, p.total) });
     if (tty) process.stderr.write('\n');
     const ingestSeconds = (performance.now() - started) / 1000;
     console.error(

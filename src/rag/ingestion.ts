@@ -95,7 +95,7 @@ export interface IngestionDeps {
   openBucket?: (bucket: string, prefix: string) => DocumentStore;
   /** Chunks embedded per request. @default 64 */
   embedBatchSize?: number;
-  /** Documents ingested at once. @default 4 */
+  /** Documents ingested at once. @default 16 */
   concurrency?: number;
   /** Size and page limits for one document. */
   limits?: LoaderLimits;
@@ -237,7 +237,7 @@ export class Ingestion {
    */
   async ingestMany(
     docs: { key: string; read?: () => Promise<Uint8Array>; bytes?: Uint8Array }[],
-    options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+    options: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IngestSummary> {
     const started = performance.now();
     const summary = emptySummary(docs.length);
@@ -251,14 +251,16 @@ export class Ingestion {
           const { outcome, chunks } = await this.ingestFile(doc.key, bytes, { signal: options.signal });
           summary[outcome]++;
           summary.chunks += chunks;
+          options.onProgress?.({ done: ++done, total: docs.length, key: doc.key, outcome });
         } catch (error) {
           if (options.signal?.aborted) throw error;
           summary.failed.push({ key: doc.key, message: error instanceof Error ? error.message : String(error) });
+          this.deps.logger.warn('a document could not be ingested', { key: doc.key, error: error as Error });
+          options.onProgress?.({ done: ++done, total: docs.length, key: doc.key, outcome: 'failed' });
         }
-        options.onProgress?.(++done, docs.length);
       }
     };
-    const concurrency = Math.max(1, Math.min(this.deps.concurrency ?? 4, docs.length));
+    const concurrency = Math.max(1, Math.min(this.deps.concurrency ?? 16, docs.length));
     await Promise.all(Array.from({ length: concurrency }, worker));
     summary.seconds = (performance.now() - started) / 1000;
     return summary;
@@ -318,22 +320,10 @@ export class Ingestion {
   ): Promise<IngestSummary> {
     const started = performance.now();
     const files = (await Promise.all(paths.map((p) => this.listSource(p)))).flat();
-    const summary = emptySummary(files.length);
-    let done = 0;
-    for (const file of files) {
-      try {
-        const { outcome, chunks } = await this.ingestFile(file.key, await file.read(), { signal: options.signal });
-        summary[outcome]++;
-        summary.chunks += chunks;
-        options.onProgress?.({ done: ++done, total: files.length, key: file.key, outcome });
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        const message = error instanceof Error ? error.message : String(error);
-        summary.failed.push({ key: file.key, message });
-        this.deps.logger.warn('a document could not be ingested', { key: file.key, error: error as Error });
-        options.onProgress?.({ done: ++done, total: files.length, key: file.key, outcome: 'failed' });
-      }
-    }
+    const summary = await this.ingestMany(files, options);
+    // Failures in the order of the files, whatever order the workers finished in.
+    const order = new Map(files.map((f, i) => [f.key, i]));
+    summary.failed.sort((a, b) => (order.get(a.key) ?? 0) - (order.get(b.key) ?? 0));
     if (options.prune) {
       const prefixes = [...new Set(files.map((f) => f.prefix))];
       const seen = new Set(files.map((f) => stableId(f.key)));

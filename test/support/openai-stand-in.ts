@@ -19,6 +19,8 @@ export interface StandInScript {
   cutAfter?: number;
   /** Go silent after this many chunks, keeping the connection open until the client leaves. */
   stallAfter?: number;
+  /** Latency of each embeddings request, as a remote provider has. @default 0 */
+  embedDelayMs?: number;
 }
 
 export interface SeenRequest {
@@ -34,7 +36,12 @@ export class OpenAiStandIn {
   script: StandInScript = { tokens: ['Hello', ' world'] };
   readonly requests: SeenRequest[] = [];
   private server: ReturnType<typeof Bun.serve> | null = null;
-  private readonly embedder = new LocalEmbeddingClient(64);
+  private readonly embedder: LocalEmbeddingClient;
+
+  /** `dimensions` of the embeddings it serves. @default 64 */
+  constructor(dimensions = 64) {
+    this.embedder = new LocalEmbeddingClient(dimensions);
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.server?.port}/v1`;
@@ -162,6 +169,7 @@ export class OpenAiStandIn {
       return error(400, "'model' is required.", 'invalid_request_error');
     if (this.script.failWithStatus)
       return error(this.script.failWithStatus, 'The stand-in was told to fail.', 'server_error');
+    if (this.script.embedDelayMs) await Bun.sleep(this.script.embedDelayMs);
     const vectors = await this.embedder.embed(texts as string[]);
     return Response.json({
       object: 'list',

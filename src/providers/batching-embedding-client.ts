@@ -1,0 +1,96 @@
+import type { EmbeddingClient } from './embedding-client.ts';
+
+interface Pending {
+  texts: string[];
+  signal?: AbortSignal;
+  resolve: (vectors: Float32Array[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Coalesces concurrent `embed` calls into shared requests (up to `maxBatch` texts each, at most
+ * `maxInFlight` requests at a time). Ingestion embeds many small documents at once; one request
+ * per document would make a remote embedder's latency the bottleneck.
+ */
+export class BatchingEmbeddingClient implements EmbeddingClient {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly inner: EmbeddingClient,
+    private readonly options: { maxBatch: number; maxInFlight: number; lingerMs?: number },
+  ) {}
+
+  get model(): string {
+    return this.inner.model;
+  }
+
+  dimensions(signal?: AbortSignal): Promise<number> {
+    return this.inner.dimensions(signal);
+  }
+
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ texts, signal, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    const queued = this.queue.reduce((n, p) => n + p.texts.length, 0);
+    if (queued >= this.options.maxBatch) {
+      this.drain();
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Wait a moment for more callers (Kafka's linger.ms): a few milliseconds against a provider's
+    // tens, so that documents ingested together share requests.
+    setTimeout(() => {
+      this.scheduled = false;
+      this.drain();
+    }, this.options.lingerMs ?? 10);
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let size = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0] as Pending;
+        if (batch.length > 0 && size + next.texts.length > this.options.maxBatch) break;
+        batch.push(this.queue.shift() as Pending);
+        size += next.texts.length;
+      }
+      void this.send(batch);
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    this.inFlight++;
+    const live = batch.filter((p) => !p.signal?.aborted);
+    for (const p of batch) if (p.signal?.aborted) p.reject(p.signal.reason);
+    try {
+      if (live.length > 0) {
+        const vectors = await this.inner.embed(live.flatMap((p) => p.texts));
+        let offset = 0;
+        for (const p of live) {
+          p.resolve(vectors.slice(offset, offset + p.texts.length));
+          offset += p.texts.length;
+        }
+      }
+    } catch (error) {
+      if (live.length === 1) (live[0] as Pending).reject(error);
+      else {
+        // A shared request failed: retry each caller alone, so one document the provider refuses
+        // (too long, say) fails only itself and the others go in.
+        await Promise.all(live.map((p) => this.inner.embed(p.texts, p.signal).then(p.resolve, (own) => p.reject(own))));
+      }
+    } finally {
+      this.inFlight--;
+      if (this.queue.length > 0) this.drain();
+    }
+  }
+}
