@@ -15,7 +15,7 @@ const server = Bun.serve({
     seen = (await req.json()) as typeof seen;
     const results = (seen?.documents ?? []).map((d, index) => ({
       index,
-      relevance_score: d.includes('cats') ? 5 : -5,
+      relevance_score: d.includes('cats') ? 5 : d.includes('dogs') ? 0 : -5,
     }));
     return Response.json({ results: results.reverse() });
   },
