@@ -63,7 +63,11 @@ async function ingest(deps: AppDeps, sources: string[], prune: boolean): Promise
     if (tty) process.stdout.write(`\r\x1b[K${line}`);
     else console.log(line);
   };
-  const s = await deps.ingestion.ingestPaths(sources, { prune, onProgress });
+  // A large document shows its chunks as they are written (on a terminal).
+  const onChunks = tty
+    ? (key: string, written: number) => process.stdout.write(`\r\x1b[K… ${key}: ${written} chunks written`)
+    : undefined;
+  const s = await deps.ingestion.ingestPaths(sources, { prune, onProgress, onChunks });
   if (tty) process.stdout.write('\n');
   for (const f of s.failed) console.error(`failed: ${f.key}: ${f.message}`);
   console.log(

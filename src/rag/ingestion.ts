@@ -237,7 +237,12 @@ export class Ingestion {
    */
   async ingestMany(
     docs: { key: string; read?: () => Promise<Uint8Array>; bytes?: Uint8Array }[],
-    options: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
+    options: {
+      onProgress?: (p: IngestProgress) => void;
+      /** Chunks written so far of a document being ingested (large files show progress). */
+      onChunks?: (key: string, written: number) => void;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<IngestSummary> {
     const started = performance.now();
     const summary = emptySummary(docs.length);
@@ -248,7 +253,10 @@ export class Ingestion {
         const doc = docs[next++] as (typeof docs)[number];
         try {
           const bytes = doc.bytes ?? (await (doc.read as () => Promise<Uint8Array>)());
-          const { outcome, chunks } = await this.ingestFile(doc.key, bytes, { signal: options.signal });
+          const { outcome, chunks } = await this.ingestFile(doc.key, bytes, {
+            signal: options.signal,
+            onChunks: options.onChunks ? (written) => options.onChunks?.(doc.key, written) : undefined,
+          });
           summary[outcome]++;
           summary.chunks += chunks;
           options.onProgress?.({ done: ++done, total: docs.length, key: doc.key, outcome });
@@ -316,7 +324,12 @@ export class Ingestion {
    */
   async ingestPaths(
     paths: string[],
-    options: { prune?: boolean; onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
+    options: {
+      prune?: boolean;
+      onProgress?: (p: IngestProgress) => void;
+      onChunks?: (key: string, written: number) => void;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<IngestSummary> {
     const started = performance.now();
     const files = (await Promise.all(paths.map((p) => this.listSource(p)))).flat();
