@@ -82,6 +82,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       })
     : null;
   if (pg) await migratePostgres(pg);
+  const pgLocks = config.database ? openPostgres({ url: config.database.url, poolSize: 4 }) : null;
 
   const llm: LlmClient = overrides.llm ?? (config.llm ? new OpenAiLlmClient(config.llm) : new OfflineLlmClient());
   const embedder: EmbeddingClient =
@@ -89,7 +90,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     (config.embeddings ? new OpenAiEmbeddingClient(config.embeddings) : new LocalEmbeddingClient());
 
   const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
-  const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg) : new SqliteDocumentCatalog(db);
+  const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg, pgLocks ?? pg) : new SqliteDocumentCatalog(db);
   // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
   // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So with it the
   // vector side defaults to 0; with a real embedding model to 1.
@@ -175,6 +176,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       ]),
     close: async () => {
       await pg?.end({ timeout: 5 });
+      await pgLocks?.end({ timeout: 5 });
       db.close();
     },
   };

@@ -203,13 +203,23 @@ export class Ingestion {
       pending = [];
       options.onChunks?.(written);
     };
-    for await (const section of loaded.sections) {
-      for (const piece of chunkSection(section, chunking)) {
-        pending.push(piece);
-        if (pending.length >= batchSize) await flush();
+    try {
+      for await (const section of loaded.sections) {
+        for (const piece of chunkSection(section, chunking)) {
+          pending.push(piece);
+          if (pending.length >= batchSize) await flush();
+        }
       }
+      await flush();
+    } catch (error) {
+      // Some chunks of the new version may be written already. A new document leaves nothing
+      // behind; an existing one is emptied and marked for rebuilding (its new original is stored),
+      // so search never serves a mix of versions or passages no document owns.
+      await vectors.deleteDocument(id, 0).catch(() => {});
+      if (existing) await catalog.upsert({ ...existing, contentHash: REINDEX_PENDING, chunkCount: 0 }).catch(() => {});
+      else await documents.delete(key).catch(() => {});
+      throw error;
     }
-    await flush();
 
     if (written === 0) {
       // Nothing to index. A folder's file emptied on disk is gone from the index too; an empty

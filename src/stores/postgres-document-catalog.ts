@@ -25,7 +25,15 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
   // while waiting for the advisory lock.
   private readonly locks = new KeyedMutex();
 
-  constructor(private readonly sql: Sql) {}
+  /**
+   * `locks` is a separate small pool that holds the advisory locks: a lock holder keeps its
+   * connection while its work runs queries on `sql`, so if both came from one pool, enough
+   * concurrent writers would hold every connection and wait on each other for ever.
+   */
+  constructor(
+    private readonly sql: Sql,
+    private readonly lockPool: Sql = sql,
+  ) {}
 
   /**
    * A session advisory lock on one reserved connection, keyed by the document id, so that the
@@ -33,7 +41,7 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
    */
   withDocumentLock<T>(id: string, work: () => Promise<T>): Promise<T> {
     return this.locks.run(id, async () => {
-      const connection = await this.run('could not lock the document', () => this.sql.reserve());
+      const connection = await this.run('could not lock the document', () => this.lockPool.reserve());
       try {
         await connection`SELECT pg_advisory_lock(hashtextextended(${`ragchat-document:${id}`}, 0))`;
         try {

@@ -40,3 +40,32 @@ test('a database that is not there is reported as unavailable, by name', async (
   );
   await expect(repo.ping()).rejects.toThrow(/The database could not be reached \(ECONNREFUSED\)/);
 });
+
+test('many writers at once with a small pool: the document locks never starve the queries', async () => {
+  const { schema, url } = await freshSchema();
+  const pool = openPostgres({ url, schema, poolSize: 3 });
+  const locks = openPostgres({ url, schema, poolSize: 2 });
+  try {
+    const catalog = new PostgresDocumentCatalog(pool, locks);
+    // With one pool for both, this hangs (the test times out): every connection held by a lock.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        catalog.withDocumentLock(`doc-${i % 7}`, async () => {
+          await catalog.get(`doc-${i}`);
+          await catalog.upsert({
+            id: `doc-${i}`,
+            source: `d${i}.md`,
+            title: 't',
+            contentHash: 'h',
+            chunkCount: 1,
+            updatedAt: new Date().toISOString(),
+          });
+        }),
+      ),
+    );
+    expect((await catalog.list()).length).toBe(20);
+  } finally {
+    await pool.end();
+    await locks.end();
+  }
+});

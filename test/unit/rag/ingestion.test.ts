@@ -126,3 +126,31 @@ test('check finds chunks and originals no document owns, and repair removes them
   });
   expect((await t.deps.vectors.documentIds()).has(ghost.id)).toBe(false);
 });
+
+test('an ingest that fails midway leaves no passage behind that no document owns', async () => {
+  const { LocalEmbeddingClient } = await import('../../../src/providers/local-embedding-client.ts');
+  const local = new LocalEmbeddingClient();
+  let calls = 0;
+  const failsOnSecondBatch = {
+    model: local.model,
+    dimensions: () => local.dimensions(),
+    embed: async (texts: string[]) => {
+      if (++calls === 2) throw new Error('embedding service: HTTP 500');
+      return local.embed(texts);
+    },
+  };
+  const app = await makeTestApp({ seed: false, overrides: { embedder: failsOnSecondBatch } });
+  try {
+    const long = Array.from({ length: 3000 }, (_, i) => `Paragraph ${i} about the failing ingest number ${i}.`).join(
+      '\n\n',
+    );
+    await expect(
+      app.deps.ingestion.ingestFile('uploads/big.md', new TextEncoder().encode(`# Big\n\n${long}`)),
+    ).rejects.toThrow('HTTP 500');
+    expect(await app.deps.vectors.count()).toBe(0);
+    expect(await app.deps.documents.get('uploads/big.md')).toBeNull();
+    expect(await app.deps.ingestion.audit()).toMatchObject({ orphanDocuments: [], orphanOriginals: [] });
+  } finally {
+    await app.cleanup();
+  }
+});
