@@ -17,8 +17,13 @@ export function htmlToDocument(html: string, fallbackTitle: string, format: 'htm
   const pageTitle = document.querySelector('title')?.textContent?.trim() ?? '';
   let main: Element | null = null;
   let title = pageTitle;
-  if (format === 'html') {
-    const article = new Readability(document.cloneNode(true) as unknown as Document, { charThreshold: 200 }).parse();
+  // Readability's cost grows steeply with nesting depth (thousands of nested <div>s take minutes on
+  // the one thread that also serves chats); past a sane depth, fall back to the plain body.
+  if (format === 'html' && depthOf(document.body as unknown as Element) <= MAX_READABILITY_DEPTH) {
+    const article = new Readability(document.cloneNode(true) as unknown as Document, {
+      charThreshold: 200,
+      maxElemsToParse: 20_000,
+    }).parse();
     if (article?.content) {
       main = parseHTML(`<!doctype html><html><body>${article.content}</body></html>`).document
         .body as unknown as Element;
@@ -34,6 +39,21 @@ export function htmlToDocument(html: string, fallbackTitle: string, format: 'htm
   return { title: title || h1 || fallbackTitle, format, sections: fromArray(sectionsOf(main, title || h1 || '')) };
 }
 
+const MAX_READABILITY_DEPTH = 120;
+
+/** The deepest element nesting under `root`, walked without recursion. */
+function depthOf(root: Element): number {
+  let deepest = 0;
+  const stack: [Element, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [el, depth] = stack.pop() as [Element, number];
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_READABILITY_DEPTH) return deepest;
+    for (const child of Array.from(el.children)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const BLOCKS = new Set(['P', 'LI', 'PRE', 'BLOCKQUOTE', 'TD', 'TH', 'DT', 'DD', 'FIGCAPTION', 'CAPTION']);
 
 /** Walks the content in document order: headings open sections, block elements add paragraphs. */
@@ -46,7 +66,13 @@ function sectionsOf(root: Element, title: string): Section[] {
     if (text) sections.push({ headings: stack.map((h) => h.text), text });
     paragraphs = [];
   };
-  const visit = (el: Element) => {
+  const visit = (el: Element, depth = 0) => {
+    // Deeper than any real page: take the text as it is rather than recurse further.
+    if (depth > 400) {
+      const text = (el.textContent ?? '').trim();
+      if (text) paragraphs.push(text);
+      return;
+    }
     for (const child of Array.from(el.children)) {
       const heading = /^H([1-6])$/.exec(child.tagName);
       if (heading) {
@@ -60,7 +86,7 @@ function sectionsOf(root: Element, title: string): Section[] {
         const text = (child.textContent ?? '').trim();
         if (text) paragraphs.push(child.tagName === 'LI' ? `- ${text}` : text);
       } else {
-        visit(child);
+        visit(child, depth + 1);
       }
     }
   };

@@ -78,3 +78,18 @@ test('text is normalised: encodings, hyphenation at line ends, whitespace', asyn
   const doc = await loadDocument('menu.txt', latin1, LIMITS);
   expect((await collect(doc.sections))[0]?.text).toBe('Café');
 });
+
+test('hostile files are refused or read safely: a decompression bomb, absurdly deep HTML', async () => {
+  const JSZip = (await import('jszip')).default;
+  const zip = new JSZip();
+  zip.file('word/document.xml', 'a'.repeat(30 * 1024 * 1024));
+  const bomb = await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+  expect(bomb.byteLength).toBeLessThan(1024 * 1024);
+  await expect(loadDocument('bomb.docx', bomb, LIMITS)).rejects.toThrow(
+    'bomb.docx expands to 30 MB when unpacked; it was refused.',
+  );
+
+  const deep = `<html><body>${'<div>'.repeat(5000)}<p>Deep text that still gets indexed.</p>${'</div>'.repeat(5000)}</body></html>`;
+  const doc = await loadDocument('deep.html', utf8(deep), LIMITS);
+  expect((await collect(doc.sections)).map((s) => s.text).join(' ')).toContain('Deep text that still gets indexed.');
+});
