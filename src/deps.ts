@@ -92,11 +92,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
   const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg, pgLocks ?? pg) : new SqliteDocumentCatalog(db);
   // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
-  // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So with it the
-  // vector side defaults to 0; with a real embedding model to 1.
+  // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So in embedded mode
+  // with it the vector side defaults to 0. Qdrant mode keeps both (its fusion runs inside Qdrant,
+  // and a Qdrant deployment normally has a real embedding model).
   const weights = {
     keyword: config.retrievalWeights.keyword,
-    vector: config.retrievalWeights.vector ?? (embedder instanceof LocalEmbeddingClient ? 0 : 1),
+    vector: config.retrievalWeights.vector ?? (embedder instanceof LocalEmbeddingClient && !config.qdrant ? 0 : 1),
   };
   const vectors: VectorStore = config.qdrant
     ? new QdrantVectorStore({ ...config.qdrant, keywordWeight: weights.keyword, vectorWeight: weights.vector })

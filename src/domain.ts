@@ -51,6 +51,8 @@ export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'failed';
 export interface ChatTurn {
   role: Role;
   content: string;
+  /** For a user turn: what it was searched as, when a follow-up was rewritten. */
+  searchQuery?: string;
 }
 
 export interface Message {

@@ -136,7 +136,12 @@ export class ChatService {
   private historyFrom(messages: Message[]): ChatTurn[] {
     const turns = messages
       .filter((m) => m.content.trim() !== '' && (m.role === 'user' || m.status !== 'failed'))
-      .map((m) => ({ role: m.role, content: m.content }));
+      .map((m, i, all) => {
+        // A question's search query is stored with its answer (the next message).
+        const answer = all[i + 1];
+        const searchQuery = m.role === 'user' && answer?.role === 'assistant' ? answer.searchQuery : null;
+        return { role: m.role, content: m.content, ...(searchQuery ? { searchQuery } : {}) };
+      });
     return turns.slice(-this.options.historyTurns * 2);
   }
 

@@ -74,7 +74,12 @@ export class BatchingEmbeddingClient implements EmbeddingClient {
     for (const p of batch) if (p.signal?.aborted) p.reject(p.signal.reason);
     try {
       if (live.length > 0) {
-        const vectors = await this.inner.embed(live.flatMap((p) => p.texts));
+        const texts = live.flatMap((p) => p.texts);
+        const vectors = await this.inner.embed(texts);
+        // Never hand a caller someone else's vectors.
+        if (vectors.length !== texts.length) {
+          throw new Error(`The embedding service returned ${vectors.length} vectors for ${texts.length} texts.`);
+        }
         let offset = 0;
         for (const p of live) {
           p.resolve(vectors.slice(offset, offset + p.texts.length));
@@ -86,7 +91,10 @@ export class BatchingEmbeddingClient implements EmbeddingClient {
       else {
         // A shared request failed: retry each caller alone, so one document the provider refuses
         // (too long, say) fails only itself and the others go in.
-        await Promise.all(live.map((p) => this.inner.embed(p.texts, p.signal).then(p.resolve, (own) => p.reject(own))));
+        // One at a time: the provider may be refusing because it is overloaded.
+        for (const p of live) {
+          await this.inner.embed(p.texts, p.signal).then(p.resolve, (own) => p.reject(own));
+        }
       }
     } finally {
       this.inFlight--;

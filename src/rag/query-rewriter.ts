@@ -12,29 +12,27 @@ export interface QueryRewriter {
   rewrite(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<string>;
 }
 
-// Words that point back at something said before.
-const ANAPHORA = new Set(
-  'it its it’s this that these those they them their there such one ones former latter above same he she him her'.split(
-    ' ',
-  ),
-);
-const FOLLOW_UP_OPENERS = /^(and|also|but|so|then|what about|how about|and what|and how|what else|why not|same for)\b/i;
+// Words that point back at something said before. Not "there", "one", "that" in the middle of a
+// sentence: "Is there a limit?" and "Make sure that…" stand alone.
+const ANAPHORA = new Set('it its they them their these those this former latter'.split(' '));
+const FOLLOW_UP_OPENERS = /^(and|also|but|so|then|what about|how about|what else|why not|same for)\b/i;
+const ENDS_WITH_THAT = /\bthat\s*[?.!]*\s*$/i;
 
 /**
  * The offline heuristic. A question is a follow-up when the conversation has a previous question
- * and this one is short (at most 4 topic words), opens like a continuation ("and…", "what about…"),
- * or refers back ("it", "that", "those"). A follow-up gets the previous user question's topic
- * words appended (those it does not already contain), so "How do I configure it?" after "What is
- * the offline mode?" searches for "How do I configure it? offline mode".
+ * and this one opens like a continuation ("and…", "what about…") or refers back ("it", "those",
+ * "…that?"). A follow-up gets the previous question's topic words appended (those it does not
+ * already contain), taken from what that question was searched as, so a thread of follow-ups keeps
+ * its subject: "How do I configure it?" after "What is the offline mode?" searches for
+ * "How do I configure it? offline mode", and "And the defaults?" next keeps "offline mode" too.
  */
 export function heuristicRewrite(question: string, history: ChatTurn[]): string {
-  const previous = [...history].reverse().find((t) => t.role === 'user')?.content;
-  if (!previous) return question;
-  const topic = contentWords(question);
-  const refersBack = words(question).some((w) => ANAPHORA.has(w));
-  const isFollowUp = topic.length <= 4 || FOLLOW_UP_OPENERS.test(question.trim()) || refersBack;
-  if (!isFollowUp) return question;
-  const have = new Set(topic);
+  const previousTurn = [...history].reverse().find((t) => t.role === 'user');
+  if (!previousTurn) return question;
+  const previous = previousTurn.searchQuery ?? previousTurn.content;
+  const refersBack = words(question).some((w) => ANAPHORA.has(w)) || ENDS_WITH_THAT.test(question);
+  if (!refersBack && !FOLLOW_UP_OPENERS.test(question.trim())) return question;
+  const have = new Set(contentWords(question));
   const carried = [...new Set(contentWords(previous))].filter((w) => !have.has(w) && !ANAPHORA.has(w));
   return carried.length > 0 ? `${question} ${carried.join(' ')}` : question;
 }

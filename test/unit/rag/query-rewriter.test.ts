@@ -15,6 +15,24 @@ test('a follow-up carries the previous question’s topic; a standalone question
     'Which environment variables configure the Postgres connection pool size?',
   );
   expect(heuristicRewrite('How do I configure it?', [])).toBe('How do I configure it?');
+  // Short or with "there"/"that" in the middle is not enough to be a follow-up.
+  expect(heuristicRewrite('Which file formats are supported?', history)).toBe('Which file formats are supported?');
+  expect(heuristicRewrite('Is there a limit on uploads?', history)).toBe('Is there a limit on uploads?');
+  expect(heuristicRewrite('How do I make sure that answers cite sources?', history)).toBe(
+    'How do I make sure that answers cite sources?',
+  );
+  expect(heuristicRewrite('Why is that?', history)).toBe('Why is that? offline mode');
+});
+
+test('a thread of follow-ups keeps its subject through the stored search queries', () => {
+  const thread: ChatTurn[] = [
+    ...history,
+    { role: 'user', content: 'How do I configure it?', searchQuery: 'How do I configure it? offline mode' },
+    { role: 'assistant', content: 'Set LLM_BASE_URL.' },
+  ];
+  expect(heuristicRewrite('And what are the defaults?', thread)).toBe(
+    'And what are the defaults? configure offline mode',
+  );
 });
 
 test('the model rewrite is used when it answers, the heuristic when it fails', async () => {
