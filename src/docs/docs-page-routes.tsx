@@ -67,7 +67,11 @@ export function docsPageRoutes(deps: AppDeps) {
           'content-type': originalContentType(name),
           'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
           // An original is the user's file, not our page: never run its scripts or let it act as us.
-          'content-security-policy': 'sandbox',
+          // HTML may not even load images or styles from elsewhere (that would tell a third party
+          // who read it); a PDF needs the browser's viewer, which a default-src rule would block.
+          'content-security-policy': /^text\/html/.test(originalContentType(name))
+            ? "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+            : 'sandbox',
           'x-content-type-options': 'nosniff',
           'cache-control': 'private, max-age=60',
         },
