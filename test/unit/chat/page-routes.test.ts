@@ -105,3 +105,18 @@ test('an answer left "streaming" that this server is not writing is shown as suc
   expect(stream).toContain('This answer is still being written.');
   expect(stream).not.toContain('hx-trigger="load"');
 });
+
+test('every answer carries a strict content security policy and the other protective headers', async () => {
+  for (const path of ['/', '/assets/app.js', '/api/conversations', '/does/not/exist']) {
+    const res = await t.request(path);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+    expect(res.headers.get('strict-transport-security')).toBeNull();
+  }
+  const https = await t.request('/', { headers: { 'x-forwarded-proto': 'https' } });
+  expect(https.headers.get('strict-transport-security')).toContain('max-age=');
+});

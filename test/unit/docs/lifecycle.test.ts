@@ -279,3 +279,27 @@ test('a source opens its original at the passage, served safely', async () => {
     await t.cleanup();
   }
 });
+
+test('uploads up to the upload limit are accepted, beyond the 1 MB limit of other requests', async () => {
+  const t = await makeTestApp({ seed: false });
+  try {
+    const body = `# Big handbook\n\n${'Words of a long handbook. '.repeat(100_000)}`;
+    const form = new FormData();
+    form.append('file', new File([body], 'big.md'));
+    const res = await t.request('/api/docs/upload', {
+      method: 'POST',
+      body: form,
+      headers: { 'content-length': String(body.length + 300) },
+    });
+    expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(res.status).toBe(201);
+    const chat = await t.request('/api/chat', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) },
+      body: JSON.stringify({ message: 'x'.repeat(2 * 1024 * 1024 - 20) }),
+    });
+    expect(chat.status).toBe(413);
+  } finally {
+    await t.cleanup();
+  }
+});
