@@ -49,6 +49,13 @@ export interface IngestFileOptions {
   signal?: AbortSignal;
 }
 
+export interface IngestManyOptions {
+  onProgress?: (p: IngestProgress) => void;
+  /** Chunks written so far of a document being ingested (large files show progress). */
+  onChunks?: (key: string, written: number) => void;
+  signal?: AbortSignal;
+}
+
 export interface IngestFailure {
   key: string;
   message: string;
@@ -247,12 +254,7 @@ export class Ingestion {
    */
   async ingestMany(
     docs: { key: string; read?: () => Promise<Uint8Array>; bytes?: Uint8Array }[],
-    options: {
-      onProgress?: (p: IngestProgress) => void;
-      /** Chunks written so far of a document being ingested (large files show progress). */
-      onChunks?: (key: string, written: number) => void;
-      signal?: AbortSignal;
-    } = {},
+    options: IngestManyOptions = {},
   ): Promise<IngestSummary> {
     const started = performance.now();
     const summary = emptySummary(docs.length);
@@ -301,29 +303,19 @@ export class Ingestion {
    * After `--reindex` dropped the index: rebuilds every document still marked pending from its
    * original in the document store (uploads included), so no document is lost by a re-index.
    */
-  async reingestPending(
-    options: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<IngestSummary> {
-    const started = performance.now();
+  async reingestPending(options: IngestManyOptions = {}): Promise<IngestSummary> {
     const pending = (await this.deps.catalog.list()).filter((d) => d.contentHash === REINDEX_PENDING);
-    const summary = emptySummary(pending.length);
-    let done = 0;
-    for (const doc of pending) {
-      try {
-        const bytes = await this.deps.documents.get(doc.source);
-        if (!bytes) throw new Error('its original is missing from the document store; ingest it again or delete it');
-        const { outcome, chunks } = await this.ingestFile(doc.source, bytes, { signal: options.signal });
-        summary[outcome]++;
-        summary.chunks += chunks;
-        options.onProgress?.({ done: ++done, total: pending.length, key: doc.source, outcome });
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        summary.failed.push({ key: doc.source, message: error instanceof Error ? error.message : String(error) });
-        options.onProgress?.({ done: ++done, total: pending.length, key: doc.source, outcome: 'failed' });
-      }
-    }
-    summary.seconds = (performance.now() - started) / 1000;
-    return summary;
+    return this.ingestMany(
+      pending.map((doc) => ({
+        key: doc.source,
+        read: async () => {
+          const bytes = await this.deps.documents.get(doc.source);
+          if (!bytes) throw new Error('its original is missing from the document store; ingest it again or delete it');
+          return bytes;
+        },
+      })),
+      options,
+    );
   }
 
   /**
@@ -332,15 +324,7 @@ export class Ingestion {
    * collide. A document that fails is reported and the others go on. With `prune`, documents under
    * those prefixes that are no longer there are removed.
    */
-  async ingestPaths(
-    paths: string[],
-    options: {
-      prune?: boolean;
-      onProgress?: (p: IngestProgress) => void;
-      onChunks?: (key: string, written: number) => void;
-      signal?: AbortSignal;
-    } = {},
-  ): Promise<IngestSummary> {
+  async ingestPaths(paths: string[], options: IngestManyOptions & { prune?: boolean } = {}): Promise<IngestSummary> {
     const started = performance.now();
     const files = (await Promise.all(paths.map((p) => this.listSource(p)))).flat();
     const summary = await this.ingestMany(files, options);
