@@ -43,7 +43,7 @@ const report = (name: string, xs: number[]) =>
   );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-bench-'));
-const deps = await buildDeps(loadConfig({ DATA_DIR: dataDir }), {
+const deps = await buildDeps(loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_CHAT_PER_MINUTE: '100000' }), {
   logger: silentLogger,
   llm: new OfflineLlmClient({ wordDelayMs: 0 }),
 });

@@ -7,9 +7,11 @@ import { ErrorPage } from '../views/error-page.tsx';
 import { apiRoutes } from './chat/api-routes.ts';
 import { pageRoutes } from './chat/page-routes.tsx';
 import type { AppDeps } from './deps.ts';
+import { LOCAL_USER } from './deps.ts';
 import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import { AppError } from './errors.ts';
+import { RateLimiter } from './http/rate-limiter.ts';
 
 /** The largest request body accepted; a question is at most a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -25,6 +27,11 @@ export interface AppOptions {
  * fragment for htmx requests, a page otherwise. Unexpected errors are logged, never shown.
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
+  const { limits, trustProxy } = deps.config;
+  const limiters = {
+    chat: new RateLimiter(limits.chatPerMinute),
+    upload: new RateLimiter(limits.uploadsPerMinute),
+  };
   return (
     new Elysia()
       .use(html({ autoDetect: true, autoDoctype: false }))
@@ -40,8 +47,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         return errorResponse(request, status, errorCode, message);
       })
       // Checked before the body is read, so an oversized upload costs nothing.
-      .onRequest(({ request, set }) => {
+      .onRequest(({ request, set, server }) => {
         Object.assign(set.headers, securityHeaders(request));
+        const limited = rateLimit(request, server?.requestIP(request)?.address ?? 'unknown', trustProxy, limiters);
+        if (limited) return limited;
         const length = Number(request.headers.get('content-length') ?? 0);
         const limit = bodyLimit(new URL(request.url).pathname, deps.config.uploads.maxBytes);
         if (length > limit) {
@@ -90,6 +99,53 @@ export function securityHeaders(request: Request): Record<string, string> {
     'x-frame-options': 'DENY',
     ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
   };
+}
+
+const RATE_LIMITED: Record<string, 'chat' | 'upload'> = {
+  'POST /api/chat': 'chat',
+  'POST /chat/messages': 'chat',
+  'POST /api/docs/upload': 'upload',
+  'POST /docs/upload': 'upload',
+};
+
+/**
+ * Questions and uploads are limited per user and per client address (token buckets): a 429 with
+ * Retry-After and a sentence. Behind a load balancer (TRUST_PROXY), the address is the last one
+ * the balancer appended to X-Forwarded-For; the first entries are whatever the client claimed.
+ */
+function rateLimit(
+  request: Request,
+  socketAddress: string,
+  trustProxy: boolean,
+  limiters: Record<'chat' | 'upload', RateLimiter>,
+): Promise<Response> | undefined {
+  const kind = RATE_LIMITED[`${request.method} ${new URL(request.url).pathname}`];
+  if (!kind) return undefined;
+  const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
+  const address = trustProxy && forwarded ? forwarded : socketAddress;
+  for (const key of [`user:${LOCAL_USER.id}`, `ip:${address}`]) {
+    const taken = limiters[kind].take(key);
+    if (!taken.ok) {
+      const what = kind === 'chat' ? 'questions' : 'uploads';
+      return withHeader(
+        errorResponse(
+          request,
+          429,
+          'rate_limited',
+          `Too many ${what} in a short time; try again in ${taken.retryAfterSeconds} s.`,
+        ),
+        'retry-after',
+        String(taken.retryAfterSeconds),
+      );
+    }
+  }
+  return undefined;
+}
+
+async function withHeader(response: Promise<Response>, name: string, value: string): Promise<Response> {
+  const r = await response;
+  r.headers.set(name, value);
+  return r;
 }
 
 /** Uploads may be as large as the upload limit (plus the multipart framing); the rest 1 MB. */

@@ -87,6 +87,10 @@ const ConfigSchema = z
     RERANK_MODEL: z.string().trim().min(1).default('BAAI/bge-reranker-base'),
     RERANK_API_KEY: optionalString,
     INGEST_CONCURRENCY: positiveInt(16, 256),
+    RATE_LIMIT_CHAT_PER_MINUTE: positiveInt(30, 100_000),
+    RATE_LIMIT_UPLOADS_PER_MINUTE: positiveInt(20, 100_000),
+    MAX_STREAMS_PER_USER: positiveInt(3, 1000),
+    TRUST_PROXY: flag(false),
     DOCUMENT_MAX_BYTES: positiveInt(50 * 1024 * 1024, 2 * 1024 * 1024 * 1024),
     PDF_MAX_PAGES: positiveInt(500, 100_000),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
@@ -148,6 +152,10 @@ export interface Config {
    * set: its default then depends on the embedder (see deps.ts).
    */
   readonly retrievalWeights: { keyword: number; vector?: number };
+  /** Requests per minute per user and per client address; concurrent answers per user. */
+  readonly limits: { chatPerMinute: number; uploadsPerMinute: number; streamsPerUser: number };
+  /** Take the client address from X-Forwarded-For (behind a load balancer) rather than the socket. */
+  readonly trustProxy: boolean;
   /** Limits for one document, from any source. */
   readonly documentLimits: { maxBytes: number; maxPages: number };
   /** Documents ingested at once (each embeds its chunks in batches). */
@@ -237,6 +245,12 @@ function toConfig(raw: RawConfig): Config {
       : undefined,
     ingestConcurrency: raw.INGEST_CONCURRENCY,
     documentLimits: { maxBytes: raw.DOCUMENT_MAX_BYTES, maxPages: raw.PDF_MAX_PAGES },
+    limits: {
+      chatPerMinute: raw.RATE_LIMIT_CHAT_PER_MINUTE,
+      uploadsPerMinute: raw.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      streamsPerUser: raw.MAX_STREAMS_PER_USER,
+    },
+    trustProxy: raw.TRUST_PROXY,
     retrievalWeights: { keyword: raw.RETRIEVAL_KEYWORD_WEIGHT, vector: raw.RETRIEVAL_VECTOR_WEIGHT },
     uploads: {
       maxBytes: raw.UPLOAD_MAX_BYTES,

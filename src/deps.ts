@@ -128,6 +128,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const chat = new ChatService(repo, orchestrator, logger, {
     maxMessageChars: config.maxMessageChars,
     historyTurns: config.historyTurns,
+    maxStreamsPerUser: config.limits.streamsPerUser,
   });
   const ingestion = new Ingestion({
     // Documents ingested together share a remote embedder's requests (BatchingEmbeddingClient);

@@ -8,6 +8,8 @@ import { Generation } from './generation.ts';
 
 export interface ChatServiceOptions {
   maxMessageChars: number;
+  /** Answers one user may have being written at once. @default 3 */
+  maxStreamsPerUser?: number;
   /** Past turns (question + answer pairs) offered to the prompt builder. @default 6 */
   historyTurns: number;
 }
@@ -97,6 +99,15 @@ export class ChatService {
   async ask(userId: string, input: { message: unknown; conversationId?: unknown }): Promise<StartedAnswer> {
     if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
+    const limit = this.options.maxStreamsPerUser ?? 3;
+    const writing = [...this.active.values()].filter((g) => g.userId === userId).length;
+    if (writing >= limit) {
+      throw new AppError(
+        'too_many_streams',
+        `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
+        429,
+      );
+    }
     const hasConversation =
       input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
     const conversation = hasConversation
