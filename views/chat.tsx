@@ -1,7 +1,7 @@
-import Html from '@kitajs/html';
 import type { Conversation, Message, Source } from '../src/domain.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
 import { Layout } from './layout.tsx';
+import { renderMarkdown } from './markdown.ts';
 
 /**
  * The chat page and every fragment it is updated with: the page renders them on load, and the
@@ -239,11 +239,6 @@ export function AssistantBubble({ id, resume = false }: { id: string; resume?: b
   );
 }
 
-/** One streamed fragment, escaped; a span keeps its leading and trailing spaces intact. */
-export function AnswerFragment({ text }: { text: string }): JSX.Element {
-  return <span safe>{text}</span>;
-}
-
 export function MessageStatusLine({
   message,
 }: {
@@ -394,12 +389,10 @@ export function Notice({ message, kind = 'error' }: { message: string; kind?: 'e
 }
 
 /**
- * Escapes the answer, then turns `[n]` into a link to source n of this message, but only when n is
- * a passage the model was given: a made-up citation stays plain text.
+ * Renders the answer's Markdown, sanitised, with `[n]` linked to source n of this message, but only
+ * when n is a passage the model was given: a made-up citation stays plain text.
  */
 export function renderAnswer(text: string, messageId: string, sources: Source[]): string {
   const known = new Set(sources.map((s) => s.id));
-  return Html.escapeHtml(text).replace(/\[(\d{1,3})\]/g, (whole, n: string) =>
-    known.has(Number(n)) ? `<a class="cite" href="#src-${messageId}-${n}">[${n}]</a>` : whole,
-  );
+  return renderMarkdown(text, (n) => (known.has(n) ? `#src-${messageId}-${n}` : null));
 }

@@ -1,7 +1,6 @@
 import Html from '@kitajs/html';
 import { Elysia } from 'elysia';
 import {
-  AnswerFragment,
   AssistantBubble,
   ChatPage,
   ConversationIdInput,
@@ -10,6 +9,7 @@ import {
   Notice,
   UserBubble,
 } from '../../views/chat.tsx';
+import { renderMarkdown } from '../../views/markdown.ts';
 import type { AppDeps } from '../deps.ts';
 import { LOCAL_USER } from '../deps.ts';
 import type { Conversation } from '../domain.ts';
@@ -18,6 +18,7 @@ import type { Generation } from './generation.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
+const RENDER_INTERVAL_MS = 50;
 
 /** `<hx-partial>` updates a region other than the request's target (htmx 4). */
 function partial(target: string, swap: string, html: string): string {
@@ -63,13 +64,37 @@ export function pageRoutes(deps: AppDeps) {
       : '';
   };
 
+  /**
+   * While an answer is written, its Markdown is rendered (sanitised) again and replaces the bubble's
+   * content: at most every 50 ms, so that a fast model does not send the whole answer per token.
+   * The last event is the stored message, rendered the way a reload renders it.
+   */
   async function* answerEvents(g: Generation): AsyncGenerator<string> {
+    let text = '';
+    let sent = '';
+    let last = 0;
     for await (const event of g.follow()) {
       if (event.type === 'token') {
+        text += event.text;
+        if (performance.now() - last < RENDER_INTERVAL_MS) continue;
+        last = performance.now();
+        sent = text;
         yield sseEvent(
-          partial(`#answer-${g.messageId}`, 'beforeend', (await (<AnswerFragment text={event.text} />)) as string),
+          partial(
+            `#answer-${g.messageId}`,
+            'innerHTML',
+            renderMarkdown(text, () => null),
+          ),
         );
       } else if (event.type === 'done' || event.type === 'error') {
+        if (sent !== text)
+          yield sseEvent(
+            partial(
+              `#answer-${g.messageId}`,
+              'innerHTML',
+              renderMarkdown(text, () => null),
+            ),
+          );
         yield sseEvent(await finalFragments(g));
       }
     }

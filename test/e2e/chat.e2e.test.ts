@@ -53,6 +53,15 @@ afterAll(async () => {
   await t?.cleanup();
 });
 
+/** Waits until the answer being written shows its first words. */
+async function answerStarted(p: Page): Promise<void> {
+  await p.waitForFunction(
+    () => (document.querySelector('.msg.assistant.streaming .answer')?.textContent ?? '').trim().length > 0,
+    undefined,
+    { timeout: 10_000 },
+  );
+}
+
 /** Records every distinct length of the streaming answer, as the page shows it. */
 async function watchAnswerGrowth(p: Page): Promise<void> {
   await p.evaluate(() => {
@@ -81,7 +90,7 @@ test('a question streams a grounded answer with sources, and a reload restores t
   // The question shows at once and the send button is disabled while the answer streams.
   await page.locator('.msg.user .bubble').waitFor();
   expect(await page.locator('.msg.user .bubble').textContent()).toBe('How are answers streamed to the browser?');
-  await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
+  await answerStarted(page);
   expect(await page.locator('#send').isDisabled()).toBe(true);
   expect(await page.locator('#message').inputValue()).toBe('');
 
@@ -123,7 +132,7 @@ test('a follow-up in the same conversation keeps the thread, and Stop keeps the 
     .locator('#message')
     .fill('What does the offline mode do, and how does the local embedder turn text into vectors?');
   await page.locator('#send').click();
-  await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
+  await answerStarted(page);
   await page.locator('.msg.assistant.streaming .stop').click();
   await page.locator('.msg.assistant.stopped').waitFor({ timeout: 5_000 });
   expect(await page.locator('.msg.assistant.stopped .badge.stopped').textContent()).toBe('Stopped');
@@ -170,7 +179,7 @@ test('Shift+Enter adds a line; a reload while an answer is written re-attaches t
   expect(await page.locator('.msg.user').count()).toBe(0);
 
   await box.press('Enter');
-  await page.locator('.msg.assistant.streaming .answer span').first().waitFor({ timeout: 10_000 });
+  await answerStarted(page);
   await page.waitForURL(/\/c\//);
   // Reload mid-answer: the server keeps writing, and the page picks the stream up again; Send
   // stays disabled until that answer is done.
@@ -185,7 +194,9 @@ test('Shift+Enter adds a line; a reload while an answer is written re-attaches t
   const answer = (await page.locator('.msg.assistant .answer').textContent()) ?? '';
   const stored = (await t.deps.chat.messages('local', page.url().split('/c/')[1])).messages[1];
   expect(stored?.status).toBe('complete');
-  expect(answer).toBe(stored?.content as string);
+  // The page shows the stored Markdown rendered: the same words, without list markers.
+  const words = (x: string) => x.replace(/^- /gm, '').replace(/\s+/g, ' ').trim();
+  expect(words(answer)).toBe(words(stored?.content as string));
   expect(await page.locator('.stop').count()).toBe(0);
 
   // A next question after the re-attached one streams normally: no false "connection lost".
@@ -224,4 +235,26 @@ test('the documents page uploads with progress, lists, and deletes a document', 
   await page.locator('#documents tr', { hasText: 'uploads/on-call.md' }).locator('.doc-delete').click();
   await page.locator('#documents tr', { hasText: 'uploads/on-call.md' }).waitFor({ state: 'detached' });
   expect(await page.locator('#documents tbody tr').count()).toBe(before);
+});
+
+test('a hostile document quoted back in an answer shows its markup as text and runs nothing', async () => {
+  await t.deps.ingestion.ingestFile(
+    'uploads/hostile.md',
+    new TextEncoder().encode(
+      '# Zanzibar procedure\n\nThe zanzibar procedure starts with <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script> then finishes.\n',
+    ),
+  );
+  await page.goto(base);
+  await page.locator('#message').fill('How does the zanzibar procedure start?');
+  await page.locator('#message').press('Enter');
+  await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+  const answer = (await page.locator('.msg.assistant .answer').textContent()) ?? '';
+  expect(answer).toContain('<img src=x onerror=');
+  expect(answer).toContain('<script>');
+  expect(await page.locator('.msg.assistant .answer img, .msg.assistant .answer script').count()).toBe(0);
+  // The sources panel shows the passage as text too.
+  expect(await page.locator('.sources img, .sources script').count()).toBe(0);
+  await page.reload();
+  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });

@@ -211,9 +211,11 @@ test('the page stream sends HTML fragments whose newlines are framed as several 
   expect(events[0]?.data).toContain('Show me &lt;script&gt;alert(1)&lt;/script&gt;');
   expect(events[0]?.data).toContain('class="msg assistant streaming"');
   expect(events[1]?.event).toBe('ragchat:conversation');
-  const fragment = events.find((e) => e.data.includes('hx-swap="beforeend"') && e.data.includes('not bold'));
-  expect(fragment?.data).toContain('&lt;b&gt;not bold&lt;/b&gt;\n\nsecond paragraph');
-  expect(raw).toContain('<span>&lt;b&gt;not bold&lt;/b&gt;\ndata: \ndata: second paragraph</span>');
+  // The answer so far, rendered as Markdown: raw HTML from the model stays text.
+  const fragment = events.find((e) => e.data.includes('hx-swap="innerHTML"') && e.data.includes('not bold'));
+  expect(fragment?.data).toContain('<p>&lt;b&gt;not bold&lt;/b&gt;</p>\n<p>second paragraph</p>');
+  expect(raw).toContain('&lt;b&gt;not bold&lt;/b&gt;</p>\ndata: <p>second paragraph</p>');
+  expect(raw).not.toContain('<b>not bold</b>');
   // No markup from the question outside quoted attribute values (where `<` cannot open a tag).
   expect(raw.replace(/"[^"]*"/g, '""')).not.toContain('<script>');
   // The live bubble carries its own Stop button; the last event replaces it with the stored
