@@ -38,7 +38,8 @@ export async function checkUpload(
   rules: UploadRules,
 ): Promise<{ key: string; bytes: Uint8Array; contentType: string }> {
   if (!(file instanceof Blob)) throw badInput('Choose a file to upload (form field "file").');
-  const name = file instanceof File ? file.name : 'upload';
+  // A browser may send a file with no name (or the parser may leave it undefined).
+  const name = (file instanceof File && typeof file.name === 'string' && file.name) || 'upload';
   const extension = extname(name).toLowerCase();
   if (!rules.allowedExtensions.includes(extension)) {
     throw new AppError(
