@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config.ts';
 import { buildDeps } from '../src/deps.ts';
 import { silentLogger } from '../src/logger.ts';
 import { OfflineLlmClient } from '../src/providers/offline-llm-client.ts';
+import { percentile } from '../src/rag/evaluation.ts';
 import { Retriever } from '../src/rag/retriever.ts';
 
 const REQUESTS = Number(Bun.argv[2] ?? 200);
@@ -29,10 +30,6 @@ const QUESTIONS = [
   'Why does the server refuse to start?',
 ];
 
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-};
 const report = (name: string, xs: number[]) =>
   console.log(
     `${name.padEnd(28)} n=${String(xs.length).padStart(4)}  p50 ${percentile(xs, 50).toFixed(2).padStart(7)} ms  p95 ${percentile(xs, 95).toFixed(2).padStart(7)} ms  max ${Math.max(

@@ -37,10 +37,6 @@ export class Generation {
     return this.controller.signal;
   }
 
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   /** The error the answer ended with, if it failed. */
   get failure(): { code: string; message: string } | null {
     const last = this.events.at(-1);

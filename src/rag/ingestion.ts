@@ -15,8 +15,6 @@ import {
   loadDocument,
 } from './loaders/document-loader.ts';
 
-export const SUPPORTED_EXTENSIONS = DOCUMENT_EXTENSIONS;
-
 const DEFAULT_LIMITS: LoaderLimits = { maxBytes: 50 * 1024 * 1024, maxPages: 500 };
 
 const CONTENT_TYPES: Record<DocumentFormat, string> = {
@@ -427,7 +425,7 @@ interface SourceFile {
   read(): Promise<Uint8Array>;
 }
 
-const supported = (name: string) => SUPPORTED_EXTENSIONS.includes(extname(name).toLowerCase());
+const supported = (name: string) => DOCUMENT_EXTENSIONS.includes(extname(name).toLowerCase());
 
 async function listFolder(path: string): Promise<SourceFile[]> {
   const root = resolve(path);
