@@ -4,12 +4,22 @@ import { staticPlugin } from '@elysiajs/static';
 import { Elysia } from 'elysia';
 import { Notice } from '../views/chat.tsx';
 import { ErrorPage } from '../views/error-page.tsx';
+import { adminRoutes } from './admin/admin-routes.tsx';
+import { authRoutes } from './auth/auth-routes.tsx';
+import {
+  authenticate,
+  beginRequest,
+  contextOf,
+  crossSiteProblem,
+  isPublic,
+  type RequestContext,
+} from './auth/request-auth.ts';
 import { apiRoutes } from './chat/api-routes.ts';
 import { pageRoutes } from './chat/page-routes.tsx';
 import type { AppDeps } from './deps.ts';
-import { LOCAL_USER } from './deps.ts';
 import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
+import type { Principal } from './domain.ts';
 import { AppError } from './errors.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 
@@ -31,6 +41,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const limiters = {
     chat: new RateLimiter(limits.chatPerMinute),
     upload: new RateLimiter(limits.uploadsPerMinute),
+    login: new RateLimiter(deps.config.auth.loginsPerMinute),
   };
   return (
     new Elysia()
@@ -38,18 +49,33 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
       .onError(async ({ code, error, request }) => {
         const { status, errorCode, message } = describe(code, error);
+        const requestId = contextOf(request)?.id;
         if (status >= 500)
           deps.logger.error('request failed', {
+            requestId,
             method: request.method,
             path: new URL(request.url).pathname,
             error: error as Error,
           });
-        return errorResponse(request, status, errorCode, message);
+        const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
+        return withHeader(errorResponse(request, status, errorCode, shown), 'x-request-id', requestId ?? '');
       })
-      // Checked before the body is read, so an oversized upload costs nothing.
-      .onRequest(({ request, set, server }) => {
+      // Everything here runs before the body is read: an anonymous or oversized upload costs nothing.
+      .onRequest(async ({ request, set, server }) => {
+        const context = beginRequest(request);
+        set.headers['x-request-id'] = context.id;
         Object.assign(set.headers, securityHeaders(request));
-        const limited = rateLimit(request, server?.requestIP(request)?.address ?? 'unknown', trustProxy, limiters);
+        const path = new URL(request.url).pathname;
+        let principal: Principal | null = null;
+        if (!isPublic(path)) {
+          principal = await authenticate(request, deps.auth);
+          if (!principal) return withHeader(unauthenticated(request, path), 'x-request-id', context.id);
+          context.principal = principal;
+        }
+        const crossSite = crossSiteProblem(request, principal, trustProxy);
+        if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
+        const address = clientAddress(request, server?.requestIP(request)?.address ?? 'unknown', trustProxy);
+        const limited = rateLimit(request, address, principal, limiters);
         if (limited) return limited;
         const length = Number(request.headers.get('content-length') ?? 0);
         const limit = bodyLimit(new URL(request.url).pathname, deps.config.uploads.maxBytes);
@@ -67,7 +93,20 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
             info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
           },
           // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
-          exclude: { paths: ['/', '/docs', /^\/(c|chat|assets|docs)\//, '/api/*'], staticFile: true },
+          exclude: {
+            paths: [
+              '/',
+              '/docs',
+              '/account',
+              '/admin',
+              '/login',
+              '/logout',
+              '/signup',
+              /^\/(c|chat|assets|docs|account|admin)\//,
+              '/api/*',
+            ],
+            staticFile: true,
+          },
         }),
       )
       .get('/healthz', () => ({ status: 'ok' }))
@@ -77,11 +116,55 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         if (!ready) set.status = 503;
         return { status: ready ? 'ready' : 'unavailable', checks };
       })
+      .onAfterResponse(({ request, set }) => logRequest(deps, request, contextOf(request), set.status))
+      .use(authRoutes(deps))
+      .use(adminRoutes(deps))
       .use(docsApiRoutes(deps))
       .use(apiRoutes(deps))
       .use(docsPageRoutes(deps))
       .use(pageRoutes(deps))
   );
+}
+
+/** One access line per request: no query string, no header, no body (they may hold secrets). */
+function logRequest(deps: AppDeps, request: Request, context: RequestContext | undefined, status: unknown): void {
+  const path = new URL(request.url).pathname;
+  if (path.startsWith('/assets/') || path === '/healthz') return;
+  deps.logger.info('request', {
+    requestId: context?.id,
+    method: request.method,
+    path,
+    status: typeof status === 'number' ? status : 200,
+    ms: context ? Math.round(performance.now() - context.startedAt) : undefined,
+    user: context?.principal?.user.id,
+  });
+}
+
+/**
+ * Not logged in: the API answers 401 (with the Bearer challenge); htmx is told to go to the login
+ * page; a page request is redirected there, coming back afterwards.
+ */
+async function unauthenticated(request: Request, path: string): Promise<Response> {
+  if (path.startsWith('/api/')) {
+    const response = await errorResponse(
+      request,
+      401,
+      'unauthenticated',
+      'Log in, or send a personal API token as "Authorization: Bearer rc_…".',
+    );
+    response.headers.set('www-authenticate', 'Bearer realm="ragchat"');
+    return response;
+  }
+  if (request.headers.get('hx-request')) {
+    const response = await errorResponse(request, 401, 'unauthenticated', 'Your session has ended; log in again.');
+    response.headers.set('hx-redirect', '/login');
+    return response;
+  }
+  if (request.method === 'GET') {
+    const next = path === '/' ? '' : `?next=${encodeURIComponent(path)}`;
+    return new Response(null, { status: 303, headers: { location: `/login${next}` } });
+  }
+  return errorResponse(request, 401, 'unauthenticated', 'Log in to continue.');
 }
 
 /**
@@ -101,32 +184,42 @@ export function securityHeaders(request: Request): Record<string, string> {
   };
 }
 
-const RATE_LIMITED: Record<string, 'chat' | 'upload'> = {
+const RATE_LIMITED: Record<string, 'chat' | 'upload' | 'login'> = {
   'POST /api/chat': 'chat',
   'POST /chat/messages': 'chat',
   'POST /api/docs/upload': 'upload',
   'POST /docs/upload': 'upload',
+  // Password guessing: per client address (the body, with the email, is not read yet).
+  'POST /login': 'login',
+  'POST /signup': 'login',
 };
 
 /**
- * Questions and uploads are limited per user and per client address (token buckets): a 429 with
- * Retry-After and a sentence. Behind a load balancer (TRUST_PROXY), the address is the last one
- * the balancer appended to X-Forwarded-For; the first entries are whatever the client claimed.
+ * Behind a load balancer (TRUST_PROXY), the client is the last address the balancer appended to
+ * X-Forwarded-For; the first entries are whatever the client claimed.
+ */
+function clientAddress(request: Request, socketAddress: string, trustProxy: boolean): string {
+  const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
+  return trustProxy && forwarded ? forwarded : socketAddress;
+}
+
+/**
+ * Questions and uploads are limited per user and per client address, logins per client address
+ * (token buckets): a 429 with Retry-After and a sentence.
  */
 function rateLimit(
   request: Request,
-  socketAddress: string,
-  trustProxy: boolean,
-  limiters: Record<'chat' | 'upload', RateLimiter>,
+  address: string,
+  principal: Principal | null,
+  limiters: Record<'chat' | 'upload' | 'login', RateLimiter>,
 ): Promise<Response> | undefined {
   const kind = RATE_LIMITED[`${request.method} ${new URL(request.url).pathname}`];
   if (!kind) return undefined;
-  const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
-  const address = trustProxy && forwarded ? forwarded : socketAddress;
-  for (const key of [`user:${LOCAL_USER.id}`, `ip:${address}`]) {
+  const keys = principal ? [`user:${principal.user.id}`, `ip:${address}`] : [`ip:${address}`];
+  for (const key of keys) {
     const taken = limiters[kind].take(key);
     if (!taken.ok) {
-      const what = kind === 'chat' ? 'questions' : 'uploads';
+      const what = { chat: 'questions', upload: 'uploads', login: 'login attempts' }[kind];
       return withHeader(
         errorResponse(
           request,
@@ -144,7 +237,7 @@ function rateLimit(
 
 async function withHeader(response: Promise<Response>, name: string, value: string): Promise<Response> {
   const r = await response;
-  r.headers.set(name, value);
+  if (value) r.headers.set(name, value);
   return r;
 }
 

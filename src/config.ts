@@ -35,6 +35,9 @@ const flag = (fallback: boolean) =>
 
 const MIN_PROMPT_TOKENS = 1024;
 
+/** The shortest password an account may have (NIST SP 800-63B asks for at least 8; we ask 12). */
+export const MIN_PASSWORD_CHARS = 12;
+
 const ConfigSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -99,10 +102,24 @@ const ConfigSchema = z
       .trim()
       .regex(/^\.[a-z0-9]+(,\s*\.[a-z0-9]+)*$/i, 'a comma-separated list of extensions like .md,.txt')
       .default('.md,.markdown,.txt,.html,.htm,.pdf,.docx'),
+    AUTH_MODE: z.enum(['none', 'password']).default('none'),
+    ALLOW_SIGNUP: flag(false),
+    ADMIN_EMAIL: z.email('must be an email address').optional(),
+    ADMIN_PASSWORD: optionalString,
+    SESSION_DAYS: positiveInt(14, 365),
+    RATE_LIMIT_LOGINS_PER_MINUTE: positiveInt(10, 10_000),
   })
   .refine((c) => c.RETRIEVAL_KEYWORD_WEIGHT > 0 || c.RETRIEVAL_VECTOR_WEIGHT !== 0, {
     path: ['RETRIEVAL_VECTOR_WEIGHT'],
     message: 'and RETRIEVAL_KEYWORD_WEIGHT cannot both be 0',
+  })
+  .refine((c) => (c.ADMIN_EMAIL === undefined) === (c.ADMIN_PASSWORD === undefined), {
+    path: ['ADMIN_PASSWORD'],
+    message: 'and ADMIN_EMAIL go together: set both to create the first admin, or neither',
+  })
+  .refine((c) => c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD.length >= MIN_PASSWORD_CHARS, {
+    path: ['ADMIN_PASSWORD'],
+    message: `must be at least ${MIN_PASSWORD_CHARS} characters`,
   })
   .refine((c) => c.CHUNK_OVERLAP_TOKENS < c.CHUNK_SIZE_TOKENS, {
     path: ['CHUNK_OVERLAP_TOKENS'],
@@ -160,6 +177,17 @@ export interface Config {
   readonly documentLimits: { maxBytes: number; maxPages: number };
   /** Documents ingested at once (each embeds its chunks in batches). */
   readonly ingestConcurrency: number;
+  /**
+   * `none`: one local user, no login (a laptop). `password`: accounts, sessions and API tokens.
+   * `bootstrapAdmin` is created at start when no admin exists yet.
+   */
+  readonly auth: {
+    mode: 'none' | 'password';
+    allowSignup: boolean;
+    sessionDays: number;
+    loginsPerMinute: number;
+    bootstrapAdmin?: { email: string; password: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -251,6 +279,14 @@ function toConfig(raw: RawConfig): Config {
       streamsPerUser: raw.MAX_STREAMS_PER_USER,
     },
     trustProxy: raw.TRUST_PROXY,
+    auth: {
+      mode: raw.AUTH_MODE,
+      allowSignup: raw.ALLOW_SIGNUP,
+      sessionDays: raw.SESSION_DAYS,
+      loginsPerMinute: raw.RATE_LIMIT_LOGINS_PER_MINUTE,
+      bootstrapAdmin:
+        raw.ADMIN_EMAIL && raw.ADMIN_PASSWORD ? { email: raw.ADMIN_EMAIL, password: raw.ADMIN_PASSWORD } : undefined,
+    },
     retrievalWeights: { keyword: raw.RETRIEVAL_KEYWORD_WEIGHT, vector: raw.RETRIEVAL_VECTOR_WEIGHT },
     uploads: {
       maxBytes: raw.UPLOAD_MAX_BYTES,

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
+import { AuthService, LOCAL_USER } from './auth/auth-service.ts';
 import { ChatService } from './chat/chat-service.ts';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -17,23 +18,23 @@ import { Ingestion, REINDEX_PENDING } from './rag/ingestion.ts';
 import { HeuristicQueryRewriter, LlmQueryRewriter } from './rag/query-rewriter.ts';
 import { RagOrchestrator } from './rag/rag-orchestrator.ts';
 import { Retriever } from './rag/retriever.ts';
+import type { AccountStore } from './stores/account-store.ts';
 import type { ChatRepository } from './stores/chat-repository.ts';
 import type { DocumentCatalog } from './stores/document-catalog.ts';
 import type { DocumentStore } from './stores/document-store.ts';
 import { FilesystemDocumentStore } from './stores/filesystem-document-store.ts';
+import { PostgresAccountStore } from './stores/postgres-account-store.ts';
 import { PostgresChatRepository } from './stores/postgres-chat-repository.ts';
 import { migratePostgres, openPostgres } from './stores/postgres-database.ts';
 import { PostgresDocumentCatalog } from './stores/postgres-document-catalog.ts';
 import { QdrantVectorStore } from './stores/qdrant-vector-store.ts';
 import { S3DocumentStore } from './stores/s3-document-store.ts';
+import { SqliteAccountStore } from './stores/sqlite-account-store.ts';
 import { SqliteChatRepository } from './stores/sqlite-chat-repository.ts';
 import { openSqliteDatabase } from './stores/sqlite-database.ts';
 import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
 import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
 import type { VectorStore } from './stores/vector-store.ts';
-
-/** The single local user until accounts exist (AUTH_MODE=none). */
-export const LOCAL_USER = { id: 'local', name: 'You' } as const;
 
 export interface ReadinessCheck {
   name: string;
@@ -46,6 +47,8 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   chat: ChatService;
+  auth: AuthService;
+  accounts: AccountStore;
   ingestion: Ingestion;
   repo: ChatRepository;
   vectors: VectorStore;
@@ -90,6 +93,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     (config.embeddings ? new OpenAiEmbeddingClient(config.embeddings) : new LocalEmbeddingClient());
 
   const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
+  const accounts: AccountStore = pg ? new PostgresAccountStore(pg) : new SqliteAccountStore(db);
   const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg, pgLocks ?? pg) : new SqliteDocumentCatalog(db);
   // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
   // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So in embedded mode
@@ -114,7 +118,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       await catalog.upsert({ ...doc, contentHash: REINDEX_PENDING, chunkCount: 0 });
   }
   await vectors.open({ model: embedder.model, dimensions: await embedder.dimensions() });
-  await repo.ensureUser(LOCAL_USER);
+  const auth = new AuthService(accounts, logger, config.auth);
+  // Without accounts, everything belongs to the one local user; with them, the first admin may
+  // come from ADMIN_EMAIL/ADMIN_PASSWORD.
+  if (auth.enabled) await auth.bootstrapAdmin(config.auth.bootstrapAdmin);
+  else await repo.ensureUser(LOCAL_USER);
 
   const reranker: Reranker = config.reranker ? new HttpReranker(config.reranker) : new NoopReranker();
   const retriever = new Retriever(embedder, vectors, reranker);
@@ -161,6 +169,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     config,
     logger,
     chat,
+    auth,
+    accounts,
     ingestion,
     repo,
     vectors,

@@ -13,6 +13,8 @@ export interface Chunk {
   index: number;
   text: string;
   contentHash: string;
+  /** The collection the document belongs to; who may read it is decided per collection. */
+  collection: string;
 }
 
 export interface EmbeddedChunk extends Chunk {
@@ -43,13 +45,13 @@ export interface Source {
   cited: boolean;
 }
 
-export type Role = 'user' | 'assistant';
+export type MessageRole = 'user' | 'assistant';
 
 /** `streaming` is the state while an answer is being written; the rest are final. */
 export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'failed';
 
 export interface ChatTurn {
-  role: Role;
+  role: MessageRole;
   content: string;
   /** For a user turn: what it was searched as, when a follow-up was rewritten. */
   searchQuery?: string;
@@ -58,7 +60,7 @@ export interface ChatTurn {
 export interface Message {
   id: string;
   conversationId: string;
-  role: Role;
+  role: MessageRole;
   content: string;
   status: MessageStatus;
   sources: Source[];
@@ -88,4 +90,41 @@ export interface DocumentRecord {
   contentHash: string;
   chunkCount: number;
   updatedAt: string;
+  collection: string;
+}
+
+/** Where documents go when nobody says otherwise; everyone is granted it at sign-up. */
+export const DEFAULT_COLLECTION = 'general';
+
+/** A collection id: lower-case letters, digits and dashes (it is also a payload value and a key part). */
+export const COLLECTION_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+export type Role = 'admin' | 'member';
+
+export interface User {
+  id: string;
+  /** Null for the built-in local user of AUTH_MODE=none. */
+  email: string | null;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
+
+export interface Collection {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+/**
+ * Who is asking, as every route sees it. `collections` is what retrieval may search: `'all'` for
+ * admins and the local user, otherwise the ids the user was granted.
+ */
+export interface Principal {
+  user: User;
+  collections: readonly string[] | 'all';
+  /** How the request was authenticated; cookie sessions need the cross-site checks. */
+  via: 'local' | 'session' | 'token';
+  sessionId?: string;
+  csrfToken?: string;
 }

@@ -1,5 +1,6 @@
-import type { Conversation, Message, Source } from '../src/domain.ts';
+import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
+import { AccountLinks } from './account.tsx';
 import { Layout } from './layout.tsx';
 import { renderMarkdown } from './markdown.ts';
 
@@ -9,6 +10,9 @@ import { renderMarkdown } from './markdown.ts';
  */
 
 export interface ChatPageProps {
+  principal: Principal;
+  /** Accounts are on (AUTH_MODE=password): show who is logged in, with log out. */
+  accounts: boolean;
   conversations: Conversation[];
   current: Conversation | null;
   messages: Message[];
@@ -46,6 +50,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
             <a class="docs-link" href="/docs">
               Documents
             </a>
+            <AccountLinks principal={p.principal} accounts={p.accounts} />
             <ModeBadge offline={p.offline} model={p.model} />
           </footer>
         </aside>

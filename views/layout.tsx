@@ -25,3 +25,16 @@ export function Layout({ title, children }: LayoutProps): JSX.Element {
     </>
   );
 }
+
+/** The heading of a secondary page (documents, account, admin), with the way back to the chat. */
+export function PageHeader({ title, children }: { title: string; children?: JSX.Element }): JSX.Element {
+  return (
+    <header class="docs-head">
+      <a href="/" class="back">
+        ← Chat
+      </a>
+      <h1 safe>{title}</h1>
+      {children as 'safe'}
+    </header>
+  );
+}

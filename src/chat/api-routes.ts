@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia';
+import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { LOCAL_USER } from '../deps.ts';
 import { AppError, badInput } from '../errors.ts';
 import { API_DOCS } from './api-docs.ts';
 import { sseEvent, sseResponse } from './sse.ts';
@@ -28,7 +28,7 @@ export function apiRoutes(deps: AppDeps) {
         if (input.conversationId !== undefined && typeof input.conversationId !== 'string') {
           throw badInput('conversationId must be a string (the id of an existing conversation).');
         }
-        const { conversation, generation } = await chat.ask(LOCAL_USER.id, {
+        const { conversation, generation } = await chat.ask(principalOf(request), {
           message: input.message,
           conversationId: input.conversationId,
         });
@@ -88,23 +88,23 @@ export function apiRoutes(deps: AppDeps) {
     )
     .post(
       '/chat/:messageId/stop',
-      async ({ params }) => {
-        const message = await chat.stop(LOCAL_USER.id, params.messageId);
+      async ({ params, request }) => {
+        const message = await chat.stop(principalOf(request).user.id, params.messageId);
         return { messageId: message.id, conversationId: message.conversationId, status: message.status };
       },
       { detail: API_DOCS.stop },
     )
     .get(
       '/conversations',
-      async () => ({
-        conversations: (await chat.listConversations(LOCAL_USER.id)).map(({ userId: _, ...c }) => c),
+      async ({ request }) => ({
+        conversations: (await chat.listConversations(principalOf(request).user.id)).map(({ userId: _, ...c }) => c),
       }),
       { detail: API_DOCS.listConversations },
     )
     .get(
       '/conversations/:id',
-      async ({ params }) => {
-        const { conversation, messages } = await chat.messages(LOCAL_USER.id, params.id);
+      async ({ params, request }) => {
+        const { conversation, messages } = await chat.messages(principalOf(request).user.id, params.id);
         const { userId: _, ...rest } = conversation;
         return {
           ...rest,
@@ -115,8 +115,8 @@ export function apiRoutes(deps: AppDeps) {
     )
     .delete(
       '/conversations/:id',
-      async ({ params, set }) => {
-        await chat.deleteConversation(LOCAL_USER.id, params.id);
+      async ({ params, request, set }) => {
+        await chat.deleteConversation(principalOf(request).user.id, params.id);
         set.status = 204;
         return '';
       },

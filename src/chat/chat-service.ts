@@ -1,4 +1,4 @@
-import type { ChatTurn, Conversation, Message, Source } from '../domain.ts';
+import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
@@ -96,7 +96,8 @@ export class ChatService {
    * Stores the question, starts the answer and returns at once. The answer runs to its end (or to
    * Stop) even if nobody follows it, and is stored with its status, text, sources and latency.
    */
-  async ask(userId: string, input: { message: unknown; conversationId?: unknown }): Promise<StartedAnswer> {
+  async ask(asker: Principal, input: { message: unknown; conversationId?: unknown }): Promise<StartedAnswer> {
+    const userId = asker.user.id;
     if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
     const limit = this.options.maxStreamsPerUser ?? 3;
@@ -133,7 +134,8 @@ export class ChatService {
 
     const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel());
     this.active.set(generation.messageId, generation);
-    void this.run(generation, question, this.historyFrom(earlier)).finally(() => {
+    const collections = asker.collections === 'all' ? undefined : asker.collections;
+    void this.run(generation, question, this.historyFrom(earlier), collections).finally(() => {
       this.active.delete(generation.messageId);
       generation.markFinished();
     });
@@ -156,14 +158,19 @@ export class ChatService {
     return turns.slice(-this.options.historyTurns * 2);
   }
 
-  private async run(g: Generation, question: string, history: ChatTurn[]): Promise<void> {
+  private async run(
+    g: Generation,
+    question: string,
+    history: ChatTurn[],
+    collections: readonly string[] | undefined,
+  ): Promise<void> {
     let sources: Source[] = [];
     let promptTokens: number | null = null;
     let searchQuery: string | null = null;
     let status: 'complete' | 'stopped' | 'failed' = 'complete';
     let failure: AppError | null = null;
     try {
-      const answer = await this.orchestrator.answer(question, history, g.signal);
+      const answer = await this.orchestrator.answer(question, history, g.signal, collections);
       promptTokens = answer.promptTokens;
       if (answer.searchQuery !== question) searchQuery = answer.searchQuery;
       try {
@@ -236,6 +243,14 @@ export class ChatService {
     void tick();
     const timer = setInterval(tick, intervalMs);
     return () => clearInterval(timer);
+  }
+
+  /** A stored message if it belongs to one of the user's conversations; null otherwise. */
+  async messageFor(userId: string, messageId: unknown): Promise<Message | null> {
+    if (!isValidId(messageId)) return null;
+    const message = await this.repo.getMessage(messageId);
+    const conversation = message ? await this.repo.getConversation(message.conversationId) : null;
+    return conversation?.userId === userId ? message : null;
   }
 
   /** The live answer for a message, if it is still being written and belongs to the user. */

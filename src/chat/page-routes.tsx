@@ -10,9 +10,9 @@ import {
   UserBubble,
 } from '../../views/chat.tsx';
 import { renderMarkdown } from '../../views/markdown.ts';
+import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { LOCAL_USER } from '../deps.ts';
-import type { Conversation } from '../domain.ts';
+import type { Conversation, Principal } from '../domain.ts';
 import type { StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
 import { sseEvent, sseResponse } from './sse.ts';
@@ -29,16 +29,19 @@ function partial(target: string, swap: string, html: string): string {
 export function pageRoutes(deps: AppDeps) {
   const { chat, config } = deps;
 
-  const renderPage = async (current: Conversation | null) => {
+  const renderPage = async (principal: Principal, current: Conversation | null) => {
+    const userId = principal.user.id;
     const [conversations, messages] = await Promise.all([
-      chat.listConversations(LOCAL_USER.id),
-      current ? chat.messages(LOCAL_USER.id, current.id).then((r) => r.messages) : Promise.resolve([]),
+      chat.listConversations(userId),
+      current ? chat.messages(userId, current.id).then((r) => r.messages) : Promise.resolve([]),
     ]);
     const live = new Set(
-      messages.filter((m) => m.status === 'streaming' && chat.activeGeneration(LOCAL_USER.id, m.id)).map((m) => m.id),
+      messages.filter((m) => m.status === 'streaming' && chat.activeGeneration(userId, m.id)).map((m) => m.id),
     );
     return (
       <ChatPage
+        principal={principal}
+        accounts={deps.auth.enabled}
         conversations={conversations}
         current={current}
         messages={messages}
@@ -50,10 +53,8 @@ export function pageRoutes(deps: AppDeps) {
     );
   };
 
-  const listHtml = async (currentId: string) =>
-    (await (
-      <ConversationList conversations={await chat.listConversations(LOCAL_USER.id)} currentId={currentId} />
-    )) as string;
+  const listHtml = async (userId: string, currentId: string) =>
+    (await (<ConversationList conversations={await chat.listConversations(userId)} currentId={currentId} />)) as string;
 
   /** The fragments that finish an answer: the stored message as a reload would render it. */
   const finalFragments = async (g: Generation) => {
@@ -106,7 +107,7 @@ export function pageRoutes(deps: AppDeps) {
       ((await (<UserBubble id={userMessage.id} text={userMessage.content} />)) as string) +
         ((await (<AssistantBubble id={generation.messageId} />)) as string) +
         partial('#conversation-id', 'outerHTML', (await (<ConversationIdInput id={conversation.id} />)) as string) +
-        partial('#conversation-list', 'innerHTML', await listHtml(conversation.id)) +
+        partial('#conversation-list', 'innerHTML', await listHtml(conversation.userId, conversation.id)) +
         partial('#chat-title', 'innerHTML', Html.escapeHtml(conversation.title)) +
         partial('#empty-state', 'delete', ''),
     );
@@ -116,36 +117,41 @@ export function pageRoutes(deps: AppDeps) {
   }
 
   return new Elysia()
-    .get('/', async ({ set }) => {
+    .get('/', async ({ request, set }) => {
       set.headers['content-type'] = HTML_TYPE;
-      return renderPage(null);
+      return renderPage(principalOf(request), null);
     })
-    .get('/c/:id', async ({ params, set }) => {
-      const current = await chat.conversationFor(LOCAL_USER.id, params.id);
+    .get('/c/:id', async ({ params, request, set }) => {
+      const principal = principalOf(request);
+      const current = await chat.conversationFor(principal.user.id, params.id);
       set.headers['content-type'] = HTML_TYPE;
-      return renderPage(current);
+      return renderPage(principal, current);
     })
     .delete('/c/:id', async ({ params, request, set }) => {
-      await chat.deleteConversation(LOCAL_USER.id, params.id);
+      await chat.deleteConversation(principalOf(request).user.id, params.id);
       // Deleting the conversation on screen leaves nothing to show: go to a new one.
       const onScreen = request.headers.get('hx-current-url') ?? '';
       if (onScreen.includes(`/c/${params.id}`)) set.headers['hx-redirect'] = '/';
       set.headers['content-type'] = HTML_TYPE;
       return '';
     })
-    .post('/chat/messages', async ({ body }) => {
+    .post('/chat/messages', async ({ body, request }) => {
       const form = (body ?? {}) as Record<string, unknown>;
-      const started = await chat.ask(LOCAL_USER.id, { message: form.message, conversationId: form.conversationId });
+      const started = await chat.ask(principalOf(request), {
+        message: form.message,
+        conversationId: form.conversationId,
+      });
       return sseResponse(askEvents(started), {
         heartbeatMs: config.heartbeatMs,
         onError: (error) => deps.logger.error('page stream failed', { error: error as Error }),
       });
     })
-    .get('/chat/messages/:id/stream', async ({ params, set }) => {
-      const g = chat.activeGeneration(LOCAL_USER.id, params.id);
+    .get('/chat/messages/:id/stream', async ({ params, request, set }) => {
+      const userId = principalOf(request).user.id;
+      const g = chat.activeGeneration(userId, params.id);
       if (!g) {
-        // Finished meanwhile: send the stored message in one event.
-        const stored = await deps.repo.getMessage(params.id);
+        // Finished meanwhile: send the stored message in one event (only to its owner).
+        const stored = await chat.messageFor(userId, params.id);
         if (!stored) {
           set.status = 404;
           set.headers['content-type'] = HTML_TYPE;
@@ -163,8 +169,8 @@ export function pageRoutes(deps: AppDeps) {
       }
       return sseResponse(answerEvents(g), { heartbeatMs: config.heartbeatMs });
     })
-    .post('/chat/messages/:id/stop', async ({ params, set }) => {
-      await chat.stop(LOCAL_USER.id, params.id);
+    .post('/chat/messages/:id/stop', async ({ params, request, set }) => {
+      await chat.stop(principalOf(request).user.id, params.id);
       set.status = 204;
       return '';
     });

@@ -1,5 +1,8 @@
 import { Elysia } from 'elysia';
+import type { AuthService } from '../auth/auth-service.ts';
+import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { DEFAULT_COLLECTION } from '../domain.ts';
 import { badInput, notFound } from '../errors.ts';
 import { type IngestResult, REINDEX_PENDING } from '../rag/ingestion.ts';
 import { checkUpload, filesOf } from './upload.ts';
@@ -19,17 +22,34 @@ export function uploadMessage(r: IngestResult): string {
   }
 }
 
-/** JSON API for documents: upload, list, delete. */
+/** The collection an upload goes into: the form's `collection` field, which must exist. */
+export async function uploadCollection(body: unknown, auth: AuthService): Promise<string> {
+  const value = (body as Record<string, unknown> | null)?.collection;
+  if (value === undefined || value === '') return DEFAULT_COLLECTION;
+  if (typeof value !== 'string' || !(await auth.listCollections()).some((c) => c.id === value)) {
+    throw badInput('There is no such collection; an admin creates collections on the admin page.');
+  }
+  return value;
+}
+
+/** JSON API for documents: upload and delete (admins), list (what the caller may read). */
 export function docsApiRoutes(deps: AppDeps) {
-  const { ingestion, catalog, config } = deps;
+  const { ingestion, catalog, config, auth } = deps;
   return new Elysia({ prefix: '/api/docs' })
     .post(
       '/upload',
-      async ({ body, set }) => {
+      async ({ body, request, set }) => {
+        const principal = principalOf(request);
+        requireAdmin(principal);
         const files = filesOf(body);
         if (files.length !== 1) throw badInput('Send exactly one file, as the multipart form field "file".');
-        const { key, bytes, contentType } = await checkUpload(files[0], config.uploads);
-        const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType });
+        const collection = await uploadCollection(body, auth);
+        const { key, bytes, contentType } = await checkUpload(files[0], config.uploads, collection);
+        const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType, collection });
+        await auth.audit(principal, `document.${result.outcome === 'added' ? 'add' : 'upload'}`, `document:${key}`, {
+          collection,
+          outcome: result.outcome,
+        });
         if (result.outcome === 'empty') {
           set.status = 422;
           return { error: { code: 'no_text', message: uploadMessage(result) } };
@@ -40,6 +60,7 @@ export function docsApiRoutes(deps: AppDeps) {
           source: result.source,
           title: result.title,
           chunks: result.chunks,
+          collection,
           status: result.outcome,
           message: uploadMessage(result),
         };
@@ -48,18 +69,19 @@ export function docsApiRoutes(deps: AppDeps) {
         detail: {
           summary: 'Upload and ingest a document',
           description:
-            'Multipart form with one `file`. 201 when added; 200 when it replaced an earlier version of the same name ' +
+            'Admins only. Multipart form with one `file` and optionally `collection` (default `general`). 201 when added; 200 when it replaced an earlier version of the same name ' +
             '(`updated`) or when the same bytes are already indexed (`unchanged`, a no-op). 413, 415 or 422 say why a file was refused.',
         },
       },
     )
     .get(
       '',
-      async () => ({
-        documents: (await catalog.list()).map((d) => ({
+      async ({ request }) => ({
+        documents: (await readableDocuments(deps, request)).map((d) => ({
           id: d.id,
           source: d.source,
           title: d.title,
+          collection: d.collection,
           chunks: d.chunkCount,
           contentHash: d.contentHash,
           updatedAt: d.updatedAt,
@@ -67,16 +89,27 @@ export function docsApiRoutes(deps: AppDeps) {
           status: d.contentHash === REINDEX_PENDING ? 'reindex-pending' : 'indexed',
         })),
       }),
-      { detail: { summary: 'List documents with their chunk counts' } },
+      { detail: { summary: 'List the documents of the collections the caller may read, with their chunk counts' } },
     )
     .delete(
       '/:id',
-      async ({ params, set }) => {
+      async ({ params, request, set }) => {
+        const principal = principalOf(request);
+        requireAdmin(principal);
         const removed = await ingestion.remove(params.id);
         if (!removed) throw notFound('That document');
+        await auth.audit(principal, 'document.delete', `document:${removed.source}`, {
+          collection: removed.collection,
+        });
         set.status = 204;
         return '';
       },
-      { detail: { summary: 'Delete a document: its original, chunks, keyword entries and vectors' } },
+      { detail: { summary: 'Admins only. Delete a document: its original, chunks, keyword entries and vectors' } },
     );
+}
+
+/** The documents of the collections the request's principal may read. */
+export async function readableDocuments(deps: AppDeps, request: Request) {
+  const principal = principalOf(request);
+  return (await deps.catalog.list()).filter((d) => deps.auth.canRead(principal, d.collection));
 }

@@ -1,8 +1,9 @@
 import { Elysia } from 'elysia';
 import { DocsPage, DocumentsSection } from '../../views/docs.tsx';
+import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
-import { uploadMessage } from './docs-api-routes.ts';
+import { readableDocuments, uploadCollection, uploadMessage } from './docs-api-routes.ts';
 import { checkUpload, filesOf } from './upload.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -25,28 +26,35 @@ function originalContentType(name: string): string {
 
 /** The /docs page and its hypermedia endpoints. */
 export function docsPageRoutes(deps: AppDeps) {
-  const { ingestion, catalog, config } = deps;
+  const { ingestion, catalog, config, auth } = deps;
   return new Elysia()
-    .get('/docs', async ({ set }) => {
+    .get('/docs', async ({ request, set }) => {
+      const principal = principalOf(request);
       set.headers['content-type'] = HTML_TYPE;
       return (
         <DocsPage
-          documents={await catalog.list()}
+          canManage={principal.user.role === 'admin'}
+          collections={await auth.listCollections()}
+          documents={await readableDocuments(deps, request)}
           maxBytes={config.uploads.maxBytes}
           allowedExtensions={config.uploads.allowedExtensions}
         />
       );
     })
-    .post('/docs/upload', async ({ body, set }) => {
+    .post('/docs/upload', async ({ body, request, set }) => {
+      const principal = principalOf(request);
+      requireAdmin(principal);
       // Several files at once: each gets its own line saying what happened; one refusal does not
       // stop the others.
       const notices: { message: string; kind: 'error' | 'info' }[] = [];
       const files = filesOf(body);
       if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
+      const collection = await uploadCollection(body, auth);
       for (const file of files) {
         try {
-          const { key, bytes, contentType } = await checkUpload(file, config.uploads);
-          const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType });
+          const { key, bytes, contentType } = await checkUpload(file, config.uploads, collection);
+          const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType, collection });
+          await auth.audit(principal, 'document.upload', `document:${key}`, { collection, outcome: result.outcome });
           notices.push({ message: uploadMessage(result), kind: result.outcome === 'empty' ? 'error' : 'info' });
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
@@ -55,10 +63,12 @@ export function docsPageRoutes(deps: AppDeps) {
       }
       set.headers['content-type'] = HTML_TYPE;
       if (notices.every((n) => n.kind === 'error')) set.status = 400;
-      return <DocumentsSection documents={await catalog.list()} notices={notices} />;
+      return <DocumentsSection documents={await catalog.list()} notices={notices} canManage />;
     })
-    .get('/docs/:id/original', async ({ params }) => {
-      const record = await catalog.get(params.id);
+    .get('/docs/:id/original', async ({ params, request }) => {
+      const found = await catalog.get(params.id);
+      // A document of a collection the user may not read does not exist, as far as they can tell.
+      const record = found && auth.canRead(principalOf(request), found.collection) ? found : null;
       const bytes = record ? await deps.documents.get(record.source) : null;
       if (!record || !bytes) throw notFound('That document');
       const name = record.source.split('/').at(-1) ?? 'document';
@@ -77,8 +87,12 @@ export function docsPageRoutes(deps: AppDeps) {
         },
       });
     })
-    .delete('/docs/:id', async ({ params, set }) => {
-      if (!(await ingestion.remove(params.id))) throw notFound('That document');
+    .delete('/docs/:id', async ({ params, request, set }) => {
+      const principal = principalOf(request);
+      requireAdmin(principal);
+      const removed = await ingestion.remove(params.id);
+      if (!removed) throw notFound('That document');
+      await auth.audit(principal, 'document.delete', `document:${removed.source}`, { collection: removed.collection });
       set.headers['content-type'] = HTML_TYPE;
       return '';
     });

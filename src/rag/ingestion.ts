@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import type { DocumentRecord, EmbeddedChunk } from '../domain.ts';
+import { DEFAULT_COLLECTION, type DocumentRecord, type EmbeddedChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
@@ -40,6 +40,8 @@ export interface IngestResult {
 export interface IngestFileOptions {
   /** New names whose bytes are already indexed are a no-op (uploads). */
   dedupe?: boolean;
+  /** The collection the document goes into (a changed collection re-ingests it). @default 'general' */
+  collection?: string;
   /** The content type the file came with, used when its name does not say its format. */
   contentType?: string;
   /** Called after each batch of chunks is written, with the count so far (progress on large files). */
@@ -48,6 +50,8 @@ export interface IngestFileOptions {
 }
 
 export interface IngestManyOptions {
+  /** The collection the documents go into. @default 'general' */
+  collection?: string;
   onProgress?: (p: IngestProgress) => void;
   /** Chunks written so far of a document being ingested (large files show progress). */
   onChunks?: (key: string, written: number) => void;
@@ -149,8 +153,9 @@ export class Ingestion {
     const { catalog, vectors, documents, embedder, chunking } = this.deps;
     const { signal } = options;
     const hash = contentHash(bytes);
+    const collection = options.collection ?? DEFAULT_COLLECTION;
     const existing = await catalog.get(id);
-    if (existing && existing.contentHash === hash) {
+    if (existing && existing.contentHash === hash && existing.collection === collection) {
       return {
         id,
         source: key,
@@ -163,7 +168,7 @@ export class Ingestion {
     // Dedupe only a new name: a new version of an existing name always replaces it, even when its
     // bytes equal another document's.
     if (options.dedupe && !existing) {
-      const twin = await catalog.findByHash(hash);
+      const twin = await catalog.findByHash(hash, collection);
       if (twin) {
         return {
           id: twin.id,
@@ -201,6 +206,7 @@ export class Ingestion {
         index: written + j,
         text: p.text,
         contentHash: hash,
+        collection,
         vector: embedded[j] as Float32Array,
       }));
       await vectors.upsert(chunks, signal);
@@ -241,6 +247,7 @@ export class Ingestion {
       contentHash: hash,
       chunkCount: written,
       updatedAt: new Date().toISOString(),
+      collection,
     };
     await catalog.upsert(record);
     return { id, source: key, title, outcome: existing ? 'updated' : 'added', chunks: written };
@@ -251,7 +258,7 @@ export class Ingestion {
    * embedding its chunks in batches, so a remote embedder's latency overlaps instead of adding up.
    */
   async ingestMany(
-    docs: { key: string; read?: () => Promise<Uint8Array>; bytes?: Uint8Array }[],
+    docs: { key: string; read?: () => Promise<Uint8Array>; bytes?: Uint8Array; collection?: string }[],
     options: IngestManyOptions = {},
   ): Promise<IngestSummary> {
     const started = performance.now();
@@ -264,6 +271,7 @@ export class Ingestion {
         try {
           const bytes = doc.bytes ?? (await (doc.read as () => Promise<Uint8Array>)());
           const { outcome, chunks } = await this.ingestFile(doc.key, bytes, {
+            collection: doc.collection ?? options.collection,
             signal: options.signal,
             onChunks: options.onChunks ? (written) => options.onChunks?.(doc.key, written) : undefined,
           });
@@ -306,6 +314,7 @@ export class Ingestion {
     return this.ingestMany(
       pending.map((doc) => ({
         key: doc.source,
+        collection: doc.collection,
         read: async () => {
           const bytes = await this.deps.documents.get(doc.source);
           if (!bytes) throw new Error('its original is missing from the document store; ingest it again or delete it');

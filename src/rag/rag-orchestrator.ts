@@ -40,11 +40,20 @@ export class RagOrchestrator {
     return this.llm.model;
   }
 
-  async answer(question: string, history: ChatTurn[], signal: AbortSignal): Promise<RagAnswer> {
+  /**
+   * `collections` limits retrieval to what the asker may read (absent: every collection); it is
+   * enforced by the store's query, so nothing else reaches the prompt, the sources or a citation.
+   */
+  async answer(
+    question: string,
+    history: ChatTurn[],
+    signal: AbortSignal,
+    collections?: readonly string[],
+  ): Promise<RagAnswer> {
     // Retrieval searches with a standalone question; the model still sees the question as asked,
     // after the conversation so far.
     const searchQuery = await this.rewriter.rewrite(question, history, signal);
-    const retrieved = await this.retriever.retrieve(searchQuery, this.options.topK, signal);
+    const retrieved = await this.retriever.retrieve(searchQuery, this.options.topK, signal, collections);
     const prompt = buildPrompt(question, retrieved, history, this.options);
     const tokens = this.llm.stream(
       {

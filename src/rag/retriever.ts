@@ -15,11 +15,18 @@ export class Retriever {
     private readonly reranker: Reranker = new NoopReranker(),
   ) {}
 
-  async retrieve(question: string, topK: number, signal?: AbortSignal): Promise<ScoredChunk[]> {
+  /** `collections`: only chunks of these (absent: all); the store applies it inside its queries. */
+  async retrieve(
+    question: string,
+    topK: number,
+    signal?: AbortSignal,
+    collections?: readonly string[],
+  ): Promise<ScoredChunk[]> {
+    if (collections?.length === 0) return [];
     const [vector] = await this.embedder.embed([question], signal);
     if (!vector) return [];
     const candidates = await this.store.search(
-      { vector, text: question, topK: this.reranker.candidates(topK) },
+      { vector, text: question, topK: this.reranker.candidates(topK), collections },
       signal,
     );
     return this.reranker.rerank(question, candidates, topK, signal);

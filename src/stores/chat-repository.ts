@@ -1,9 +1,9 @@
-import type { Conversation, Message, MessageStatus, Role, Source } from '../domain.ts';
+import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
 
 export interface NewMessage {
   id: string;
   conversationId: string;
-  role: Role;
+  role: MessageRole;
   content: string;
   status: MessageStatus;
   model?: string | null;

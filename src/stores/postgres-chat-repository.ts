@@ -1,11 +1,11 @@
-import type { Conversation, Message, MessageStatus, Role, Source } from '../domain.ts';
+import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
 import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
-import { postgresError, type Sql } from './postgres-database.ts';
+import { postgresError, runQuery, type Sql } from './postgres-database.ts';
 
 interface MessageRow {
   id: string;
   conversation_id: string;
-  role: Role;
+  role: MessageRole;
   content: string;
   status: MessageStatus;
   sources: Source[];
@@ -57,12 +57,8 @@ const MESSAGE_COLUMNS =
 export class PostgresChatRepository implements ChatRepository {
   constructor(private readonly sql: Sql) {}
 
-  private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      throw postgresError(error, what);
-    }
+  private run<T>(what: string, query: () => Promise<T>): Promise<T> {
+    return runQuery(what, query);
   }
 
   async ensureUser(user: { id: string; name: string }): Promise<void> {

@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { unavailable } from '../errors.ts';
 import history from './migrations/postgres-001-history.sql' with { type: 'text' };
 import searchQuery from './migrations/postgres-002-search-query.sql' with { type: 'text' };
+import accounts from './migrations/postgres-003-accounts.sql' with { type: 'text' };
 
 /**
  * Versioned migrations, in order. The SQL files are imported as text so that the compiled binary
@@ -10,6 +11,7 @@ import searchQuery from './migrations/postgres-002-search-query.sql' with { type
 export const POSTGRES_MIGRATIONS: { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'history', sql: history },
   { version: 2, name: 'search-query', sql: searchQuery },
+  { version: 3, name: 'accounts', sql: accounts },
 ];
 
 // Any constant shared by all instances; pg_advisory_xact_lock serialises concurrent migrators.
@@ -70,6 +72,15 @@ export async function migratePostgres(sql: Sql): Promise<number[]> {
     });
   } catch (error) {
     throw postgresError(error, 'could not apply its migrations');
+  }
+}
+
+/** Runs one query; a failure to reach the database becomes `unavailable:database`, saying what failed. */
+export async function runQuery<T>(what: string, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    throw postgresError(error, what);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DocumentRecord } from '../domain.ts';
 import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
-import { postgresError, type Sql } from './postgres-database.ts';
+import { postgresError, runQuery, type Sql } from './postgres-database.ts';
 
 interface Row {
   id: string;
@@ -9,6 +9,7 @@ interface Row {
   content_hash: string;
   chunk_count: number;
   updated_at: Date;
+  collection: string;
 }
 
 const toRecord = (r: Row): DocumentRecord => ({
@@ -18,6 +19,7 @@ const toRecord = (r: Row): DocumentRecord => ({
   contentHash: r.content_hash,
   chunkCount: r.chunk_count,
   updatedAt: r.updated_at.toISOString(),
+  collection: r.collection,
 });
 
 export class PostgresDocumentCatalog implements DocumentCatalog {
@@ -55,12 +57,8 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
     });
   }
 
-  private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      throw postgresError(error, what);
-    }
+  private run<T>(what: string, query: () => Promise<T>): Promise<T> {
+    return runQuery(what, query);
   }
 
   async get(id: string): Promise<DocumentRecord | null> {
@@ -71,11 +69,12 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
     return row ? toRecord(row) : null;
   }
 
-  async findByHash(contentHash: string): Promise<DocumentRecord | null> {
+  async findByHash(contentHash: string, collection: string): Promise<DocumentRecord | null> {
     const [row] = await this.run(
       'could not read the document',
       () => this.sql<Row[]>`
-      SELECT * FROM documents WHERE content_hash = ${contentHash} ORDER BY source LIMIT 1`,
+      SELECT * FROM documents WHERE content_hash = ${contentHash} AND collection = ${collection}
+      ORDER BY source LIMIT 1`,
     );
     return row ? toRecord(row) : null;
   }
@@ -90,10 +89,11 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
     await this.run(
       'could not save the document',
       () => this.sql`
-      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at)
-      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt})
+      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection)
+      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt}, ${r.collection})
       ON CONFLICT (id) DO UPDATE SET source = excluded.source, title = excluded.title,
-        content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
+        content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at,
+        collection = excluded.collection`,
     );
   }
 

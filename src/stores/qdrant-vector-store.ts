@@ -1,5 +1,5 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
-import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
+import { DEFAULT_COLLECTION, type EmbeddedChunk, type ScoredChunk } from '../domain.ts';
 import { AppError, unavailable } from '../errors.ts';
 import { RRF_K } from '../rag/fusion.ts';
 import { documentSparseVector, querySparseVector } from '../rag/sparse.ts';
@@ -28,6 +28,7 @@ interface ChunkPayload {
   chunk_index: number;
   text: string;
   content_hash: string;
+  collection: string;
 }
 
 const DENSE = 'dense';
@@ -35,6 +36,7 @@ const PAYLOAD_INDEXES = [
   ['document_id', 'keyword'],
   ['source', 'keyword'],
   ['chunk_index', 'integer'],
+  ['collection', 'keyword'],
 ] as const;
 const KEYWORDS = 'keywords';
 
@@ -137,6 +139,20 @@ export class QdrantVectorStore implements VectorStore {
       );
     }
     const indexed = new Set(Object.keys((info as { payload_schema?: Record<string, unknown> }).payload_schema ?? {}));
+    if (!indexed.has('collection')) {
+      // Points written before collections existed belong to the default one. Done before the
+      // index is created, so a start that dies midway repeats it; setting it twice is harmless.
+      await this.call(
+        'assign chunks to the default collection',
+        () =>
+          this.client.setPayload(this.name, {
+            payload: { collection: DEFAULT_COLLECTION },
+            filter: { must: [{ is_empty: { key: 'collection' } }] },
+            wait: true,
+          }),
+        signal,
+      );
+    }
     for (const [field, schema] of PAYLOAD_INDEXES) {
       if (indexed.has(field)) continue;
       await this.call(
@@ -164,6 +180,7 @@ export class QdrantVectorStore implements VectorStore {
           chunk_index: c.index,
           text: c.text,
           content_hash: c.contentHash,
+          collection: c.collection,
         } satisfies ChunkPayload,
       }));
       await this.call('store the chunks', () => this.client.upsert(this.name, { wait: true, points }), signal);
@@ -185,14 +202,20 @@ export class QdrantVectorStore implements VectorStore {
     const keywords = querySparseVector(query.text);
     const vectorWeight = this.options.vectorWeight ?? 1;
     const keywordWeight = this.options.keywordWeight ?? 1;
-    const prefetch: { query: number[]; using: string; limit: number }[] = [];
+    if (query.collections?.length === 0) return [];
+    // The access filter goes into each prefetch, so neither the dense nor the keyword candidates
+    // can include a chunk the asker may not read, and into the query itself for good measure.
+    const filter = query.collections
+      ? { must: [{ key: 'collection', match: { any: [...query.collections] } }] }
+      : undefined;
+    const prefetch: { query: number[]; using: string; limit: number; filter?: typeof filter }[] = [];
     const weights: number[] = [];
     if (vectorWeight > 0) {
-      prefetch.push({ query: Array.from(query.vector), using: DENSE, limit: candidates });
+      prefetch.push({ query: Array.from(query.vector), using: DENSE, limit: candidates, filter });
       weights.push(vectorWeight);
     }
     if (keywordWeight > 0 && keywords.indices.length > 0) {
-      prefetch.push({ query: keywords as never, using: KEYWORDS, limit: candidates });
+      prefetch.push({ query: keywords as never, using: KEYWORDS, limit: candidates, filter });
       weights.push(keywordWeight);
     }
     if (prefetch.length === 0) return [];
@@ -204,6 +227,7 @@ export class QdrantVectorStore implements VectorStore {
           // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
           // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
           query: { rrf: { k: RRF_K + 1, weights } },
+          filter,
           limit: query.topK,
           with_payload: true,
         }),
@@ -222,6 +246,7 @@ export class QdrantVectorStore implements VectorStore {
         index: payload.chunk_index,
         text: payload.text,
         contentHash: payload.content_hash,
+        collection: payload.collection ?? DEFAULT_COLLECTION,
         score: Math.min(1, p.score / best),
       };
     });

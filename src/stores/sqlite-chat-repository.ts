@@ -1,12 +1,12 @@
 import type { Database } from 'bun:sqlite';
-import type { Conversation, Message, MessageStatus, Role, Source } from '../domain.ts';
+import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
 import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
 import { nowIso } from './sqlite-database.ts';
 
 interface MessageRow {
   id: string;
   conversation_id: string;
-  role: Role;
+  role: MessageRole;
   content: string;
   status: MessageStatus;
   sources: string;

@@ -78,6 +78,55 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE messages ADD COLUMN search_query TEXT;
   `,
+  // 5: accounts (AUTH_MODE=password), sessions, API tokens, collections with grants, the audit log;
+  // every document and chunk belongs to a collection (existing ones to "general").
+  `
+  ALTER TABLE users ADD COLUMN email TEXT;
+  ALTER TABLE users ADD COLUMN password_hash TEXT;
+  ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member'));
+  CREATE UNIQUE INDEX users_by_email ON users(email) WHERE email IS NOT NULL;
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX sessions_by_user ON sessions(user_id);
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    hint TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+  );
+  CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+  CREATE TABLE collections (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  );
+  INSERT INTO collections (id, name, created_at) VALUES ('general', 'General', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+  CREATE TABLE collection_grants (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    collection_id TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, collection_id)
+  );
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
+  );
+  ALTER TABLE documents ADD COLUMN collection TEXT NOT NULL DEFAULT 'general';
+  ALTER TABLE chunks ADD COLUMN collection TEXT NOT NULL DEFAULT 'general';
+  CREATE INDEX chunks_by_collection ON chunks(collection);
+  `,
 ];
 
 export function openSqliteDatabase(path: string): Database {

@@ -9,6 +9,7 @@ interface Row {
   content_hash: string;
   chunk_count: number;
   updated_at: string;
+  collection: string;
 }
 
 const toRecord = (r: Row): DocumentRecord => ({
@@ -18,6 +19,7 @@ const toRecord = (r: Row): DocumentRecord => ({
   contentHash: r.content_hash,
   chunkCount: r.chunk_count,
   updatedAt: r.updated_at,
+  collection: r.collection,
 });
 
 export class SqliteDocumentCatalog implements DocumentCatalog {
@@ -35,10 +37,12 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
     return row ? toRecord(row) : null;
   }
 
-  async findByHash(contentHash: string): Promise<DocumentRecord | null> {
+  async findByHash(contentHash: string, collection: string): Promise<DocumentRecord | null> {
     const row = this.db
-      .query<Row, [string]>('SELECT * FROM documents WHERE content_hash = ? ORDER BY source LIMIT 1')
-      .get(contentHash);
+      .query<Row, [string, string]>(
+        'SELECT * FROM documents WHERE content_hash = ? AND collection = ? ORDER BY source LIMIT 1',
+      )
+      .get(contentHash, collection);
     return row ? toRecord(row) : null;
   }
 
@@ -49,10 +53,11 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
   async upsert(r: DocumentRecord): Promise<void> {
     this.db
       .query(
-        `INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at)
-         VALUES ($id, $source, $title, $contentHash, $chunkCount, $updatedAt)
+        `INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection)
+         VALUES ($id, $source, $title, $contentHash, $chunkCount, $updatedAt, $collection)
          ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title,
-           content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at`,
+           content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at,
+           collection = excluded.collection`,
       )
       .run({ ...r });
   }

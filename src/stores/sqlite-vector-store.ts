@@ -15,6 +15,7 @@ interface ChunkRow {
   idx: number;
   text: string;
   content_hash: string;
+  collection: string;
 }
 
 const KEYWORD_TABLES = ['chunks_fts', 'chunks_trigram'] as const;
@@ -22,6 +23,8 @@ const KEYWORD_TABLES = ['chunks_fts', 'chunks_trigram'] as const;
 /** Vectors held in memory as one matrix for brute-force cosine; rebuilt lazily after writes. */
 interface VectorMatrix {
   rowids: Int32Array | number[];
+  /** The collection of each row, for the access filter. */
+  collections: string[];
   data: Float32Array;
   dimensions: number;
 }
@@ -76,11 +79,11 @@ export class SqliteVectorStore implements VectorStore {
     if (chunks.length === 0) return;
     const dims = this.requireIdentity().dimensions;
     const upsertChunk = this.db.query<{ rowid: number }, Record<string, string | number | Uint8Array>>(
-      `INSERT INTO chunks (id, document_id, source, title, location, idx, text, content_hash, vector)
-       VALUES ($id, $documentId, $source, $title, $location, $idx, $text, $contentHash, $vector)
+      `INSERT INTO chunks (id, document_id, source, title, location, idx, text, content_hash, collection, vector)
+       VALUES ($id, $documentId, $source, $title, $location, $idx, $text, $contentHash, $collection, $vector)
        ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, source = excluded.source,
          title = excluded.title, location = excluded.location, idx = excluded.idx, text = excluded.text,
-         content_hash = excluded.content_hash, vector = excluded.vector
+         content_hash = excluded.content_hash, collection = excluded.collection, vector = excluded.vector
        RETURNING rowid`,
     );
     const deleteFts = this.db.query('DELETE FROM chunks_fts WHERE rowid = ?');
@@ -101,6 +104,7 @@ export class SqliteVectorStore implements VectorStore {
           idx: c.index,
           text: c.text,
           contentHash: c.contentHash,
+          collection: c.collection,
           vector: new Uint8Array(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength),
         }) as { rowid: number };
         deleteFts.run(row.rowid);
@@ -128,13 +132,15 @@ export class SqliteVectorStore implements VectorStore {
     const candidates = Math.max(query.topK * 2, this.options.candidates ?? 50);
     const vectorWeight = this.options.vectorWeight ?? 1;
     const keywordWeight = this.options.keywordWeight ?? 1;
+    const allowed = query.collections;
+    if (allowed?.length === 0) return [];
     // A side with weight 0 is not searched at all.
     const lists = [
       ...(vectorWeight > 0
-        ? [{ ids: this.denseSearch(query.vector, candidates).map(String), weight: vectorWeight }]
+        ? [{ ids: this.denseSearch(query.vector, candidates, allowed).map(String), weight: vectorWeight }]
         : []),
       ...(keywordWeight > 0
-        ? [{ ids: this.keywordSearch(query.text, candidates).map(String), weight: keywordWeight }]
+        ? [{ ids: this.keywordSearch(query.text, candidates, allowed).map(String), weight: keywordWeight }]
         : []),
     ];
     const fused = reciprocalRankFusion(lists).slice(0, query.topK);
@@ -156,6 +162,7 @@ export class SqliteVectorStore implements VectorStore {
               index: r.idx,
               text: r.text,
               contentHash: r.content_hash,
+              collection: r.collection,
               score: f.score,
             },
           ]
@@ -164,14 +171,17 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   /** Row ids of the nearest vectors by cosine (vectors are stored unit-length). */
-  private denseSearch(vector: Float32Array, limit: number): number[] {
+  private denseSearch(vector: Float32Array, limit: number, allowed?: readonly string[]): number[] {
     const m = this.loadMatrix();
     const n = m.rowids.length;
     if (n === 0) return [];
     const dims = m.dimensions;
     const q = normalise(vector);
     const scores = new Float32Array(n);
+    const permitted = allowed ? new Set(allowed) : null;
     for (let i = 0; i < n; i++) {
+      // A row of a collection the asker may not read scores 0, which never ranks (see below).
+      if (permitted && !permitted.has(m.collections[i] as string)) continue;
       let s = 0;
       const base = i * dims;
       for (let d = 0; d < dims; d++) s += (m.data[base + d] as number) * (q[d] as number);
@@ -193,9 +203,15 @@ export class SqliteVectorStore implements VectorStore {
    * character-trigram index (word prefixes of six letters), each scaled to its best hit and added
    * (CombSUM). On SciFact this lifts nDCG@10 from 0.695 (Porter alone) to 0.70; see the README.
    */
-  private keywordSearch(text: string, limit: number): number[] {
+  private keywordSearch(text: string, limit: number, allowed?: readonly string[]): number[] {
     const terms = keywordTerms(text);
     if (terms.length === 0) return [];
+    // The access filter is part of the SQL: the index only ever ranks chunks the asker may read.
+    const inCollections = (table: string) =>
+      allowed
+        ? ` AND ${table}.rowid IN (SELECT rowid FROM chunks WHERE collection IN (${allowed.map(() => '?').join(',')}))`
+        : '';
+    const filterArgs = allowed ? [...allowed] : [];
     // Quoted terms joined by OR: user text never reaches FTS5's query syntax unescaped.
     const quote = (t: string) => `"${t.replaceAll('"', '""')}"`;
     const scores = new Map<number, number>();
@@ -205,12 +221,12 @@ export class SqliteVectorStore implements VectorStore {
     };
     add(
       this.db
-        .query<{ rowid: number; score: number }, [string, number]>(
+        .query<{ rowid: number; score: number }, (string | number)[]>(
           // Title and heading matches weigh more than body text. bm25() is negative: lower is better.
           `SELECT rowid, -bm25(chunks_fts, ${this.columnWeights}) AS score FROM chunks_fts
-           WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, ${this.columnWeights}) LIMIT ?`,
+           WHERE chunks_fts MATCH ?${inCollections('chunks_fts')} ORDER BY bm25(chunks_fts, ${this.columnWeights}) LIMIT ?`,
         )
-        .all(terms.map(quote).join(' OR '), limit),
+        .all(terms.map(quote).join(' OR '), ...filterArgs, limit),
       1,
     );
     const trigramWeight = this.options.trigramWeight ?? 0.3;
@@ -218,11 +234,11 @@ export class SqliteVectorStore implements VectorStore {
     if (trigramWeight > 0 && prefixes.length > 0) {
       add(
         this.db
-          .query<{ rowid: number; score: number }, [string, number]>(
+          .query<{ rowid: number; score: number }, (string | number)[]>(
             `SELECT rowid, -bm25(chunks_trigram, 2.0, 1.0) AS score FROM chunks_trigram
-             WHERE chunks_trigram MATCH ? ORDER BY bm25(chunks_trigram, 2.0, 1.0) LIMIT ?`,
+             WHERE chunks_trigram MATCH ?${inCollections('chunks_trigram')} ORDER BY bm25(chunks_trigram, 2.0, 1.0) LIMIT ?`,
           )
-          .all(prefixes.map(quote).join(' OR '), limit),
+          .all(prefixes.map(quote).join(' OR '), ...filterArgs, limit),
         trigramWeight,
       );
     }
@@ -235,14 +251,20 @@ export class SqliteVectorStore implements VectorStore {
   private loadMatrix(): VectorMatrix {
     if (this.matrix) return this.matrix;
     const dims = this.requireIdentity().dimensions;
-    const rows = this.db.query<{ rowid: number; vector: Uint8Array }, []>('SELECT rowid, vector FROM chunks').all();
+    const rows = this.db
+      .query<{ rowid: number; vector: Uint8Array; collection: string }, []>(
+        'SELECT rowid, vector, collection FROM chunks',
+      )
+      .all();
     const data = new Float32Array(rows.length * dims);
     const rowids = new Int32Array(rows.length);
+    const collections = new Array<string>(rows.length);
     rows.forEach((r, i) => {
       rowids[i] = r.rowid;
+      collections[i] = r.collection;
       data.set(new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + dims * 4)), i * dims);
     });
-    this.matrix = { rowids, data, dimensions: dims };
+    this.matrix = { rowids, collections, data, dimensions: dims };
     return this.matrix;
   }
 

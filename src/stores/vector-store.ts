@@ -11,6 +11,13 @@ export interface ChunkQuery {
   /** The question as text, for the keyword side of hybrid retrieval. */
   text: string;
   topK: number;
+  /**
+   * Only chunks of these collections may be returned; absent means every collection (admins, the
+   * local user, the eval harness) and an empty list means none. Backends apply it inside the
+   * dense and keyword queries themselves, never to their results: a passage from a collection the
+   * asker may not read must not even take a candidate slot.
+   */
+  collections?: readonly string[];
 }
 
 /**

@@ -9,6 +9,7 @@ const record = (id: string, source: string, hash: string): DocumentRecord => ({
   contentHash: hash,
   chunkCount: 3,
   updatedAt: new Date('2026-01-02T03:04:05.000Z').toISOString(),
+  collection: 'general',
 });
 
 /** What every DocumentCatalog must do; `make` returns an empty catalog. */
@@ -18,8 +19,8 @@ export function runDocumentCatalogContract(name: string, make: () => Promise<Doc
     await catalog.upsert(record('b', 'docs/b.md', 'h2'));
     await catalog.upsert(record('a', 'docs/a.md', 'h1'));
     expect(await catalog.get('a')).toEqual(record('a', 'docs/a.md', 'h1'));
-    expect((await catalog.findByHash('h2'))?.id).toBe('b');
-    expect(await catalog.findByHash('nope')).toBeNull();
+    expect((await catalog.findByHash('h2', 'general'))?.id).toBe('b');
+    expect(await catalog.findByHash('nope', 'general')).toBeNull();
     expect((await catalog.list()).map((d) => d.source)).toEqual(['docs/a.md', 'docs/b.md']);
   });
 
@@ -28,10 +29,18 @@ export function runDocumentCatalogContract(name: string, make: () => Promise<Doc
     await catalog.upsert(record('a', 'docs/a.md', 'h1'));
     await catalog.upsert({ ...record('a', 'docs/a.md', 'h9'), chunkCount: 7 });
     expect(await catalog.get('a')).toMatchObject({ contentHash: 'h9', chunkCount: 7 });
-    expect(await catalog.findByHash('h1')).toBeNull();
+    expect(await catalog.findByHash('h1', 'general')).toBeNull();
     await catalog.delete('a');
     await catalog.delete('a');
     expect(await catalog.get('a')).toBeNull();
     expect(await catalog.list()).toEqual([]);
+  });
+
+  test(`${name}: a document keeps its collection; the same bytes are found only within a collection`, async () => {
+    const catalog = await make();
+    await catalog.upsert({ ...record('x', 'uploads/hr/x.md', 'same'), collection: 'hr' });
+    expect((await catalog.get('x'))?.collection).toBe('hr');
+    expect((await catalog.findByHash('same', 'hr'))?.id).toBe('x');
+    expect(await catalog.findByHash('same', 'general')).toBeNull();
   });
 }

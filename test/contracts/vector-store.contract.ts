@@ -7,7 +7,13 @@ import type { VectorStore } from '../../src/stores/vector-store.ts';
 const embedder = new LocalEmbeddingClient(64);
 const IDENTITY = { model: embedder.model, dimensions: 64 };
 
-async function chunk(documentId: string, index: number, text: string, title = 'Doc'): Promise<EmbeddedChunk> {
+async function chunk(
+  documentId: string,
+  index: number,
+  text: string,
+  title = 'Doc',
+  collection = 'general',
+): Promise<EmbeddedChunk> {
   const [vector] = await embedder.embed([text]);
   return {
     id: stableId(`${documentId}:${index}`),
@@ -18,13 +24,14 @@ async function chunk(documentId: string, index: number, text: string, title = 'D
     index,
     text,
     contentHash: 'h',
+    collection,
     vector: vector as Float32Array,
   };
 }
 
-async function search(store: VectorStore, text: string, topK = 5) {
+async function search(store: VectorStore, text: string, topK = 5, collections?: string[]) {
   const [vector] = await embedder.embed([text]);
-  return store.search({ vector: vector as Float32Array, text, topK });
+  return store.search({ vector: vector as Float32Array, text, topK, collections });
 }
 
 /** What every VectorStore must do; `make` returns an empty store. */
@@ -49,6 +56,30 @@ export function runVectorStoreContract(name: string, make: () => Promise<VectorS
         (results[i] as { score: number }).score,
       );
     }
+  });
+
+  test(`${name}: a collection filter keeps every other collection out of both the keyword and the vector side`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    // The secret passage is the best match for the question by any measure, in both rankings.
+    await store.upsert([
+      await chunk('secret', 0, 'Salary bands for 2027: engineers earn between 90k and 140k.', 'Salaries', 'hr'),
+      await chunk('public', 0, 'The office kitchen is cleaned on Fridays.', 'Office', 'general'),
+      await chunk('public', 1, 'Expense reports are due by the fifth of each month.', 'Office', 'general'),
+    ]);
+    const everyone = await search(store, 'salary bands engineers earn', 5);
+    expect(everyone[0]?.documentId).toBe('secret');
+    expect(everyone[0]?.collection).toBe('hr');
+
+    const general = await search(store, 'salary bands engineers earn', 5, ['general']);
+    expect(general.map((r) => r.documentId)).not.toContain('secret');
+    expect(general.every((r) => r.collection === 'general')).toBe(true);
+
+    expect((await search(store, 'salary bands engineers earn', 5, ['hr'])).map((r) => r.documentId)).toEqual([
+      'secret',
+    ]);
+    expect(await search(store, 'salary bands engineers earn', 5, [])).toEqual([]);
+    expect(await search(store, 'salary bands engineers earn', 5, ['no-such-collection'])).toEqual([]);
   });
 
   test(`${name}: re-upserting the same ids overwrites instead of duplicating`, async () => {

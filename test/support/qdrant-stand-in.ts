@@ -153,6 +153,15 @@ export class QdrantStandIn {
         }
         return this.updated();
       }
+      case 'POST /collections/{collection_name}/points/payload': {
+        for (const p of collection.points.values()) {
+          const chosen = body?.filter
+            ? matches(p, body.filter as Json)
+            : ((body?.points as unknown[]) ?? []).map(String).includes(String(p.id));
+          if (chosen) Object.assign(p.payload, body?.payload ?? {});
+        }
+        return this.updated();
+      }
       case 'POST /collections/{collection_name}/points/count':
         return {
           count: [...collection.points.values()].filter((p) => !body?.filter || matches(p, body.filter as Json)).length,
@@ -254,7 +263,9 @@ export class QdrantStandIn {
     const rank = (q: Json): { point: Point; score: number }[] => {
       const using = String(q.using ?? '');
       const query = q.query as number[] | Sparse;
-      const scored = candidates.flatMap((point) => {
+      // A prefetch's own filter narrows its candidates (as Qdrant does).
+      const pool = q !== body && q.filter ? candidates.filter((p) => matches(p, q.filter as Json)) : candidates;
+      const scored = pool.flatMap((point) => {
         const v = point.vector[using];
         if (!v) return [];
         const score = Array.isArray(query)
@@ -329,11 +340,15 @@ function cosine(a: number[], b: number[]): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-/** must / should / must_not of field `match` (value or any) and `has_id` conditions. */
+/** must / should / must_not of field `match` (value or any), `range`, `is_empty` and `has_id` conditions. */
 function matches(p: Point, filter: Json): boolean {
   const test = (cond: Json): boolean => {
     if (cond.has_id) return (cond.has_id as unknown[]).map(String).includes(String(p.id));
     if (cond.must || cond.should || cond.must_not) return matches(p, cond);
+    if (cond.is_empty) {
+      const v = p.payload[String((cond.is_empty as Json).key)];
+      return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+    }
     const value = p.payload[String(cond.key)];
     const match = cond.match as { value?: unknown; any?: unknown[] } | undefined;
     if (match && 'value' in match) return value === match.value;

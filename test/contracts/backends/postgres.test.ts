@@ -1,14 +1,17 @@
 import { afterAll, expect, test } from 'bun:test';
+import { PostgresAccountStore } from '../../../src/stores/postgres-account-store.ts';
 import { PostgresChatRepository } from '../../../src/stores/postgres-chat-repository.ts';
 import { migratePostgres, openPostgres, POSTGRES_MIGRATIONS } from '../../../src/stores/postgres-database.ts';
 import { PostgresDocumentCatalog } from '../../../src/stores/postgres-document-catalog.ts';
 import { dropSchemas, freshSchema } from '../../support/postgres.ts';
+import { runAccountStoreContract } from '../account-store.contract.ts';
 import { runChatRepositoryContract } from '../chat-repository.contract.ts';
 import { runDocumentCatalogContract } from '../document-catalog.contract.ts';
 
 afterAll(dropSchemas);
 
 runChatRepositoryContract('PostgresChatRepository', async () => new PostgresChatRepository((await freshSchema()).sql));
+runAccountStoreContract('PostgresAccountStore', async () => new PostgresAccountStore((await freshSchema()).sql));
 runDocumentCatalogContract(
   'PostgresDocumentCatalog',
   async () => new PostgresDocumentCatalog((await freshSchema()).sql),
@@ -16,7 +19,7 @@ runDocumentCatalogContract(
 
 test('migrations: two instances starting at once apply each version exactly once', async () => {
   const { sql, schema, url } = await freshSchema();
-  await sql`DROP TABLE schema_migrations, messages, conversations, users, documents CASCADE`;
+  await sql`DROP TABLE schema_migrations, messages, conversations, users, documents, sessions, api_tokens, collections, collection_grants, audit_log CASCADE`;
   const a = openPostgres({ url, schema, poolSize: 2 });
   const b = openPostgres({ url, schema, poolSize: 2 });
   try {
@@ -56,6 +59,7 @@ test('many writers at once with a small pool: the document locks never starve th
             id: `doc-${i}`,
             source: `d${i}.md`,
             title: 't',
+            collection: 'general',
             contentHash: 'h',
             chunkCount: 1,
             updatedAt: new Date().toISOString(),

@@ -43,7 +43,7 @@ describe('QdrantVectorStore against the stand-in', () => {
       sparse_vectors: { keywords: { modifier: 'idf' } },
       metadata: { embedding_model: 'm-1', embedding_dimensions: 8 },
     });
-    expect([...(collection?.indexes ?? [])].sort()).toEqual(['chunk_index', 'document_id', 'source']);
+    expect([...(collection?.indexes ?? [])].sort()).toEqual(['chunk_index', 'collection', 'document_id', 'source']);
     // Opening again with the same embedder is fine; another dimension is refused.
     await store.open({ model: 'm-1', dimensions: 8 });
     await expect(store.open({ model: 'm-1', dimensions: 16 })).rejects.toThrow(
@@ -77,7 +77,7 @@ describe('QdrantVectorStore against the stand-in', () => {
     const state = standIn.collections.get(collection);
     state?.indexes.delete('chunk_index');
     await make().open({ model: 'm', dimensions: 8 });
-    expect([...(state?.indexes ?? [])].sort()).toEqual(['chunk_index', 'document_id', 'source']);
+    expect([...(state?.indexes ?? [])].sort()).toEqual(['chunk_index', 'collection', 'document_id', 'source']);
   });
 
   test('429 and 5xx are retried, honouring Retry-After; 4xx are not; both end as a sentence', async () => {

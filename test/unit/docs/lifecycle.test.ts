@@ -167,14 +167,26 @@ describe.each(modes)('document lifecycle, %s', (_mode, envFor) => {
       [
         await upload(t, 'fake.docx', 'plain text, no zip'),
         415,
-        'fake.docx is not a format ragchat reads (Markdown, text, HTML, PDF, DOCX), or its contents do not match its name.',
+        '"fake.docx" is not a Word document (it is not a zip file).',
       ],
+      // Types are checked by content: a name is only a claim.
+      [
+        await upload(t, 'report.pdf', '<html>not a pdf</html>', 'application/pdf'),
+        415,
+        '"report.pdf" is not a PDF (its content does not start like one).',
+      ],
+      [
+        await upload(t, 'notes.md', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+        415,
+        '"notes.md" looks like a PNG image, not text.',
+      ],
+      [await upload(t, 'notes.txt', 'abc\u0000def'), 415, '"notes.txt" looks like a binary file, not text.'],
       [await upload(t, 'big.md', 'x'.repeat(5000)), 413, '"big.md" is 0.00 MB; the limit is 0.00 MB.'],
       [await upload(t, 'empty.md', ''), 400, '"empty.md" is empty.'],
       [
         await upload(t, 'binary.md', new Uint8Array([0x41, 0x00, 0xff])),
-        422,
-        'binary.md is not a text file ragchat can read.',
+        415,
+        '"binary.md" looks like a binary file, not text.',
       ],
       [await upload(t, 'blank.md', '\n\n   \n'), 422, '"Blank" has no text to index.'],
       [

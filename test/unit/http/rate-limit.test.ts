@@ -1,4 +1,5 @@
 import { expect, test } from 'bun:test';
+import { LOCAL_PRINCIPAL } from '../../../src/auth/auth-service.ts';
 import { RateLimiter } from '../../../src/http/rate-limiter.ts';
 import { json, makeTestApp } from '../../support/test-deps.ts';
 
@@ -39,7 +40,7 @@ test('questions over the limit get a 429 with Retry-After, as JSON or a fragment
 test('a user may have only so many answers being written at once', async () => {
   const t = await makeTestApp({ env: { MAX_STREAMS_PER_USER: '1' }, wordDelayMs: 30 });
   try {
-    const first = await t.deps.chat.ask('local', { message: 'How do I add my own documents?' });
+    const first = await t.deps.chat.ask(LOCAL_PRINCIPAL, { message: 'How do I add my own documents?' });
     const second = await t.request('/api/chat', json({ message: 'And another?' }));
     expect(second.status).toBe(429);
     expect((await second.json()).error.message).toBe(

@@ -23,6 +23,7 @@ const server = Bun.serve({
 afterAll(() => server.stop(true));
 
 const chunk = (i: number, text: string): ScoredChunk => ({
+  collection: 'general',
   id: `c${i}`,
   documentId: `d${i}`,
   source: `d${i}.md`,

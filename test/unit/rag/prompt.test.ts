@@ -4,6 +4,7 @@ import { buildPrompt, SYSTEM_INSTRUCTIONS } from '../../../src/rag/prompt.ts';
 import { countTokens } from '../../../src/rag/tokens.ts';
 
 const chunk = (i: number, text: string): ScoredChunk => ({
+  collection: 'general',
   id: `c${i}`,
   documentId: `d${i}`,
   source: `doc${i}.md`,

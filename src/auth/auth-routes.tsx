@@ -1,0 +1,135 @@
+import { Elysia } from 'elysia';
+import { AccountPage, LoginPage, SignupPage, TokenList } from '../../views/account.tsx';
+import { Notice } from '../../views/chat.tsx';
+import { MIN_PASSWORD_CHARS } from '../config.ts';
+import type { AppDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { authenticate, clearedSessionCookie, contextOf, isHttps, principalOf, sessionCookie } from './request-auth.ts';
+
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** Only a path on this site: `//evil.example` or `https://…` would make the login an open redirect. */
+export function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 500 ? value : '/';
+}
+
+const accountsOff = () => new AppError('not_found', 'Accounts are off here (AUTH_MODE=none).', 404);
+
+/** Log in, sign up, log out, and the account page (password, personal API tokens). */
+export function authRoutes(deps: AppDeps) {
+  const { auth, config } = deps;
+  const secure = (request: Request) => isHttps(request, config.trustProxy);
+
+  const loginPage = async (props: { next: string; email?: string; error?: string }) => (
+    <LoginPage {...props} allowSignup={auth.options.allowSignup} noAdmin={!(await auth.hasAdmin())} />
+  );
+
+  return new Elysia()
+    .get('/login', async ({ request, query, set }) => {
+      if (!auth.enabled || (await authenticate(request, auth))) return redirect(safeNext(query.next));
+      set.headers['content-type'] = HTML_TYPE;
+      return loginPage({ next: safeNext(query.next) });
+    })
+    .post('/login', async ({ body, request, set }) => {
+      if (!auth.enabled) throw accountsOff();
+      const form = (body ?? {}) as Record<string, unknown>;
+      const next = safeNext(form.next);
+      const session = await auth.login(form.email, form.password);
+      if (!session) {
+        // Neither which part was wrong nor the email goes into the log: only that it happened.
+        deps.logger.warn('login failed', { requestId: contextOf(request)?.id });
+        set.status = 401;
+        set.headers['content-type'] = HTML_TYPE;
+        return loginPage({
+          next,
+          email: typeof form.email === 'string' ? form.email.slice(0, 200) : '',
+          error: 'Wrong email or password.',
+        });
+      }
+      return redirect(next, sessionCookie(session.token, session.expiresAt, secure(request)));
+    })
+    .get('/signup', ({ set }) => {
+      if (!auth.enabled || !auth.options.allowSignup) {
+        throw new AppError('not_found', 'Sign-up is turned off; ask an admin for an account.', 404);
+      }
+      set.headers['content-type'] = HTML_TYPE;
+      return <SignupPage minPassword={MIN_PASSWORD_CHARS} />;
+    })
+    .post('/signup', async ({ body, request, set }) => {
+      if (!auth.enabled || !auth.options.allowSignup) {
+        throw new AppError('not_found', 'Sign-up is turned off; ask an admin for an account.', 404);
+      }
+      const form = (body ?? {}) as Record<string, unknown>;
+      try {
+        const session = await auth.signup({ email: form.email, name: form.name, password: form.password });
+        return redirect('/', sessionCookie(session.token, session.expiresAt, secure(request)));
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status >= 500) throw error;
+        set.status = error.status;
+        set.headers['content-type'] = HTML_TYPE;
+        return (
+          <SignupPage
+            minPassword={MIN_PASSWORD_CHARS}
+            error={error.message}
+            email={typeof form.email === 'string' ? form.email.slice(0, 200) : ''}
+          />
+        );
+      }
+    })
+    .post('/logout', async ({ request, set }) => {
+      if (!auth.enabled) throw accountsOff();
+      await auth.logout(principalOf(request));
+      set.headers['set-cookie'] = clearedSessionCookie(secure(request));
+      if (request.headers.get('hx-request')) {
+        set.headers['hx-redirect'] = '/login';
+        return '';
+      }
+      return redirect('/login', clearedSessionCookie(secure(request)));
+    })
+    .get('/account', async ({ request, set }) => {
+      if (!auth.enabled) throw accountsOff();
+      const principal = principalOf(request);
+      set.headers['content-type'] = HTML_TYPE;
+      return (
+        <AccountPage
+          principal={principal}
+          tokens={await auth.listApiTokens(principal)}
+          collections={principal.collections === 'all' ? [] : [...principal.collections]}
+          minPassword={MIN_PASSWORD_CHARS}
+        />
+      );
+    })
+    .post('/account/password', async ({ body, request, set }) => {
+      if (!auth.enabled) throw accountsOff();
+      const form = (body ?? {}) as Record<string, unknown>;
+      await auth.changePassword(principalOf(request), form.current, form.next);
+      set.headers['content-type'] = HTML_TYPE;
+      return <Notice kind="info" message="Password changed. Your other sessions were logged out." />;
+    })
+    .post('/account/tokens', async ({ body, request, set }) => {
+      if (!auth.enabled) throw accountsOff();
+      const principal = principalOf(request);
+      const { token } = await auth.createApiToken(principal, (body as Record<string, unknown> | null)?.name);
+      set.headers['content-type'] = HTML_TYPE;
+      // Never cached anywhere: this response is the only place the token's value ever appears.
+      set.headers['cache-control'] = 'no-store';
+      return <TokenList tokens={await auth.listApiTokens(principal)} created={token} />;
+    })
+    .delete('/account/tokens/:id', async ({ params, request, set }) => {
+      if (!auth.enabled) throw accountsOff();
+      const principal = principalOf(request);
+      await auth.revokeApiToken(principal, params.id);
+      set.headers['content-type'] = HTML_TYPE;
+      return <TokenList tokens={await auth.listApiTokens(principal)} />;
+    })
+    .get('/api/me', ({ request }) => {
+      const { user, collections } = principalOf(request);
+      return { id: user.id, email: user.email, name: user.name, role: user.role, collections };
+    });
+}
+
+function redirect(location: string, cookie?: string): Response {
+  const headers = new Headers({ location });
+  if (cookie) headers.set('set-cookie', cookie);
+  return new Response(null, { status: 303, headers });
+}

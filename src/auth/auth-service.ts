@@ -1,0 +1,338 @@
+import { MIN_PASSWORD_CHARS } from '../config.ts';
+import { COLLECTION_ID, type Collection, DEFAULT_COLLECTION, type Principal, type Role, type User } from '../domain.ts';
+import { AppError, badInput, notFound } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { AccountStore, ApiTokenInfo, AuditEntry } from '../stores/account-store.ts';
+
+/** The one user of AUTH_MODE=none: no login, reads and manages everything. */
+export const LOCAL_USER: User = Object.freeze({
+  id: 'local',
+  email: null,
+  name: 'You',
+  role: 'admin',
+  createdAt: '1970-01-01T00:00:00.000Z',
+});
+
+export const LOCAL_PRINCIPAL: Principal = Object.freeze({ user: LOCAL_USER, collections: 'all', via: 'local' });
+
+/** Who acts when the server itself does something (the first admin from ADMIN_EMAIL). */
+const SYSTEM_ACTOR = { id: 'system', label: 'system' };
+
+/** Personal API tokens start with this, so a leaked one is easy to recognise (and to scan for). */
+export const API_TOKEN_PREFIX = 'rc_';
+const MAX_PASSWORD_CHARS = 256;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface AuthOptions {
+  mode: 'none' | 'password';
+  allowSignup: boolean;
+  sessionDays: number;
+}
+
+export interface NewSession {
+  /** The cookie's value; only its hash is stored. */
+  token: string;
+  csrfToken: string;
+  expiresAt: Date;
+  principal: Principal;
+}
+
+const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+const sha256 = (text: string) => new Bun.CryptoHasher('sha256').update(text).digest('hex');
+
+/**
+ * Accounts, sessions, API tokens, collections and grants, with an audit entry for every change an
+ * admin makes. Passwords are hashed with argon2id (Bun.password); session and API tokens are 256
+ * random bits, stored as SHA-256 hashes.
+ */
+export class AuthService {
+  /** A real hash to verify against when the email is unknown, so timing does not reveal accounts. */
+  private decoyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly store: AccountStore,
+    private readonly logger: Logger,
+    readonly options: AuthOptions,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.mode === 'password';
+  }
+
+  /** Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD when there is no admin yet. */
+  async bootstrapAdmin(admin: { email: string; password: string } | undefined): Promise<User | null> {
+    if (!this.enabled || !admin || (await this.store.countAdmins()) > 0) return null;
+    const user = await this.createUser(null, {
+      email: admin.email,
+      name: admin.email.split('@')[0] ?? admin.email,
+      password: admin.password,
+      role: 'admin',
+      collections: [DEFAULT_COLLECTION],
+    });
+    this.logger.info('created the first admin from ADMIN_EMAIL', { userId: user.id });
+    return user;
+  }
+
+  async hasAdmin(): Promise<boolean> {
+    return (await this.store.countAdmins()) > 0;
+  }
+
+  // ── Logging in ────────────────────────────────────────────────────────────────────────────────
+
+  /** A new session for the right email and password; null (after the same work) otherwise. */
+  async login(email: unknown, password: unknown): Promise<NewSession | null> {
+    if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_CHARS) return null;
+    const found = await this.store.findLogin(email.trim());
+    const hash = found?.passwordHash ?? (await this.decoy());
+    const ok = await Bun.password.verify(password, hash).catch(() => false);
+    if (!found?.passwordHash || !ok) return null;
+    return this.startSession(found.user);
+  }
+
+  private decoy(): Promise<string> {
+    this.decoyHash ??= Bun.password.hash(randomToken(), { algorithm: 'argon2id' });
+    return this.decoyHash;
+  }
+
+  async startSession(user: User): Promise<NewSession> {
+    const token = randomToken();
+    const csrfToken = randomToken();
+    const expiresAt = new Date(Date.now() + this.options.sessionDays * 86_400_000);
+    await this.store.createSession({
+      id: sha256(token),
+      userId: user.id,
+      csrfToken,
+      expiresAt: expiresAt.toISOString(),
+    });
+    return {
+      token,
+      csrfToken,
+      expiresAt,
+      principal: await this.principalOf(user, 'session', sha256(token), csrfToken),
+    };
+  }
+
+  /** The principal of a session cookie's value, or null when it is unknown or expired. */
+  async fromSession(token: string): Promise<Principal | null> {
+    if (token.length < 20 || token.length > 100) return null;
+    const session = await this.store.getSession(sha256(token));
+    if (!session) return null;
+    const user = await this.store.getUser(session.userId);
+    return user ? this.principalOf(user, 'session', session.id, session.csrfToken) : null;
+  }
+
+  /** The principal of an `Authorization: Bearer` API token, or null. */
+  async fromApiToken(token: string): Promise<Principal | null> {
+    if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 100) return null;
+    const found = await this.store.useApiToken(sha256(token));
+    const user = found ? await this.store.getUser(found.userId) : null;
+    return user ? this.principalOf(user, 'token') : null;
+  }
+
+  private async principalOf(
+    user: User,
+    via: Principal['via'],
+    sessionId?: string,
+    csrfToken?: string,
+  ): Promise<Principal> {
+    // Admins read every collection; everyone else what they were granted.
+    const collections = user.role === 'admin' ? 'all' : await this.store.grantsOf(user.id);
+    return { user, collections, via, sessionId, csrfToken };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.sessionId) await this.store.deleteSession(principal.sessionId);
+  }
+
+  async signup(input: { email: unknown; name?: unknown; password: unknown }): Promise<NewSession> {
+    if (!this.options.allowSignup)
+      throw new AppError('forbidden', 'Sign-up is turned off; ask an admin for an account.', 403);
+    // Self-registered accounts read the default collection until an admin grants more.
+    const user = await this.createUser(null, { ...input, role: 'member', collections: [DEFAULT_COLLECTION] }, 'signup');
+    return this.startSession(user);
+  }
+
+  /** Checks the current password, sets the new one and ends the user's other sessions. */
+  async changePassword(principal: Principal, current: unknown, next: unknown): Promise<void> {
+    const email = principal.user.email;
+    const found = email ? await this.store.findLogin(email) : null;
+    const ok =
+      typeof current === 'string' &&
+      current.length <= MAX_PASSWORD_CHARS &&
+      found?.passwordHash &&
+      (await Bun.password.verify(current, found.passwordHash).catch(() => false));
+    if (!ok) throw badInput('The current password is not right.');
+    await this.store.setPasswordHash(principal.user.id, await hashPassword(next));
+    await this.store.deleteSessionsOf(principal.user.id, principal.sessionId);
+  }
+
+  // ── API tokens ───────────────────────────────────────────────────────────────────────────────
+
+  /** A new personal API token: the value is returned once and stored only as a hash. */
+  async createApiToken(principal: Principal, name: unknown): Promise<{ token: string; info: ApiTokenInfo }> {
+    const label = typeof name === 'string' ? name.trim() : '';
+    if (label.length === 0 || label.length > 60) throw badInput('Give the token a name of 1 to 60 characters.');
+    const token = `${API_TOKEN_PREFIX}${randomToken()}`;
+    const info: ApiTokenInfo = {
+      id: Bun.randomUUIDv7(),
+      name: label,
+      hint: `${token.slice(0, 7)}…`,
+      createdAt: new Date().toISOString(),
+      lastUsedAt: null,
+    };
+    await this.store.createApiToken({ ...info, userId: principal.user.id, tokenHash: sha256(token) });
+    return { token, info };
+  }
+
+  listApiTokens(principal: Principal): Promise<ApiTokenInfo[]> {
+    return this.store.listApiTokens(principal.user.id);
+  }
+
+  async revokeApiToken(principal: Principal, id: string): Promise<void> {
+    if (!(await this.store.deleteApiToken(principal.user.id, id))) throw notFound('That token');
+  }
+
+  // ── Administration (every change is audited) ─────────────────────────────────────────────────
+
+  async createUser(
+    actor: Principal | null,
+    input: { email?: unknown; name?: unknown; password?: unknown; role?: unknown; collections?: unknown },
+    action = 'user.create',
+  ): Promise<User> {
+    const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
+    if (!EMAIL.test(email) || email.length > 200) throw badInput('Enter an email address like ada@example.com.');
+    const name =
+      typeof input.name === 'string' && input.name.trim() !== '' ? input.name.trim().slice(0, 80) : email.split('@')[0];
+    const role = parseRole(input.role ?? 'member');
+    const collections = await this.parseCollections(input.collections ?? [DEFAULT_COLLECTION]);
+    const user = await this.store.createUser({
+      id: Bun.randomUUIDv7(),
+      email,
+      name: name as string,
+      role,
+      passwordHash: await hashPassword(input.password),
+    });
+    await this.store.setGrants(user.id, collections);
+    await this.audit(actor, action, `user:${user.email}`, { role, collections });
+    return user;
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.store.listUsers();
+  }
+
+  grantsOf(userId: string): Promise<string[]> {
+    return this.store.grantsOf(userId);
+  }
+
+  /** Changes a user's role, collections or password (an admin resetting it). */
+  async updateUser(
+    actor: Principal,
+    id: string,
+    changes: { role?: unknown; collections?: unknown; password?: unknown },
+  ): Promise<User> {
+    const user = await this.store.getUser(id);
+    if (!user?.email) throw notFound('That user');
+    const details: Record<string, unknown> = {};
+    if (changes.role !== undefined) {
+      const role = parseRole(changes.role);
+      if (user.role === 'admin' && role !== 'admin' && (await this.store.countAdmins()) <= 1) {
+        throw new AppError('last_admin', 'This is the only admin; make someone else an admin first.', 409);
+      }
+      await this.store.updateUser(id, { role });
+      details.role = role;
+    }
+    if (changes.collections !== undefined) {
+      const collections = await this.parseCollections(changes.collections);
+      await this.store.setGrants(id, collections);
+      details.collections = collections;
+    }
+    if (changes.password !== undefined) {
+      await this.store.setPasswordHash(id, await hashPassword(changes.password));
+      // A reset password ends every session that used the old one.
+      await this.store.deleteSessionsOf(id);
+      details.password = 'reset';
+    }
+    await this.audit(actor, 'user.update', `user:${user.email}`, details);
+    return (await this.store.getUser(id)) as User;
+  }
+
+  async deleteUser(actor: Principal, id: string): Promise<void> {
+    const user = await this.store.getUser(id);
+    if (!user?.email) throw notFound('That user');
+    if (user.id === actor.user.id) throw new AppError('forbidden', 'You cannot delete your own account.', 403);
+    if (user.role === 'admin' && (await this.store.countAdmins()) <= 1) {
+      throw new AppError('last_admin', 'This is the only admin; make someone else an admin first.', 409);
+    }
+    await this.store.deleteUser(id);
+    await this.audit(actor, 'user.delete', `user:${user.email}`, {});
+  }
+
+  listCollections(): Promise<Collection[]> {
+    return this.store.listCollections();
+  }
+
+  async createCollection(actor: Principal, input: { id?: unknown; name: unknown }): Promise<Collection> {
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name.length === 0 || name.length > 60) throw badInput('Give the collection a name of 1 to 60 characters.');
+    const id =
+      typeof input.id === 'string' && input.id !== ''
+        ? input.id
+        : name
+            .toLowerCase()
+            .normalize('NFKD')
+            .replace(/[^a-z0-9]+/g, '-')
+            .replace(/^-+|-+$/g, '')
+            .slice(0, 40);
+    if (!COLLECTION_ID.test(id)) {
+      throw badInput('A collection id is 1 to 40 lower-case letters, digits and dashes, like "engineering".');
+    }
+    const collection = await this.store.createCollection({ id, name });
+    await this.audit(actor, 'collection.create', `collection:${id}`, { name });
+    return collection;
+  }
+
+  /** Whether the principal may read a document of this collection. */
+  canRead(principal: Principal, collection: string): boolean {
+    return principal.collections === 'all' || principal.collections.includes(collection);
+  }
+
+  async audit(
+    actor: Principal | null,
+    action: string,
+    target: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    const who = actor ? { id: actor.user.id, label: actor.user.email ?? actor.user.name } : SYSTEM_ACTOR;
+    await this.store.audit({ actorId: who.id, actor: who.label, action, target, details });
+    this.logger.info('audit', { actor: who.label, action, target });
+  }
+
+  listAudit(limit?: number): Promise<AuditEntry[]> {
+    return this.store.listAudit(limit);
+  }
+
+  private async parseCollections(value: unknown): Promise<string[]> {
+    const ids = (Array.isArray(value) ? value : [value]).filter((v) => v !== '' && v !== undefined);
+    if (!ids.every((v): v is string => typeof v === 'string')) throw badInput('collections must be a list of ids.');
+    const known = new Set((await this.store.listCollections()).map((c) => c.id));
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length > 0) throw badInput(`There is no collection "${unknown[0]?.slice(0, 40)}".`);
+    return [...new Set(ids)];
+  }
+}
+
+/** Checks a new password and hashes it with argon2id. */
+export async function hashPassword(password: unknown): Promise<string> {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_CHARS) {
+    throw badInput(`Choose a password of at least ${MIN_PASSWORD_CHARS} characters.`);
+  }
+  if (password.length > MAX_PASSWORD_CHARS)
+    throw badInput(`A password may have at most ${MAX_PASSWORD_CHARS} characters.`);
+  return Bun.password.hash(password, { algorithm: 'argon2id' });
+}
+
+function parseRole(value: unknown): Role {
+  if (value === 'admin' || value === 'member') return value;
+  throw badInput('role must be "admin" or "member".');
+}

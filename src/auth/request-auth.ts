@@ -1,0 +1,147 @@
+import type { Principal } from '../domain.ts';
+import { AppError } from '../errors.ts';
+import { type AuthService, LOCAL_PRINCIPAL } from './auth-service.ts';
+
+export const SESSION_COOKIE = 'ragchat_session';
+
+/** What the server knows about one request: its id (for logs) and who is asking. */
+export interface RequestContext {
+  id: string;
+  startedAt: number;
+  principal?: Principal;
+}
+
+const contexts = new WeakMap<Request, RequestContext>();
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Starts the context of a request; a well-formed incoming X-Request-Id (from the ALB) is kept. */
+export function beginRequest(request: Request): RequestContext {
+  const incoming = request.headers.get('x-request-id');
+  const context = {
+    id: incoming && REQUEST_ID.test(incoming) ? incoming : Bun.randomUUIDv7(),
+    startedAt: performance.now(),
+  };
+  contexts.set(request, context);
+  return context;
+}
+
+export function contextOf(request: Request): RequestContext | undefined {
+  return contexts.get(request);
+}
+
+/** The authenticated principal of a request that passed the gate. */
+export function principalOf(request: Request): Principal {
+  const principal = contexts.get(request)?.principal;
+  if (!principal) throw new AppError('unauthenticated', 'Log in to continue.', 401);
+  return principal;
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.user.role !== 'admin') {
+    throw new AppError('forbidden', 'Only an admin may do this.', 403);
+  }
+}
+
+/** Routes anyone may reach: the login and sign-up pages, probes, static files and the API spec. */
+export function isPublic(path: string): boolean {
+  return (
+    path === '/login' ||
+    path === '/signup' ||
+    path === '/healthz' ||
+    path === '/readyz' ||
+    path === '/openapi.json' ||
+    path.startsWith('/assets/')
+  );
+}
+
+/**
+ * Who is asking. Without accounts, always the local user. With them, an `Authorization: Bearer`
+ * personal token (API routes only), else the session cookie; null when neither is valid.
+ */
+export async function authenticate(request: Request, auth: AuthService): Promise<Principal | null> {
+  if (!auth.enabled) return LOCAL_PRINCIPAL;
+  const path = new URL(request.url).pathname;
+  const authorization = request.headers.get('authorization');
+  if (authorization) {
+    // A bad token is a 401 even if a cookie is present: the caller meant the token.
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    return bearer && path.startsWith('/api/') ? auth.fromApiToken(bearer) : null;
+  }
+  const token = cookieValue(request, SESSION_COOKIE);
+  return token ? auth.fromSession(token) : null;
+}
+
+export function cookieValue(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Cross-site request forgery defence for state-changing requests. A request a browser sends from
+ * another site carries that site's Origin (or `Sec-Fetch-Site: cross-site`): refused in every
+ * mode, so even a laptop's server cannot be driven by a web page. A request authenticated by the
+ * session cookie must also prove it came from our own page: htmx's `HX-Request` header or the
+ * session's CSRF token in `X-CSRF-Token`; a cross-site page cannot set either without a CORS
+ * preflight, which this server never grants. Bearer tokens are not sent by browsers on their own.
+ */
+export function crossSiteProblem(request: Request, principal: Principal | null, trustProxy: boolean): string | null {
+  if (!UNSAFE.has(request.method)) return null;
+  const origin = request.headers.get('origin');
+  const fetchSite = request.headers.get('sec-fetch-site');
+  const host = (trustProxy && request.headers.get('x-forwarded-host')) || request.headers.get('host');
+  let sameOrigin: boolean | null = null;
+  if (origin && origin !== 'null') {
+    try {
+      sameOrigin = new URL(origin).host === host;
+    } catch {
+      sameOrigin = false;
+    }
+  } else if (origin === 'null') {
+    sameOrigin = false;
+  } else if (fetchSite) {
+    sameOrigin = fetchSite === 'same-origin' || fetchSite === 'none';
+  }
+  if (sameOrigin === false) return 'This request came from another site and was refused.';
+  if (principal?.via !== 'session') return null;
+  if (sameOrigin === null) return 'This request did not say where it came from and was refused; reload the page.';
+  const fromPage =
+    request.headers.get('hx-request') === 'true' ||
+    (principal.csrfToken !== undefined && request.headers.get('x-csrf-token') === principal.csrfToken);
+  return fromPage ? null : 'This request is missing its CSRF token; reload the page and try again.';
+}
+
+/** The session cookie: HttpOnly, SameSite=Lax, Secure when the site is served over HTTPS. */
+export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
+  return [
+    `${SESSION_COOKIE}=${token}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    `Expires=${expiresAt.toUTCString()}`,
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return [
+    `${SESSION_COOKIE}=`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Lax',
+    'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+    ...(secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+/** Served over HTTPS, directly or (behind a trusted proxy) as the proxy says. */
+export function isHttps(request: Request, trustProxy: boolean): boolean {
+  return (
+    new URL(request.url).protocol === 'https:' || (trustProxy && request.headers.get('x-forwarded-proto') === 'https')
+  );
+}
