@@ -272,7 +272,7 @@ export class AuthService {
     return this.store.listCollections();
   }
 
-  async createCollection(actor: Principal, input: { id?: unknown; name: unknown }): Promise<Collection> {
+  async createCollection(actor: Principal | null, input: { id?: unknown; name: unknown }): Promise<Collection> {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (name.length === 0 || name.length > 60) throw badInput('Give the collection a name of 1 to 60 characters.');
     const id =

@@ -94,7 +94,8 @@ export function crossSiteProblem(request: Request, principal: Principal | null, 
   if (!UNSAFE.has(request.method)) return null;
   const origin = request.headers.get('origin');
   const fetchSite = request.headers.get('sec-fetch-site');
-  const host = (trustProxy && request.headers.get('x-forwarded-host')) || request.headers.get('host');
+  // Bun builds request.url from the Host header, so its host is the one the browser addressed.
+  const host = (trustProxy && request.headers.get('x-forwarded-host')) || new URL(request.url).host;
   let sameOrigin: boolean | null = null;
   if (origin && origin !== 'null') {
     try {
