@@ -2,6 +2,7 @@ import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
 import { runEvalCommand } from './cli/eval-command.ts';
 import { runIngestCommand } from './cli/ingest-command.ts';
 import { runMigrateCommand } from './cli/migrate-command.ts';
+import { runUserCreateCommand } from './cli/user-command.ts';
 import { seedIfEmpty } from './seed.ts';
 import { openDepsOrExit } from './startup.ts';
 
@@ -70,7 +71,10 @@ if (command === 'healthcheck') await healthcheck();
 else if (command === 'ingest') process.exit(await runIngestCommand(rest));
 else if (command === 'migrate') process.exit(await runMigrateCommand(process.env));
 else if (command === 'eval') process.exit(await runEvalCommand(rest, process.env));
+else if (command === 'user:create') process.exit(await runUserCreateCommand(rest, process.env));
 else if (command !== undefined) {
-  console.error(`Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir>]`);
+  console.error(
+    `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | user:create --email ...]`,
+  );
   process.exit(2);
 } else await main();

@@ -138,3 +138,86 @@ test('the server binary runs the one-off tasks as subcommands: ingest, migrate',
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('with accounts: user:create makes the first admin; the server asks for a login; no secret reaches the log', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-accounts-'));
+  const password = 'correct-horse-battery-staple';
+  const env = { ...process.env, DATA_DIR: dataDir, AUTH_MODE: 'password', LOG_LEVEL: 'debug', OPENAI_API_KEY: '' };
+  const create = Bun.spawn([BUN, 'run', 'src/main.ts', 'user:create', '--email', 'Ada@Example.com', '--admin'], {
+    cwd: ROOT,
+    env,
+    stdin: new TextEncoder().encode(`${password}\n`),
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  expect(await create.exited).toBe(0);
+  expect(await new Response(create.stdout).text()).toContain('Created admin ada@example.com.');
+
+  const proc = Bun.spawn([BUN, 'run', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...env, PORT: '0' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  let log = '';
+  try {
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+    let url = '';
+    while (!url) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`server exited: ${log}`);
+      log += new TextDecoder().decode(value);
+      url = log.match(/"url":"([^"]+)"/)?.[1] ?? '';
+    }
+    const pump = (async () => {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        log += new TextDecoder().decode(value);
+      }
+    })();
+    const home = await fetch(url, { redirect: 'manual' });
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('/login');
+    const loggedIn = await fetch(`${url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'ada@example.com', password }),
+    });
+    expect(loggedIn.status).toBe(303);
+    const cookie = (loggedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const page = { cookie, origin: url, 'hx-request': 'true' };
+    const tokenPage = await fetch(`${url}/account/tokens`, {
+      method: 'POST',
+      headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'test' }),
+    });
+    const token = /rc_[A-Za-z0-9_-]+/.exec(await tokenPage.text())?.[0] as string;
+    const answer = await fetch(`${url}/api/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'How do I start ragchat on my laptop?' }),
+    });
+    const body = await answer.json();
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-request-id')).toBeTruthy();
+    proc.kill('SIGTERM');
+    await proc.exited;
+    await pump;
+    log += await new Response(proc.stderr).text();
+
+    // The log says what happened, by request id and user id...
+    expect(log).toContain('"message":"request"');
+    expect(log).toContain('"path":"/api/chat"');
+    expect(log).toContain(`"requestId":"${answer.headers.get('x-request-id')}"`);
+    // ...and nothing secret, nor the documents' or the answer's text.
+    for (const secret of [password, token, cookie.split('=')[1] as string, body.response.slice(0, 40)]) {
+      expect(secret.length).toBeGreaterThan(10);
+      expect(log).not.toContain(secret);
+    }
+  } finally {
+    proc.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
