@@ -61,7 +61,7 @@ export function UsersSection(p: {
                   hx-swap="outerHTML"
                   id={`user-${user.id}`}
                 >
-                  <RoleSelect role={user.role} />
+                  <RoleSelect current={user.role} />
                   <CollectionChoices collections={p.collections} granted={collections} />
                   <input
                     name="password"
@@ -106,7 +106,7 @@ export function UsersSection(p: {
           placeholder="password"
           aria-label="Password"
         />
-        <RoleSelect role="member" />
+        <RoleSelect current="member" />
         <CollectionChoices collections={p.collections} granted={['general']} />
         <button type="submit">Add user</button>
       </form>
@@ -114,13 +114,13 @@ export function UsersSection(p: {
   );
 }
 
-function RoleSelect({ role }: { role: string }): JSX.Element {
+function RoleSelect({ current }: { current: string }): JSX.Element {
   return (
     <select name="role" aria-label="Role">
-      <option value="member" selected={role === 'member'}>
+      <option value="member" selected={current === 'member'}>
         member
       </option>
-      <option value="admin" selected={role === 'admin'}>
+      <option value="admin" selected={current === 'admin'}>
         admin
       </option>
     </select>

@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import type { AppDeps } from '../deps.ts';
+import { COLLECTION_ID } from '../domain.ts';
 import type { IngestProgress } from '../rag/ingestion.ts';
 import { openDepsOrExit } from '../startup.ts';
 
-const USAGE = `Usage: bun run ingest [--prune] [--reindex] <folder, file or s3://bucket/prefix>...
+const USAGE = `Usage: bun run ingest [--collection <id>] [--prune] [--reindex] <folder, file or s3://bucket/prefix>...
        bun run ingest --check | --repair
        (with the compiled binary: ragchat ingest ...)
 
-Reads .md and .txt files (folders and S3 prefixes recursively) into ragchat's index.
+Reads .md, .txt, .html, .pdf and .docx files (folders and S3 prefixes recursively) into ragchat's index.
+  --collection  the collection the documents belong to (default "general"); with accounts on,
+              only users granted it (and admins) can get answers from them
   --prune     remove documents from these sources that are no longer there
   --reindex   drop the whole index, ingest the sources named, then rebuild every other
               document (uploads too) from its stored original
@@ -28,13 +31,17 @@ export async function runIngestCommand(argv: string[]): Promise<number> {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { help, check, repair, prune, reindex } = args.values;
+  const { help, check, repair, prune, reindex, collection } = args.values;
   if (help) {
     console.log(USAGE);
     return 0;
   }
   if ((check || repair) && args.positionals.length > 0) {
     console.error(`--check and --repair look at the whole index; name no sources with them.\n\n${USAGE}`);
+    return 2;
+  }
+  if (collection !== undefined && !COLLECTION_ID.test(collection)) {
+    console.error(`--collection takes an id of lower-case letters, digits and dashes, like "engineering".\n\n${USAGE}`);
     return 2;
   }
   if (!check && !repair && !reindex && args.positionals.length === 0) {
@@ -45,7 +52,12 @@ export async function runIngestCommand(argv: string[]): Promise<number> {
   const deps = await openDepsOrExit(process.env, { resetIndex: reindex });
   try {
     if (check || repair) return await audit(deps, Boolean(repair));
-    let code = args.positionals.length > 0 ? await ingest(deps, args.positionals, Boolean(prune)) : 0;
+    if (collection && !(await deps.auth.listCollections()).some((c) => c.id === collection)) {
+      // Created here, so that a team's folder can be ingested into its own collection in one step.
+      await deps.auth.createCollection(null, { id: collection, name: collection });
+      console.log(`Created the collection "${collection}"; grant it to users on the admin page.`);
+    }
+    let code = args.positionals.length > 0 ? await ingest(deps, args.positionals, Boolean(prune), collection) : 0;
     if (reindex) code = Math.max(code, await rebuildPending(deps));
     return code;
   } catch (error) {
@@ -56,7 +68,7 @@ export async function runIngestCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function ingest(deps: AppDeps, sources: string[], prune: boolean): Promise<number> {
+async function ingest(deps: AppDeps, sources: string[], prune: boolean, collection?: string): Promise<number> {
   const tty = process.stdout.isTTY;
   const onProgress = (p: IngestProgress) => {
     const line = `[${p.done}/${p.total}] ${p.outcome.padEnd(9)} ${p.key}`;
@@ -67,7 +79,7 @@ async function ingest(deps: AppDeps, sources: string[], prune: boolean): Promise
   const onChunks = tty
     ? (key: string, written: number) => process.stdout.write(`\r\x1b[K… ${key}: ${written} chunks written`)
     : undefined;
-  const s = await deps.ingestion.ingestPaths(sources, { prune, onProgress, onChunks });
+  const s = await deps.ingestion.ingestPaths(sources, { prune, onProgress, onChunks, collection });
   if (tty) process.stdout.write('\n');
   for (const f of s.failed) console.error(`failed: ${f.key}: ${f.message}`);
   console.log(
@@ -118,6 +130,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       prune: { type: 'boolean', default: false },
+      collection: { type: 'string' },
       reindex: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
       repair: { type: 'boolean', default: false },
