@@ -20,7 +20,8 @@ async function step(name: string, cmd: string[]): Promise<void> {
 
 async function suite(args: string[]): Promise<number> {
   console.log('\n▶ test suite (bun test)');
-  const proc = Bun.spawn([process.execPath, 'test', ...args], {
+  // bunfig's [test] timeout is not applied by this Bun; the browser tests need more than 5 s.
+  const proc = Bun.spawn([process.execPath, 'test', '--timeout', '30000', ...args], {
     cwd: `${import.meta.dir}/..`,
     stdout: 'pipe',
     stderr: 'pipe',

@@ -205,7 +205,8 @@ test('Shift+Enter adds a line; a reload while an answer is written re-attaches t
   await page.locator('.msg.assistant.complete').nth(1).waitFor({ timeout: 20_000 });
   expect(await page.locator('.badge.failed').count()).toBe(0);
   expect(await page.locator('.msg.assistant').count()).toBe(2);
-});
+  // Two paced answers: about 5 s of the answerer writing, beyond bun's default 5 s per test.
+}, 30_000);
 
 test('the documents page uploads with progress, lists, and deletes a document', async () => {
   await page.goto(`${base}/docs`);
