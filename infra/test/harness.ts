@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import type { StackConfig } from '../config.ts';
 
 /**
  * Runs the Pulumi program under Pulumi's mocks, with no CLI, no plugins and no cloud: the stack's
@@ -157,12 +158,31 @@ export function runStack(
   return run;
 }
 
-async function runOnce(
+/** `readConfig()` for a stack's YAML plus settings and secrets: its result, or what it threw. */
+export function readStackConfig(
+  stack: string,
+  settings: Record<string, string> = {},
+  secrets: Record<string, string> = {},
+): Promise<StackConfig | Error> {
+  const run = queue.then(async () => {
+    await configure(stack, settings, secrets, []);
+    const { readConfig } = await import('../config.ts');
+    try {
+      return readConfig();
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function configure(
   stack: string,
   settings: Record<string, string>,
   secrets: Record<string, string>,
-): Promise<StackRun> {
-  const resources: Recorded[] = [];
+  resources: Recorded[],
+): Promise<void> {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -180,6 +200,15 @@ async function runOnce(
     false,
   );
   pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...settings, ...secrets }, Object.keys(secrets));
+}
+
+async function runOnce(
+  stack: string,
+  settings: Record<string, string>,
+  secrets: Record<string, string>,
+): Promise<StackRun> {
+  const resources: Recorded[] = [];
+  await configure(stack, settings, secrets, resources);
 
   // Imported only now, after setMocks: the program's modules see the mocked runtime.
   const { readConfig } = await import('../config.ts');
@@ -222,3 +251,88 @@ export function containers(taskDefinition: Recorded): Inputs[] {
 export function policy(resource: Recorded): { Statement: Inputs[] } {
   return JSON.parse(resource.inputs.policy);
 }
+
+/** True when a recorded input is a Pulumi secret (as `pulumi config set --secret` values stay). */
+export function isSecret(value: unknown): boolean {
+  const sig = pulumi.runtime.specialSigKey;
+  return typeof value === 'object' && value !== null && (value as Inputs)[sig] === pulumi.runtime.specialSecretSig;
+}
+
+export interface Rule {
+  direction: 'ingress' | 'egress';
+  /** The group the rule belongs to: `alb`, `app`, `db`, `qdrant`, `efs`. */
+  group: string;
+  protocol: string;
+  fromPort: number;
+  toPort: number;
+  /** A CIDR, or the other group's short name. */
+  peer: string;
+}
+
+const groupName = (id: string) => id.replace(/-id$/, '').replace(/^network-/, '');
+
+/** Every security-group rule of a run, in a form easy to compare. */
+export function securityRules(run: StackRun): Rule[] {
+  const rules = (direction: Rule['direction'], type: string) =>
+    run.ofType(type).map(({ inputs }) => ({
+      direction,
+      group: groupName(inputs.securityGroupId),
+      protocol: inputs.ipProtocol,
+      fromPort: inputs.fromPort,
+      toPort: inputs.toPort,
+      peer: inputs.cidrIpv4 ?? inputs.cidrIpv6 ?? inputs.prefixListId ?? groupName(inputs.referencedSecurityGroupId),
+    }));
+  return [
+    ...rules('ingress', 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'),
+    ...rules('egress', 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule'),
+  ];
+}
+
+/** `alb:80<-0.0.0.0/0`, `app:443->0.0.0.0/0`: one line per rule, sorted, for whole-set comparisons. */
+export function describeRules(rules: Rule[]): string[] {
+  return rules
+    .map((r) => {
+      const ports = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
+      return `${r.group}:${r.protocol}/${ports}${r.direction === 'ingress' ? '<-' : '->'}${r.peer}`;
+    })
+    .sort();
+}
+
+export const TYPES = {
+  vpc: 'aws:ec2/vpc:Vpc',
+  subnet: 'aws:ec2/subnet:Subnet',
+  natGateway: 'aws:ec2/natGateway:NatGateway',
+  eip: 'aws:ec2/eip:Eip',
+  routeTable: 'aws:ec2/routeTable:RouteTable',
+  securityGroup: 'aws:ec2/securityGroup:SecurityGroup',
+  legacyRule: 'aws:ec2/securityGroupRule:SecurityGroupRule',
+  bucket: 'aws:s3/bucket:Bucket',
+  publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  encryption: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  versioning: 'aws:s3/bucketVersioning:BucketVersioning',
+  bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
+  ownership: 'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  rds: 'aws:rds/instance:Instance',
+  rdsSubnets: 'aws:rds/subnetGroup:SubnetGroup',
+  rotation: 'aws:secretsmanager/secretRotation:SecretRotation',
+  efs: 'aws:efs/fileSystem:FileSystem',
+  mountTarget: 'aws:efs/mountTarget:MountTarget',
+  accessPoint: 'aws:efs/accessPoint:AccessPoint',
+  namespace: 'aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace',
+  discovery: 'aws:servicediscovery/service:Service',
+  taskDefinition: 'aws:ecs/taskDefinition:TaskDefinition',
+  ecsService: 'aws:ecs/service:Service',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  attachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+  ssmParameter: 'aws:ssm/parameter:Parameter',
+  loadBalancer: 'aws:lb/loadBalancer:LoadBalancer',
+  targetGroup: 'aws:lb/targetGroup:TargetGroup',
+  listener: 'aws:lb/listener:Listener',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  scalingTarget: 'aws:appautoscaling/target:Target',
+  scalingPolicy: 'aws:appautoscaling/policy:Policy',
+  image: 'docker-build:index:Image',
+  repository: 'aws:ecr/repository:Repository',
+  record: 'aws:route53/record:Record',
+} as const;
