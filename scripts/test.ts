@@ -1,9 +1,11 @@
 import { ensureChromium } from './ensure-chromium.ts';
+import { ensureInfraDeps } from './ensure-infra-deps.ts';
 import { ensurePostgres } from './ensure-postgres.ts';
 
 /**
  * `npm test`: everything a change must pass, in order, stopping at the first red step:
- * browser and Postgres present → assets copied → type-check, XSS scan → lint and format → the suite.
+ * browser, Postgres and infra/'s packages present → assets copied → type-check (app, then infra),
+ * XSS scan → lint and format → the suite (the app's tests and infra/test, Pulumi under mocks).
  * Ends with one line `N passed, N failed, N skipped` for CI. Extra arguments go to `bun test`.
  */
 const BIN = `${import.meta.dir}/../node_modules/.bin`;
@@ -20,8 +22,10 @@ async function step(name: string, cmd: string[]): Promise<void> {
 
 async function suite(args: string[]): Promise<number> {
   console.log('\n▶ test suite (bun test)');
-  // bunfig's [test] timeout is not applied by this Bun; the browser tests need more than 5 s.
-  const proc = Bun.spawn([process.execPath, 'test', '--timeout', '30000', ...args], {
+  // Bun 1.4 ignores bunfig.toml's `[test] timeout`, so the browser and streaming tests got the
+  // 5 s default; the flag applies it (an explicit --timeout in the arguments still wins).
+  const timeout = args.some((a) => a.startsWith('--timeout')) ? [] : ['--timeout=30000'];
+  const proc = Bun.spawn([process.execPath, 'test', ...timeout, ...args], {
     cwd: `${import.meta.dir}/..`,
     stdout: 'pipe',
     stderr: 'pipe',
@@ -63,6 +67,7 @@ const args = Bun.argv.slice(2);
 try {
   await ensureChromium();
   await ensurePostgres();
+  await ensureInfraDeps();
 } catch (error) {
   console.error((error as Error).message);
   console.log('0 passed, 1 failed, 0 skipped');
@@ -70,6 +75,7 @@ try {
 }
 await step('copy htmx into assets/vendor', [process.execPath, 'run', 'scripts/copy-assets.ts']);
 await step('type-check (TypeScript strict)', [`${BIN}/tsc`, '--noEmit']);
+await step('type-check the Pulumi program (infra/)', [`${BIN}/tsc`, '-p', 'infra', '--noEmit']);
 await step('XSS scan of the JSX views', [`${BIN}/xss-scan`]);
 await step('lint and format (biome)', [`${BIN}/biome`, 'check', '.']);
 process.exit(await suite(args));

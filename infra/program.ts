@@ -1,0 +1,189 @@
+import { resolve } from 'node:path';
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { StackConfig } from './config.ts';
+import { Database } from './database.ts';
+import { AppImage } from './image.ts';
+import { APP_PORT, Network } from './network.ts';
+import { Qdrant } from './qdrant.ts';
+import { AppSecrets } from './secrets.ts';
+import { APP_HEARTBEAT_MS, AppService } from './service.ts';
+import { Storage } from './storage.ts';
+
+/** The prefix under which the app keeps its originals in the bucket (the app's DOCS_PREFIX default). */
+export const DOCS_PREFIX = 'documents/';
+
+export interface StackOutputs {
+  url: pulumi.Output<string>;
+  ecrRepositoryUrl: pulumi.Output<string>;
+  imageRef: pulumi.Output<string>;
+  bucketName: pulumi.Output<string>;
+  logGroupName: pulumi.Output<string>;
+  /** What `aws ecs run-task` needs for a one-off `ragchat ingest ...` (README). */
+  clusterName: pulumi.Output<string>;
+  serviceName: pulumi.Output<string>;
+  taskDefinitionFamily: pulumi.Output<string>;
+  privateSubnetIds: pulumi.Output<string[]>;
+  appSecurityGroupId: pulumi.Output<string>;
+  databaseSecretArn: pulumi.Output<string>;
+}
+
+/**
+ * The whole deployment as a function of the stack's configuration: `index.ts` calls it with
+ * `readConfig()`, the tests with the dev and prod settings (under Pulumi's mocks).
+ */
+export function deploy(config: StackConfig): StackOutputs {
+  const prefix = `${config.project}-${config.stack}`;
+  const tags = { Project: config.project, Stack: config.stack, ManagedBy: 'pulumi' };
+  const selfHostedQdrant = config.qdrant.mode === 'fargate';
+
+  const network = new Network('network', {
+    region: config.region,
+    vpcCidr: config.network.vpcCidr,
+    natGateways: config.network.natGateways,
+    https: config.domain.certificateArn !== undefined,
+    selfHostedQdrant,
+    tags,
+  });
+  const storage = new Storage('storage', { forceDestroy: !config.protectData, tags });
+  const database = new Database('database', {
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: network.databaseSecurityGroupId,
+    ...config.database,
+    protectData: config.protectData,
+    namePrefix: prefix,
+    tags,
+  });
+  const image = new AppImage('image', {
+    contextDir: resolve(import.meta.dirname, '..'),
+    tag: config.stack,
+    tags,
+  });
+  const cluster = new aws.ecs.Cluster('cluster', { name: prefix, tags });
+
+  let qdrantUrl: pulumi.Output<string> | undefined;
+  if (config.qdrant.mode === 'fargate') {
+    const qdrant = new Qdrant('qdrant', {
+      clusterArn: cluster.arn,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      securityGroupId: network.qdrantSecurityGroupId!,
+      efsSecurityGroupId: network.efsSecurityGroupId!,
+      image: config.qdrant.image,
+      cpu: config.qdrant.cpu,
+      memory: config.qdrant.memory,
+      logRetentionDays: config.app.logRetentionDays,
+      region: config.region,
+      namePrefix: prefix,
+      tags,
+    });
+    qdrantUrl = qdrant.url;
+  }
+
+  // Secrets: each configured one becomes a SecureString parameter passed as a container secret.
+  // Qdrant Cloud's URL counts as one too (it names the cluster the key opens).
+  const secrets = new AppSecrets('secrets', {
+    pathPrefix: `/${config.project}/${config.stack}`,
+    values: {
+      OPENAI_API_KEY: config.secrets.openaiApiKey,
+      EMBEDDINGS_API_KEY: config.secrets.embeddingsApiKey,
+      ADMIN_PASSWORD: config.secrets.adminPassword,
+      QDRANT_URL: config.qdrant.mode === 'cloud' ? config.qdrant.url : undefined,
+      QDRANT_API_KEY: config.qdrant.mode === 'cloud' ? config.qdrant.apiKey : undefined,
+    },
+    tags,
+  });
+
+  // The app's environment: plain settings only. See database.ts for DATABASE_URL + PGPASSWORD.
+  const environment: Record<string, pulumi.Input<string>> = {
+    HOST: '0.0.0.0',
+    PORT: String(APP_PORT),
+    NODE_ENV: 'production',
+    LOG_LEVEL: config.app.logLevel,
+    // Behind the ALB: the client address is the first X-Forwarded-For hop (rate limits per client).
+    TRUST_PROXY: 'true',
+    HEARTBEAT_MS: String(APP_HEARTBEAT_MS),
+    AUTH_MODE: 'password',
+    DATABASE_URL: database.urlWithoutPassword,
+    DATABASE_POOL_SIZE: '10',
+    QDRANT_COLLECTION: config.qdrant.collection,
+    DOCS_BUCKET: storage.bucketName,
+    DOCS_PREFIX,
+    S3_REGION: config.region,
+    LLM_MODEL: config.app.llmModel,
+    EMBEDDING_MODEL: config.app.embeddingModel,
+    // `off`: prod's index holds only what was ingested on purpose.
+    SEED_DOCS_DIR: config.app.seedSampleDocs ? './ingest/sample-docs' : 'off',
+  };
+  if (qdrantUrl) environment.QDRANT_URL = qdrantUrl;
+  if (config.app.llmBaseUrl) environment.LLM_BASE_URL = config.app.llmBaseUrl;
+  if (config.app.embeddingsBaseUrl) environment.EMBEDDINGS_BASE_URL = config.app.embeddingsBaseUrl;
+  if (config.app.adminEmail) environment.ADMIN_EMAIL = config.app.adminEmail;
+
+  const containerSecrets: Record<string, pulumi.Input<string>> = {
+    // The `password` key of the RDS-managed secret ({"username", "password"}).
+    PGPASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
+    ...secrets.parameterArns,
+  };
+
+  const partition = aws.getPartitionOutput({}).partition;
+  const bedrockModelArns = config.app.bedrockModelIds.map(
+    (id) => pulumi.interpolate`arn:${partition}:bedrock:${config.region}::foundation-model/${id}`,
+  );
+
+  const service = new AppService('app', {
+    namePrefix: prefix,
+    region: config.region,
+    clusterArn: cluster.arn,
+    clusterName: cluster.name,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    privateSubnetIds: network.privateSubnetIds,
+    albSecurityGroupId: network.albSecurityGroupId,
+    appSecurityGroupId: network.appSecurityGroupId,
+    imageRef: image.imageRef,
+    repositoryArn: image.repositoryArn,
+    cpu: config.app.cpu,
+    memory: config.app.memory,
+    desiredCount: config.app.desiredCount,
+    minCount: config.app.minCount,
+    maxCount: config.app.maxCount,
+    cpuTargetPercent: config.app.cpuTargetPercent,
+    requestsPerTarget: config.app.requestsPerTarget,
+    logRetentionDays: config.app.logRetentionDays,
+    environment,
+    secrets: containerSecrets,
+    ssmParameterArns: Object.values(secrets.parameterArns),
+    secretsManagerArns: [database.masterSecretArn],
+    bucketArn: storage.bucketArn,
+    bedrockModelArns,
+    certificateArn: config.domain.certificateArn,
+    tags,
+  });
+
+  const { domainName, hostedZoneId, certificateArn } = config.domain;
+  if (domainName && hostedZoneId) {
+    new aws.route53.Record('domain', {
+      zoneId: hostedZoneId,
+      name: domainName,
+      type: 'A',
+      aliases: [{ name: service.albDnsName, zoneId: service.albZoneId, evaluateTargetHealth: true }],
+    });
+  }
+  const scheme = certificateArn ? 'https' : 'http';
+  const host = domainName ? pulumi.output(domainName) : service.albDnsName;
+
+  return {
+    url: pulumi.interpolate`${scheme}://${host}`,
+    ecrRepositoryUrl: image.repositoryUrl,
+    imageRef: image.imageRef,
+    bucketName: storage.bucketName,
+    logGroupName: service.logGroupName,
+    clusterName: cluster.name,
+    serviceName: service.serviceName,
+    taskDefinitionFamily: service.taskDefinitionFamily,
+    privateSubnetIds: pulumi.all(network.privateSubnetIds),
+    appSecurityGroupId: network.appSecurityGroupId,
+    databaseSecretArn: database.masterSecretArn,
+  };
+}

@@ -1,0 +1,338 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import type { StackConfig } from '../config.ts';
+
+/**
+ * Runs the Pulumi program under Pulumi's mocks, with no CLI, no plugins and no cloud: the stack's
+ * own `Pulumi.<stack>.yaml` (plus what a user would `pulumi config set`) goes through
+ * `readConfig()` into `deploy()`, and every resource the program registers is recorded with its
+ * inputs, for the tests to assert on.
+ */
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const MOCK_DIGEST = `sha256:${'ab'.repeat(32)}`;
+export const DB_SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-mock-AbCdEf`;
+
+/** Every secret a test sets carries this marker, so a leak into plain text is easy to find. */
+export const SECRET_MARKER = 'S3CR3T';
+export const TEST_SECRETS = {
+  'ragchat:openaiApiKey': `sk-openai-${SECRET_MARKER}`,
+  'ragchat:embeddingsApiKey': `sk-embeddings-${SECRET_MARKER}`,
+  'ragchat:adminPassword': `admin-password-${SECRET_MARKER}`,
+  'ragchat:qdrantUrl': `https://cluster-${SECRET_MARKER}.cloud.qdrant.io:6333`,
+  'ragchat:qdrantApiKey': `qdrant-key-${SECRET_MARKER}`,
+} as const;
+
+/** What a README user sets for prod beyond Pulumi.prod.yaml (the secrets come from TEST_SECRETS). */
+export const PROD_SETTINGS = {
+  'ragchat:certificateArn': `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/11111111-2222-3333-4444-555555555555`,
+  'ragchat:domainName': 'chat.example.com',
+  'ragchat:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
+  'ragchat:adminEmail': 'admin@example.com',
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: resource inputs are whatever each provider's schema says.
+export type Inputs = Record<string, any>;
+
+export interface Recorded {
+  type: string;
+  name: string;
+  inputs: Inputs;
+}
+
+export interface StackRun {
+  resources: Recorded[];
+  outputs: Record<string, unknown>;
+  /** Every resource of a type token, e.g. `aws:ec2/subnet:Subnet`. */
+  ofType(type: string): Recorded[];
+  /** The one resource of that type with that logical name; throws when absent. */
+  get(type: string, name: string): Recorded;
+}
+
+const short = (type: string) => type.split(':').pop() ?? type;
+
+/** Outputs a provider would compute, for the resources whose outputs the program reads. */
+function computedState(type: string, name: string, inputs: Inputs): Inputs {
+  const arn = `arn:aws:mock:${REGION}:${ACCOUNT}:${short(type).toLowerCase()}/${name}`;
+  const state: Inputs = { ...inputs, arn };
+  switch (type) {
+    case 'aws:s3/bucket:Bucket': {
+      const bucket = inputs.bucket ?? `${name}-0a1b2c3`;
+      return { ...state, bucket, arn: `arn:aws:s3:::${bucket}` };
+    }
+    case 'aws:ecr/repository:Repository':
+      return {
+        ...state,
+        name,
+        registryId: ACCOUNT,
+        repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
+        arn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`,
+      };
+    case 'docker-build:index:Image':
+      return { ...state, digest: MOCK_DIGEST, ref: `${inputs.tags?.[0]}@${MOCK_DIGEST}` };
+    case 'aws:rds/instance:Instance':
+      return {
+        ...state,
+        address: `${name}.c0ffee.${REGION}.rds.amazonaws.com`,
+        port: inputs.port ?? 5432,
+        masterUserSecrets: [{ secretArn: DB_SECRET_ARN, secretStatus: 'active', kmsKeyId: 'aws/secretsmanager' }],
+      };
+    case 'aws:rds/subnetGroup:SubnetGroup':
+    case 'aws:ecs/cluster:Cluster':
+    case 'aws:ecs/service:Service':
+      return { ...state, name: inputs.name ?? `${name}-0a1b2c3` };
+    case 'aws:lb/loadBalancer:LoadBalancer':
+      return {
+        ...state,
+        dnsName: `${name}-123456.${REGION}.elb.amazonaws.com`,
+        zoneId: 'Z35SXDOTRQ7X7K',
+        arnSuffix: `app/${name}/0123456789abcdef`,
+      };
+    case 'aws:lb/targetGroup:TargetGroup':
+      return { ...state, arnSuffix: `targetgroup/${name}/0123456789abcdef` };
+    case 'aws:ssm/parameter:Parameter':
+      return { ...state, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${inputs.name}` };
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { ...state, arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${inputs.name}` };
+    case 'aws:efs/fileSystem:FileSystem':
+      return { ...state, arn: `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:file-system/fs-${name}` };
+    case 'aws:efs/accessPoint:AccessPoint':
+      return { ...state, arn: `arn:aws:elasticfilesystem:${REGION}:${ACCOUNT}:access-point/fsap-${name}` };
+    default:
+      return state;
+  }
+}
+
+const CALLS: Record<string, Inputs> = {
+  'aws:index/getAvailabilityZones:getAvailabilityZones': {
+    names: [`${REGION}a`, `${REGION}b`, `${REGION}c`],
+    zoneIds: ['use1-az1', 'use1-az2', 'use1-az4'],
+    state: 'available',
+  },
+  'aws:index/getRegion:getRegion': { name: REGION, region: REGION, id: REGION },
+  'aws:index/getPartition:getPartition': { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' },
+  'aws:index/getCallerIdentity:getCallerIdentity': {
+    accountId: ACCOUNT,
+    arn: `arn:aws:iam::${ACCOUNT}:user/test`,
+    userId: 'AIDATEST',
+    id: ACCOUNT,
+  },
+  'aws:ecr/getAuthorizationToken:getAuthorizationToken': {
+    proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
+    userName: 'AWS',
+    password: 'mock-ecr-token',
+    authorizationToken: 'bW9jaw==',
+  },
+};
+
+/** Pulumi.<stack>.yaml's `config:` block as the flat string map the CLI hands a program. */
+export function stackFileConfig(stack: string): Record<string, string> {
+  const text = readFileSync(join(import.meta.dirname, '..', `Pulumi.${stack}.yaml`), 'utf8');
+  const parsed = Bun.YAML.parse(text) as { config?: Record<string, unknown> };
+  return Object.fromEntries(
+    Object.entries(parsed.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
+}
+
+// Runs never overlap: the mocks, the config and the resource list are process-wide.
+let queue: Promise<unknown> = Promise.resolve();
+const cache = new Map<string, Promise<StackRun>>();
+
+/**
+ * Runs the program for a stack with its YAML plus `settings` (plain) and `secrets` (as
+ * `--secret`). Results are cached by arguments: test files share the runs.
+ */
+export function runStack(
+  stack: string,
+  settings: Record<string, string> = {},
+  secrets: Record<string, string> = {},
+): Promise<StackRun> {
+  const key = JSON.stringify([stack, settings, secrets]);
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const run = queue.then(() => runOnce(stack, settings, secrets));
+  queue = run.catch(() => undefined);
+  cache.set(key, run);
+  return run;
+}
+
+/** `readConfig()` for a stack's YAML plus settings and secrets: its result, or what it threw. */
+export function readStackConfig(
+  stack: string,
+  settings: Record<string, string> = {},
+  secrets: Record<string, string> = {},
+): Promise<StackConfig | Error> {
+  const run = queue.then(async () => {
+    await configure(stack, settings, secrets, []);
+    const { readConfig } = await import('../config.ts');
+    try {
+      return readConfig();
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function configure(
+  stack: string,
+  settings: Record<string, string>,
+  secrets: Record<string, string>,
+  resources: Recorded[],
+): Promise<void> {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
+      },
+      call: (args) => {
+        const answer = CALLS[args.token];
+        if (!answer) throw new Error(`no mock answer for ${args.token}`);
+        return answer;
+      },
+    },
+    'ragchat',
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...settings, ...secrets }, Object.keys(secrets));
+}
+
+async function runOnce(
+  stack: string,
+  settings: Record<string, string>,
+  secrets: Record<string, string>,
+): Promise<StackRun> {
+  const resources: Recorded[] = [];
+  await configure(stack, settings, secrets, resources);
+
+  // Imported only now, after setMocks: the program's modules see the mocked runtime.
+  const { readConfig } = await import('../config.ts');
+  const { deploy } = await import('../program.ts');
+  const stackOutputs = deploy(readConfig());
+  const outputs: Record<string, unknown> = {};
+  for (const [name, output] of Object.entries(stackOutputs)) outputs[name] = await resolved(output);
+  await settled();
+
+  return {
+    resources,
+    outputs,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    get: (type, name) => {
+      const found = resources.find((r) => r.type === type && r.name === name);
+      if (!found) throw new Error(`no ${type} named ${name}; have ${resources.map((r) => r.name).join(', ')}`);
+      return found;
+    },
+  };
+}
+
+/** The value of an output (secret or not), once known. */
+export function resolved<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Waits until every resource registration the program started has reached the mocks. */
+async function settled(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (runtime.waitForRPCs) return runtime.waitForRPCs();
+  throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs; update infra/test/harness.ts');
+}
+
+/** Parsed container definitions of a task definition. */
+export function containers(taskDefinition: Recorded): Inputs[] {
+  return JSON.parse(taskDefinition.inputs.containerDefinitions);
+}
+
+/** Parsed IAM policy document of a resource whose `policy` input is JSON. */
+export function policy(resource: Recorded): { Statement: Inputs[] } {
+  return JSON.parse(resource.inputs.policy);
+}
+
+/** True when a recorded input is a Pulumi secret (as `pulumi config set --secret` values stay). */
+export function isSecret(value: unknown): boolean {
+  const sig = pulumi.runtime.specialSigKey;
+  return typeof value === 'object' && value !== null && (value as Inputs)[sig] === pulumi.runtime.specialSecretSig;
+}
+
+export interface Rule {
+  direction: 'ingress' | 'egress';
+  /** The group the rule belongs to: `alb`, `app`, `db`, `qdrant`, `efs`. */
+  group: string;
+  protocol: string;
+  fromPort: number;
+  toPort: number;
+  /** A CIDR, or the other group's short name. */
+  peer: string;
+}
+
+const groupName = (id: string) => id.replace(/-id$/, '').replace(/^network-/, '');
+
+/** Every security-group rule of a run, in a form easy to compare. */
+export function securityRules(run: StackRun): Rule[] {
+  const rules = (direction: Rule['direction'], type: string) =>
+    run.ofType(type).map(({ inputs }) => ({
+      direction,
+      group: groupName(inputs.securityGroupId),
+      protocol: inputs.ipProtocol,
+      fromPort: inputs.fromPort,
+      toPort: inputs.toPort,
+      peer: inputs.cidrIpv4 ?? inputs.cidrIpv6 ?? inputs.prefixListId ?? groupName(inputs.referencedSecurityGroupId),
+    }));
+  return [
+    ...rules('ingress', 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule'),
+    ...rules('egress', 'aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule'),
+  ];
+}
+
+/** `alb:80<-0.0.0.0/0`, `app:443->0.0.0.0/0`: one line per rule, sorted, for whole-set comparisons. */
+export function describeRules(rules: Rule[]): string[] {
+  return rules
+    .map((r) => {
+      const ports = r.fromPort === r.toPort ? `${r.fromPort}` : `${r.fromPort}-${r.toPort}`;
+      return `${r.group}:${r.protocol}/${ports}${r.direction === 'ingress' ? '<-' : '->'}${r.peer}`;
+    })
+    .sort();
+}
+
+export const TYPES = {
+  vpc: 'aws:ec2/vpc:Vpc',
+  subnet: 'aws:ec2/subnet:Subnet',
+  natGateway: 'aws:ec2/natGateway:NatGateway',
+  eip: 'aws:ec2/eip:Eip',
+  routeTable: 'aws:ec2/routeTable:RouteTable',
+  securityGroup: 'aws:ec2/securityGroup:SecurityGroup',
+  legacyRule: 'aws:ec2/securityGroupRule:SecurityGroupRule',
+  bucket: 'aws:s3/bucket:Bucket',
+  publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  encryption: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  versioning: 'aws:s3/bucketVersioning:BucketVersioning',
+  bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
+  ownership: 'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  rds: 'aws:rds/instance:Instance',
+  rdsSubnets: 'aws:rds/subnetGroup:SubnetGroup',
+  rotation: 'aws:secretsmanager/secretRotation:SecretRotation',
+  efs: 'aws:efs/fileSystem:FileSystem',
+  mountTarget: 'aws:efs/mountTarget:MountTarget',
+  accessPoint: 'aws:efs/accessPoint:AccessPoint',
+  namespace: 'aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace',
+  discovery: 'aws:servicediscovery/service:Service',
+  taskDefinition: 'aws:ecs/taskDefinition:TaskDefinition',
+  ecsService: 'aws:ecs/service:Service',
+  role: 'aws:iam/role:Role',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  attachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+  ssmParameter: 'aws:ssm/parameter:Parameter',
+  loadBalancer: 'aws:lb/loadBalancer:LoadBalancer',
+  targetGroup: 'aws:lb/targetGroup:TargetGroup',
+  listener: 'aws:lb/listener:Listener',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  scalingTarget: 'aws:appautoscaling/target:Target',
+  scalingPolicy: 'aws:appautoscaling/policy:Policy',
+  image: 'docker-build:index:Image',
+  repository: 'aws:ecr/repository:Repository',
+  record: 'aws:route53/record:Record',
+} as const;
