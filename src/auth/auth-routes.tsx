@@ -79,12 +79,13 @@ export function authRoutes(deps: AppDeps) {
     .post('/logout', async ({ request, set }) => {
       if (!auth.enabled) throw accountsOff();
       await auth.logout(principalOf(request));
-      set.headers['set-cookie'] = clearedSessionCookie(secure(request));
+      const cleared = clearedSessionCookie(secure(request));
       if (request.headers.get('hx-request')) {
+        set.headers['set-cookie'] = cleared;
         set.headers['hx-redirect'] = '/login';
         return '';
       }
-      return redirect('/login', clearedSessionCookie(secure(request)));
+      return redirect('/login', cleared);
     })
     .get('/account', async ({ request, set }) => {
       if (!auth.enabled) throw accountsOff();

@@ -96,10 +96,11 @@ export class AuthService {
 
   async startSession(user: User): Promise<NewSession> {
     const token = randomToken();
+    const id = sha256(token);
     const csrfToken = randomToken();
     const expiresAt = new Date(Date.now() + this.options.sessionDays * 86_400_000);
     await this.store.createSession({
-      id: sha256(token),
+      id,
       userId: user.id,
       csrfToken,
       expiresAt: expiresAt.toISOString(),
@@ -108,7 +109,7 @@ export class AuthService {
       token,
       csrfToken,
       expiresAt,
-      principal: await this.principalOf(user, 'session', sha256(token), csrfToken),
+      principal: await this.principalOf(user, 'session', id, csrfToken),
     };
   }
 

@@ -129,15 +129,9 @@ export function sessionCookie(token: string, expiresAt: Date, secure: boolean): 
   ].join('; ');
 }
 
+/** The same cookie, expired: the browser drops it. */
 export function clearedSessionCookie(secure: boolean): string {
-  return [
-    `${SESSION_COOKIE}=`,
-    'Path=/',
-    'HttpOnly',
-    'SameSite=Lax',
-    'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
-    ...(secure ? ['Secure'] : []),
-  ].join('; ');
+  return sessionCookie('', new Date(0), secure);
 }
 
 /** Served over HTTPS, directly or (behind a trusted proxy) as the proxy says. */

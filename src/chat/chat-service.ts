@@ -270,10 +270,8 @@ export class ChatService {
       g.controller.abort('stopped by user');
       await g.finished;
     }
-    const message = await this.repo.getMessage(messageId);
+    const message = await this.messageFor(userId, messageId);
     if (message?.role !== 'assistant') throw notFound('That message');
-    const conversation = await this.repo.getConversation(message.conversationId);
-    if (!conversation || conversation.userId !== userId) throw notFound('That message');
     return message;
   }
 
