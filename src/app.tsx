@@ -116,7 +116,15 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         if (!ready) set.status = 503;
         return { status: ready ? 'ready' : 'unavailable', checks };
       })
-      .onAfterResponse(({ request, set }) => logRequest(deps, request, contextOf(request), set.status))
+      .onAfterResponse(({ request, set, responseValue }) =>
+        // A handler that returns its own Response (redirects, SSE) carries its status there.
+        logRequest(
+          deps,
+          request,
+          contextOf(request),
+          responseValue instanceof Response ? responseValue.status : set.status,
+        ),
+      )
       .use(authRoutes(deps))
       .use(adminRoutes(deps))
       .use(docsApiRoutes(deps))

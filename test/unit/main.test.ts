@@ -202,6 +202,8 @@ test('with accounts: user:create makes the first admin; the server asks for a lo
     const body = await answer.json();
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-request-id')).toBeTruthy();
+    // The access line is written after the response is sent: wait for it before stopping.
+    for (let i = 0; i < 100 && !log.includes('"path":"/api/chat"'); i++) await Bun.sleep(50);
     proc.kill('SIGTERM');
     await proc.exited;
     await pump;
@@ -210,6 +212,7 @@ test('with accounts: user:create makes the first admin; the server asks for a lo
     // The log says what happened, by request id and user id...
     expect(log).toContain('"message":"request"');
     expect(log).toContain('"path":"/api/chat"');
+    expect(log).toContain('"path":"/login","status":303');
     expect(log).toContain(`"requestId":"${answer.headers.get('x-request-id')}"`);
     // ...and nothing secret, nor the documents' or the answer's text.
     for (const secret of [password, token, cookie.split('=')[1] as string, body.response.slice(0, 40)]) {
