@@ -4,9 +4,11 @@
  * - an OpenAI-compatible embedding server with 50 ms of latency per request (the stand-in the
  *   tests use, on loopback), at the default concurrency and at a higher one.
  *
- *   bun run bench/ingest-throughput.ts [path to a BEIR dataset]   (default ../shared/eval-data/scifact/beir)
+ *   bun run bench/ingest-throughput.ts [path to a BEIR dataset]   (default ./eval-data/scifact, then
+ *                                                                  ../shared/eval-data/scifact/beir)
+ * SciFact is not in the repository (CC BY-NC); the README says where to get it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
@@ -15,7 +17,15 @@ import { silentLogger } from '../src/logger.ts';
 import { readBeir } from '../src/rag/evaluation.ts';
 import { OpenAiStandIn } from '../test/support/openai-stand-in.ts';
 
-const dir = Bun.argv[2] ?? join(import.meta.dir, '..', '..', 'shared', 'eval-data', 'scifact', 'beir');
+const candidates = [
+  join(import.meta.dir, '..', 'eval-data', 'scifact'),
+  join(import.meta.dir, '..', '..', 'shared', 'eval-data', 'scifact', 'beir'),
+];
+const dir = Bun.argv[2] ?? candidates.find((c) => existsSync(join(c, 'corpus.jsonl')));
+if (!dir) {
+  console.error('No SciFact here: download it as the README says ("Retrieval quality, measured"), or pass its folder.');
+  process.exit(2);
+}
 const dataset = await readBeir(dir);
 const docs = dataset.corpus.map((d) => ({
   key: `corpus/${d.id}.md`,

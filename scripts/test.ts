@@ -49,6 +49,17 @@ async function suite(args: string[]): Promise<number> {
   const passed = count('pass');
   const failed = count('fail');
   const skipped = count('skip') + count('todo');
+  // A hook that throws outside a test is reported as "(unnamed)" and the tests it guarded never
+  // run nor count; name the file so the failure is not mistaken for one small test.
+  // (Only the per-file part: bun repeats the failures in a summary after the last file.)
+  const perFile = output.split(/^\d+ tests? failed:$/m)[0] ?? output;
+  const unnamed = [
+    ...perFile.matchAll(/^(\S+\.test\.tsx?):$(?:(?!^\S+\.test\.tsx?:$)[\s\S])*?^\(fail\) \(unnamed\)/gm),
+  ].map((m) => m[1]);
+  if (unnamed.length > 0) {
+    console.log(`\n✖ set-up or tear-down failed outside any test in: ${[...new Set(unnamed)].join(', ')}`);
+    console.log('  (its tests may not have run; use beforeSuite from test/support/before-suite.ts)');
+  }
   if (process.env.CI === 'true' && skipped > 0) {
     console.log(`\n✖ ${skipped} tests were skipped; under CI=true every suite must run.`);
     console.log(`${passed} passed, ${failed + skipped} failed, ${skipped} skipped`);
@@ -60,7 +71,7 @@ async function suite(args: string[]): Promise<number> {
     return 1;
   }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-  return code;
+  return unnamed.length > 0 && code === 0 ? 1 : code;
 }
 
 const args = Bun.argv.slice(2);
@@ -77,5 +88,5 @@ await step('copy htmx into assets/vendor', [process.execPath, 'run', 'scripts/co
 await step('type-check (TypeScript strict)', [`${BIN}/tsc`, '--noEmit']);
 await step('type-check the Pulumi program (infra/)', [`${BIN}/tsc`, '-p', 'infra', '--noEmit']);
 await step('XSS scan of the JSX views', [`${BIN}/xss-scan`]);
-await step('lint and format (biome)', [`${BIN}/biome`, 'check', '.']);
+await step('lint and format (biome, warnings count as errors)', [`${BIN}/biome`, 'check', '--error-on-warnings', '.']);
 process.exit(await suite(args));

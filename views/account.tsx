@@ -6,7 +6,7 @@ import { Layout, PageHeader } from './layout.tsx';
 /** Who is logged in, with links to the account and admin pages and a log-out button. */
 export function AccountLinks({ principal, accounts }: { principal: Principal; accounts: boolean }): JSX.Element {
   const isAdmin = principal.user.role === 'admin';
-  if (!accounts) return <></>;
+  if (!accounts) return '';
   return (
     <div class="account-links">
       <a href="/account" class="who" title="Your account" safe>

@@ -34,7 +34,7 @@ export async function uploadCollection(body: unknown, auth: AuthService): Promis
 
 /** JSON API for documents: upload and delete (admins), list (what the caller may read). */
 export function docsApiRoutes(deps: AppDeps) {
-  const { ingestion, catalog, config, auth } = deps;
+  const { ingestion, config, auth } = deps;
   return new Elysia({ prefix: '/api/docs' })
     .post(
       '/upload',

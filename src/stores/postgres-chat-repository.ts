@@ -1,6 +1,6 @@
 import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
 import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
-import { postgresError, runQuery, type Sql } from './postgres-database.ts';
+import { runQuery, type Sql } from './postgres-database.ts';
 
 interface MessageRow {
   id: string;

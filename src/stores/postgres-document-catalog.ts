@@ -1,6 +1,6 @@
 import type { DocumentRecord } from '../domain.ts';
 import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
-import { postgresError, runQuery, type Sql } from './postgres-database.ts';
+import { runQuery, type Sql } from './postgres-database.ts';
 
 interface Row {
   id: string;

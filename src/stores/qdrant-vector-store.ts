@@ -96,7 +96,10 @@ export class QdrantVectorStore implements VectorStore {
         await this.call(
           'create the collection',
           () =>
-            this.client.createCollection(this.name, {
+            // Through the client's typed OpenAPI layer: the 1.18 client (the last for Node 20)
+            // drops `metadata` from createCollection's arguments, though the server keeps it.
+            this.client.api().createCollection({
+              collection_name: this.name,
               vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
               sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
               metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },

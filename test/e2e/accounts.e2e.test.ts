@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { type Browser, chromium } from 'playwright-core';
 import { ADMIN, ALICE, BOB, makeAccountsApp } from '../support/accounts.ts';
+import { beforeSuite } from '../support/before-suite.ts';
 import type { TestApp } from '../support/test-deps.ts';
 
 /**
@@ -13,7 +14,7 @@ let browser: Browser;
 let base: string;
 let stop: () => void;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeAccountsApp();
   const listening = t.app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
   stop = () => listening.stop();

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { beforeSuite } from '../support/before-suite.ts';
 import { makeTestApp, type TestApp } from '../support/test-deps.ts';
 
 /**
@@ -18,7 +19,7 @@ let context: BrowserContext;
 let page: Page;
 let base: string;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   if (!(await Bun.file(CHROMIUM).exists())) {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (npm test does it for you).`,

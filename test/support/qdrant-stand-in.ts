@@ -2,15 +2,14 @@ import { join } from 'node:path';
 import { OpenApiContract } from './openapi-contract.ts';
 
 /**
- * A Qdrant stand-in on loopback, held to Qdrant's own OpenAPI contract (shared/qdrant-openapi.json,
- * v1.19): every request is checked before it is served (a request the contract rejects gets a 400,
+ * A Qdrant stand-in on loopback, held to Qdrant's own OpenAPI contract (vendored in
+ * `qdrant-contract/`, v1.19): every request is checked before it is served (a request the contract rejects gets a 400,
  * as Qdrant would, and is recorded), and every response is checked before it is sent. It keeps
  * collections in memory with Qdrant's semantics for what ragchat uses: named dense (cosine) and
  * sparse (IDF modifier) vectors, payload filters, the Query API with prefetch and RRF fusion,
  * count, scroll and delete by filter. `violations` must stay empty in every test.
  */
-const SPEC_PATH =
-  process.env.QDRANT_OPENAPI ?? join(import.meta.dir, '..', '..', '..', 'shared', 'qdrant-openapi.json');
+const SPEC_PATH = join(import.meta.dir, 'qdrant-contract', 'openapi.json');
 
 type Json = Record<string, unknown>;
 interface Sparse {
@@ -42,7 +41,7 @@ async function loadContract(): Promise<OpenApiContract> {
   if (!contract) {
     const file = Bun.file(SPEC_PATH);
     if (!(await file.exists()))
-      throw new Error(`Qdrant's OpenAPI contract is needed at ${SPEC_PATH} (shared/qdrant-openapi.json).`);
+      throw new Error(`Qdrant's OpenAPI contract is missing: ${SPEC_PATH} (see qdrant-contract/SOURCE.md).`);
     contract = new OpenApiContract(await file.json());
   }
   return contract;

@@ -1,14 +1,15 @@
-import { afterAll, beforeAll } from 'bun:test';
+import { afterAll } from 'bun:test';
 import { LocalEmbeddingClient } from '../../../src/providers/local-embedding-client.ts';
 import { OfflineLlmClient } from '../../../src/providers/offline-llm-client.ts';
 import { OpenAiEmbeddingClient } from '../../../src/providers/openai-embedding-client.ts';
 import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { OpenAiStandIn } from '../../support/openai-stand-in.ts';
 import { runEmbeddingClientContract } from '../embedding-client.contract.ts';
 import { runLlmClientContract } from '../llm-client.contract.ts';
 
 const standIn = new OpenAiStandIn();
-beforeAll(() => {
+beforeSuite(() => {
   standIn.start();
 });
 afterAll(() => standIn.stop());

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { LocalEmbeddingClient } from '../../../src/providers/local-embedding-client.ts';
 import { QdrantVectorStore } from '../../../src/stores/qdrant-vector-store.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
 import { runVectorStoreContract } from '../vector-store.contract.ts';
 
 const standIn = new QdrantStandIn();
-beforeAll(async () => {
+beforeSuite(async () => {
   await standIn.start();
 });
 afterAll(async () => {

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { S3DocumentStore } from '../../../src/stores/s3-document-store.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { S3_CREDENTIALS, S3StandIn } from '../../support/s3.ts';
 import { runDocumentStoreContract } from '../document-store.contract.ts';
 
 const s3 = new S3StandIn();
-beforeAll(async () => {
+beforeSuite(async () => {
   await s3.start();
 });
 afterAll(() => s3.stop());

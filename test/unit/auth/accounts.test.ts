@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { ADMIN, ALICE, BOB, fromPage, login, makeAccountsApp } from '../../support/accounts.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { json, readEvents, type TestApp } from '../../support/test-deps.ts';
 
 let t: TestApp & { ids: Record<string, string> };
@@ -7,11 +8,11 @@ let alice: string;
 let bob: string;
 let admin: string;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeAccountsApp({ RATE_LIMIT_LOGINS_PER_MINUTE: '1000' });
   [alice, bob, admin] = await Promise.all([login(t, ALICE), login(t, BOB), login(t, ADMIN)]);
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 const ask = (cookie: string, message: string, conversationId?: string) =>
   t.request('/api/chat', json({ message, ...(conversationId ? { conversationId } : {}) }, fromPage(cookie)));

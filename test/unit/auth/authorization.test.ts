@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { ADMIN, ALICE, BOB, fromPage, login, makeAccountsApp } from '../../support/accounts.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { json, type TestApp } from '../../support/test-deps.ts';
 
 /**
@@ -44,7 +45,7 @@ const freshDocument = async () =>
 const freshUser = async () =>
   (await t.deps.auth.createUser(null, { email: `tmp${++counter}@example.com`, password: 'temporary-password' })).id;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeAccountsApp({ RATE_LIMIT_LOGINS_PER_MINUTE: '1000', RATE_LIMIT_UPLOADS_PER_MINUTE: '1000' });
   cookies.owner = await login(t, ALICE);
   cookies.other = await login(t, BOB);
@@ -58,7 +59,7 @@ beforeAll(async () => {
   tokenId = (await t.deps.auth.createApiToken(alice as never, 'matrix')).info.id;
   hrDocId = (await t.deps.catalog.list()).find((d) => d.collection === 'hr')?.id as string;
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 const same = (anonymous: number, member: number, admin = member): Record<Who, number> => ({
   anonymous,

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 let t: TestApp;
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeTestApp();
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import type { EmbeddingClient } from '../../../src/providers/embedding-client.ts';
 import { LocalEmbeddingClient } from '../../../src/providers/local-embedding-client.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
 import { json, makeTestApp, type ParsedEvent, readEvents, SAMPLE_DOCS, type TestApp } from '../../support/test-deps.ts';
 
@@ -8,12 +9,12 @@ import { json, makeTestApp, type ParsedEvent, readEvents, SAMPLE_DOCS, type Test
 const qdrant = new QdrantStandIn();
 let t: TestApp;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   await qdrant.start();
   t = await makeTestApp({ env: { QDRANT_URL: qdrant.url, QDRANT_COLLECTION: 'down_test', STORE_TIMEOUT_MS: '2000' } });
   await qdrant.stop();
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 test('readyz names the backend that is down', async () => {
   const res = await t.request('/readyz');

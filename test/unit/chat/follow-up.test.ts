@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 let t: TestApp;
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeTestApp();
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 test('a follow-up is searched as a standalone question and retrieves passages about the earlier topic', async () => {
   const first = await (await t.request('/api/chat', json({ message: 'What is the offline mode?' }))).json();

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 let t: TestApp;
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeTestApp();
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 const form = (
   fields: Record<string, string>,

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
+import { afterAll, beforeEach, expect, test } from 'bun:test';
 import { LOCAL_PRINCIPAL } from '../../../src/auth/auth-service.ts';
 import { buildDeps } from '../../../src/deps.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { OpenAiStandIn } from '../../support/openai-stand-in.ts';
 import { json, makeTestApp, type ParsedEvent, readEvents, type TestApp } from '../../support/test-deps.ts';
 
@@ -15,7 +16,7 @@ let t: TestApp;
 let base: string;
 let stopServer: () => void;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   standIn.start();
   t = await makeTestApp({
     env: { HEARTBEAT_MS: '100' },

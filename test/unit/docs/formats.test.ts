@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { HTML_PAGE, makeDocx, makePdf } from '../../support/documents.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
@@ -9,7 +10,7 @@ import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 let t: TestApp;
 let files: Record<string, Uint8Array>;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeTestApp({ seed: false });
   files = {
     'handbook.pdf': await makePdf(
@@ -26,7 +27,7 @@ beforeAll(async () => {
     ),
   };
 });
-afterAll(() => t.cleanup());
+afterAll(() => t?.cleanup());
 
 test('a PDF, a DOCX, an HTML page and a Markdown file each upload and index', async () => {
   for (const [name, bytes] of Object.entries(files)) {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, describe, expect, test } from 'bun:test';
 import { buildDeps } from '../../../src/deps.ts';
 import { silentLogger } from '../../../src/logger.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { dropSchemas, freshSchema } from '../../support/postgres.ts';
 import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
 import { S3_CREDENTIALS, S3StandIn } from '../../support/s3.ts';
@@ -14,7 +15,7 @@ import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 const qdrant = new QdrantStandIn();
 const s3 = new S3StandIn();
 
-beforeAll(async () => {
+beforeSuite(async () => {
   await qdrant.start();
   await s3.start();
   // The S3 store uses the SDK's default credential chain, as it does on ECS with a task role.
@@ -63,10 +64,10 @@ const search = async (t: TestApp, text: string) => {
 
 describe.each(modes)('document lifecycle, %s', (_mode, envFor) => {
   let t: TestApp;
-  beforeAll(async () => {
+  beforeSuite(async () => {
     t = await makeTestApp({ env: await envFor(), seed: false });
   });
-  afterAll(() => t.cleanup());
+  afterAll(() => t?.cleanup());
 
   const V1 = '# Travel policy\n\n## Booking\n\nBook flights through the Zephyrine portal at least 14 days ahead.\n';
   const V2 = '# Travel policy\n\n## Booking\n\nBook trains through the Quillbright desk; flights need approval.\n';

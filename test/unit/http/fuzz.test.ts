@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { ADMIN, ALICE, login, makeAccountsApp } from '../../support/accounts.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 /**
@@ -16,7 +17,7 @@ let local: TestApp;
 let accounts: TestApp;
 /** Ways a request may (claim to) be authenticated in AUTH_MODE=password. */
 let credentials: Record<string, string>[];
-beforeAll(async () => {
+beforeSuite(async () => {
   local = await makeTestApp({ env: NO_LIMITS });
   accounts = await makeAccountsApp(NO_LIMITS);
   const [admin, alice] = await Promise.all([login(accounts, ADMIN), login(accounts, ALICE)]);

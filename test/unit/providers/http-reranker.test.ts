@@ -50,7 +50,12 @@ test('the HTTP reranker reorders by the provider’s scores and keeps topK', asy
 
 test('the retriever asks the store for more candidates when a reranker is configured', async () => {
   const asked: number[] = [];
-  const store = { search: async (q: { topK: number }) => (asked.push(q.topK), []) } as unknown as VectorStore;
+  const store = {
+    search: async (q: { topK: number }) => {
+      asked.push(q.topK);
+      return [];
+    },
+  } as unknown as VectorStore;
   const embedder = new LocalEmbeddingClient(16);
   await new Retriever(embedder, store, new NoopReranker()).retrieve('x', 5);
   await new Retriever(

@@ -1,12 +1,13 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import type { AppError } from '../../../src/errors.ts';
 import type { LlmRequest } from '../../../src/providers/llm-client.ts';
 import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
 import { CONTRACT_REQUEST } from '../../contracts/llm-client.contract.ts';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { OpenAiStandIn } from '../../support/openai-stand-in.ts';
 
 const standIn = new OpenAiStandIn();
-beforeAll(() => {
+beforeSuite(() => {
   standIn.start();
 });
 afterAll(() => standIn.stop());

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, expect, test } from 'bun:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { beforeSuite } from '../../support/before-suite.ts';
 import { makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 let t: TestApp;
 let folder: string;
 
-beforeAll(async () => {
+beforeSuite(async () => {
   t = await makeTestApp({ seed: false });
   folder = join(mkdtempSync(join(tmpdir(), 'ragchat-ingest-')), 'handbook');
   mkdirSync(join(folder, 'ops'), { recursive: true });
