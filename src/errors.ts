@@ -4,16 +4,35 @@
  * Infrastructure failures keep the driver's error as `cause` so logs show the original.
  */
 export class AppError extends Error {
+  /** Why a backend failed, when it did (metrics count provider errors by it). */
+  readonly reason?: FailureReason;
+
   constructor(
     readonly code: string,
     message: string,
     readonly status = 500,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: FailureReason },
   ) {
     super(message, options);
     this.name = 'AppError';
+    this.reason = options?.reason;
   }
 }
+
+/**
+ * The kinds of backend failure, the same for every provider: each adapter maps its driver's
+ * errors onto these, so dashboards and alerts do not depend on which provider is configured.
+ */
+export type FailureReason =
+  | 'timeout'
+  | 'unreachable'
+  | 'auth'
+  | 'model_not_found'
+  | 'rate_limited'
+  | 'bad_request'
+  | 'server_error'
+  | 'stalled'
+  | 'unexpected';
 
 /** The user's input is wrong: a 400 with a message that says what to change. */
 export const badInput = (message: string) => new AppError('invalid_input', message, 400);
@@ -21,8 +40,19 @@ export const badInput = (message: string) => new AppError('invalid_input', messa
 export const notFound = (what: string) => new AppError('not_found', `${what} was not found.`, 404);
 
 /** A backend failed; `backend` becomes part of the code, e.g. `unavailable:llm`. */
-export const unavailable = (backend: string, message: string, cause?: unknown) =>
-  new AppError(`unavailable:${backend}`, message, 503, { cause });
+export const unavailable = (backend: string, message: string, cause?: unknown, reason?: FailureReason) =>
+  new AppError(`unavailable:${backend}`, message, 503, { cause, reason });
+
+/** An HTTP status as a failure kind, for adapters that speak HTTP. */
+export function failureReason(status: number | undefined): FailureReason {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'model_not_found';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate_limited';
+  if (status !== undefined && status >= 400 && status < 500) return 'bad_request';
+  if (status !== undefined && status >= 500) return 'server_error';
+  return 'unexpected';
+}
 
 export function isAbortError(error: unknown): boolean {
   return (

@@ -1,5 +1,5 @@
 import type { ScoredChunk } from '../domain.ts';
-import { unavailable } from '../errors.ts';
+import { failureReason, unavailable } from '../errors.ts';
 import type { Reranker } from './reranker.ts';
 
 export interface HttpRerankerOptions {
@@ -48,9 +48,15 @@ export class HttpReranker implements Reranker {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw unavailable('reranker', 'The reranker could not be reached.', error);
+      throw unavailable('reranker', 'The reranker could not be reached.', error, 'unreachable');
     }
-    if (!response.ok) throw unavailable('reranker', `The reranker answered HTTP ${response.status}.`);
+    if (!response.ok)
+      throw unavailable(
+        'reranker',
+        `The reranker answered HTTP ${response.status}.`,
+        undefined,
+        failureReason(response.status),
+      );
     const body = (await response.json()) as { results?: { index: number; relevance_score?: number; score?: number }[] };
     const results = body.results ?? [];
     return results

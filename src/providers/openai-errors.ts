@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { AppError, isAbortError, unavailable } from '../errors.ts';
+import { AppError, failureReason, isAbortError, unavailable } from '../errors.ts';
 
 /**
  * Translates the `openai` package's errors at the boundary. Its classes: APIConnectionError (no
@@ -10,10 +10,10 @@ export function providerError(backend: 'llm' | 'embeddings', error: unknown): un
   if (isAbortError(error) || error instanceof AppError) return error;
   const what = backend === 'llm' ? 'The language model' : 'The embedding service';
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return unavailable(backend, `${what} did not answer in time.`, error);
+    return unavailable(backend, `${what} did not answer in time.`, error, 'timeout');
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    return unavailable(backend, `${what} could not be reached.`, error);
+    return unavailable(backend, `${what} could not be reached.`, error, 'unreachable');
   }
   if (error instanceof OpenAI.APIError) {
     const reason =
@@ -24,7 +24,7 @@ export function providerError(backend: 'llm' | 'embeddings', error: unknown): un
           : error.status === 429
             ? 'is rate limiting requests; try again shortly'
             : `answered with an error (HTTP ${error.status ?? 'unknown'})`;
-    return unavailable(backend, `${what} ${reason}.`, error);
+    return unavailable(backend, `${what} ${reason}.`, error, failureReason(error.status));
   }
-  return unavailable(backend, `${what} failed unexpectedly.`, error);
+  return unavailable(backend, `${what} failed unexpectedly.`, error, 'unexpected');
 }

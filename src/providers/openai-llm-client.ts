@@ -59,7 +59,12 @@ export class OpenAiLlmClient implements LlmClient {
       signal.throwIfAborted();
     } catch (error) {
       if (stalled())
-        throw unavailable('llm', 'The language model stopped responding in the middle of the answer.', error);
+        throw unavailable(
+          'llm',
+          'The language model stopped responding in the middle of the answer.',
+          error,
+          'stalled',
+        );
       throw providerError('llm', error);
     } finally {
       clearTimeout(timer);
