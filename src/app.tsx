@@ -1,6 +1,7 @@
 import { html } from '@elysiajs/html';
 import { openapi } from '@elysiajs/openapi';
 import { staticPlugin } from '@elysiajs/static';
+import { context } from '@opentelemetry/api';
 import { Elysia } from 'elysia';
 import { Notice } from '../views/chat.tsx';
 import { ErrorPage } from '../views/error-page.tsx';
@@ -22,6 +23,9 @@ import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import type { Principal } from './domain.ts';
 import { AppError } from './errors.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { metricsRoutes } from './observability/metrics-routes.ts';
+import { failSpan } from './observability/telemetry.ts';
 
 /** The largest request body accepted; a question is at most a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,95 +47,165 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     upload: new RateLimiter(limits.uploadsPerMinute),
     login: new RateLimiter(deps.config.auth.loginsPerMinute),
   };
-  return (
-    new Elysia()
-      .use(html({ autoDetect: true, autoDoctype: false }))
-      .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
-      .onError(async ({ code, error, request }) => {
-        const { status, errorCode, message } = describe(code, error);
-        const requestId = contextOf(request)?.id;
-        if (status >= 500)
-          deps.logger.error('request failed', {
-            requestId,
-            method: request.method,
-            path: new URL(request.url).pathname,
-            error: error as Error,
+  const { telemetry } = deps;
+  // Routes without parameters, to label requests refused before routing (a 429, a 401) by route.
+  let fixedRoutes: Set<string> | null = null;
+  const routeOf = (request: Request, route: string | undefined): string => {
+    if (route && route !== '/*') return route;
+    fixedRoutes ??= new Set(app.routes.map((r) => r.path).filter((p) => !/[:*]/.test(p)));
+    const path = safePath(request);
+    return fixedRoutes.has(path) ? path : 'unmatched';
+  };
+  /** Runs before the body is read: an anonymous or oversized upload costs nothing. */
+  const admit = async (
+    request: Request,
+    set: { headers: Record<string, string | number> },
+    server: { requestIP(request: Request): { address: string } | null } | null,
+  ): Promise<Response | undefined> => {
+    const context = beginRequest(request);
+    set.headers['x-request-id'] = context.id;
+    Object.assign(set.headers, securityHeaders(request));
+    const path = new URL(request.url).pathname;
+    let principal: Principal | null = null;
+    if (!isPublic(path)) {
+      principal = await authenticate(request, deps.auth);
+      if (!principal) return withHeader(unauthenticated(request, path), 'x-request-id', context.id);
+      context.principal = principal;
+    }
+    const crossSite = crossSiteProblem(request, principal, trustProxy);
+    if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
+    const address = clientAddress(request, server?.requestIP(request)?.address ?? 'unknown', trustProxy);
+    const limited = rateLimit(request, address, principal, limiters, telemetry.metrics);
+    if (limited) return limited;
+    const length = Number(request.headers.get('content-length') ?? 0);
+    const limit = bodyLimit(new URL(request.url).pathname, deps.config.uploads.maxBytes);
+    if (length > limit) {
+      const mb = Math.round((limit / 1024 / 1024) * 10) / 10;
+      return errorResponse(request, 413, 'too_large', `The request is too large: ${mb} MB at most.`);
+    }
+    return undefined;
+  };
+  const app = new Elysia()
+    // One server span per request, active while it is handled, so everything the request does
+    // (an answer written after the response included) joins its trace. For a stream the span
+    // ends with the response head; the answer's own spans go on under it.
+    .wrap(
+      (handle, request) =>
+        ((...args: unknown[]) => {
+          const started = telemetry.startRequest(request, safePath(request));
+          if (!started) return handle(...args);
+          return context.with(started.ctx, async () => {
+            try {
+              const response = (await handle(...args)) as unknown;
+              if (response instanceof Response) {
+                started.span.setAttribute('http.response.status_code', response.status);
+                if (response.status >= 500) failSpan(started.span, `http_${response.status}`);
+              }
+              return response;
+            } catch (error) {
+              failSpan(started.span, error);
+              throw error;
+            } finally {
+              started.span.end();
+            }
           });
-        const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
-        return withHeader(errorResponse(request, status, errorCode, shown), 'x-request-id', requestId ?? '');
-      })
-      // Everything here runs before the body is read: an anonymous or oversized upload costs nothing.
-      .onRequest(async ({ request, set, server }) => {
-        const context = beginRequest(request);
-        set.headers['x-request-id'] = context.id;
-        Object.assign(set.headers, securityHeaders(request));
-        const path = new URL(request.url).pathname;
-        let principal: Principal | null = null;
-        if (!isPublic(path)) {
-          principal = await authenticate(request, deps.auth);
-          if (!principal) return withHeader(unauthenticated(request, path), 'x-request-id', context.id);
-          context.principal = principal;
-        }
-        const crossSite = crossSiteProblem(request, principal, trustProxy);
-        if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
-        const address = clientAddress(request, server?.requestIP(request)?.address ?? 'unknown', trustProxy);
-        const limited = rateLimit(request, address, principal, limiters);
-        if (limited) return limited;
-        const length = Number(request.headers.get('content-length') ?? 0);
-        const limit = bodyLimit(new URL(request.url).pathname, deps.config.uploads.maxBytes);
-        if (length > limit) {
-          const mb = Math.round((limit / 1024 / 1024) * 10) / 10;
-          return errorResponse(request, 413, 'too_large', `The request is too large: ${mb} MB at most.`);
-        }
-      })
-      .use(
-        // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
-        openapi({
-          provider: null,
-          specPath: '/openapi.json',
-          documentation: {
-            info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
-          },
-          // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
-          exclude: {
-            paths: [
-              '/',
-              '/docs',
-              '/account',
-              '/admin',
-              '/login',
-              '/logout',
-              '/signup',
-              /^\/(c|chat|assets|docs|account|admin)\//,
-              '/api/*',
-            ],
-            staticFile: true,
-          },
-        }),
-      )
-      .get('/healthz', () => ({ status: 'ok' }))
-      .get('/readyz', async ({ set }) => {
-        const checks = await deps.readiness();
-        const ready = checks.every((c) => c.ok);
-        if (!ready) set.status = 503;
-        return { status: ready ? 'ready' : 'unavailable', checks };
-      })
-      .onAfterResponse(({ request, set, responseValue }) =>
-        // A handler that returns its own Response (redirects, SSE) carries its status there.
-        logRequest(
-          deps,
-          request,
-          contextOf(request),
-          responseValue instanceof Response ? responseValue.status : set.status,
-        ),
-      )
-      .use(authRoutes(deps))
-      .use(adminRoutes(deps))
-      .use(docsApiRoutes(deps))
-      .use(apiRoutes(deps))
-      .use(docsPageRoutes(deps))
-      .use(pageRoutes(deps))
-  );
+        }) as ReturnType<typeof handle>,
+    )
+    .use(html({ autoDetect: true, autoDoctype: false }))
+    .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
+    .onError(async ({ code, error, request }) => {
+      const { status, errorCode, message } = describe(code, error);
+      const requestId = contextOf(request)?.id;
+      if (status >= 500)
+        deps.logger.error('request failed', {
+          requestId,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          error: error as Error,
+        });
+      const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
+      return withHeader(errorResponse(request, status, errorCode, shown), 'x-request-id', requestId ?? '');
+    })
+    .onRequest(async ({ request, set, server }) => {
+      const refused = await admit(request, set, server);
+      // A request refused here never reaches a route, and Elysia runs no after-response hook for
+      // it: its access line and its count are written here.
+      if (refused) {
+        const context = contextOf(request);
+        logRequest(deps, request, context, refused.status);
+        countRequest(telemetry.metrics, request, routeOf(request, undefined), refused.status, context);
+      }
+      return refused;
+    })
+    .use(
+      // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
+      openapi({
+        provider: null,
+        specPath: '/openapi.json',
+        documentation: {
+          info: { title: 'ragchat API', version: '1', description: 'Chat with your documents. See the README.' },
+        },
+        // The page's hypermedia endpoints are not an API; only /api and the probes are documented.
+        exclude: {
+          paths: [
+            '/',
+            '/docs',
+            '/account',
+            '/admin',
+            '/login',
+            '/logout',
+            '/signup',
+            /^\/(c|chat|assets|docs|account|admin)\//,
+            '/api/*',
+          ],
+          staticFile: true,
+        },
+      }),
+    )
+    .get('/healthz', () => ({ status: 'ok' }))
+    .get('/readyz', async ({ set }) => {
+      const checks = await deps.readiness();
+      const ready = checks.every((c) => c.ok);
+      if (!ready) set.status = 503;
+      return { status: ready ? 'ready' : 'unavailable', checks };
+    })
+    .onAfterResponse(({ request, set, responseValue, route }) => {
+      // A handler that returns its own Response (redirects, SSE) carries its status there.
+      const status = responseValue instanceof Response ? responseValue.status : set.status;
+      const context = contextOf(request);
+      logRequest(deps, request, context, status);
+      countRequest(telemetry.metrics, request, routeOf(request, route), status, context);
+    })
+    .use(metricsRoutes(telemetry, deps.config.metrics))
+    .use(authRoutes(deps))
+    .use(adminRoutes(deps))
+    .use(docsApiRoutes(deps))
+    .use(apiRoutes(deps))
+    .use(docsPageRoutes(deps))
+    .use(pageRoutes(deps));
+  return app;
+}
+
+/** Requests by route pattern (never the path: ids would make a series per conversation). */
+function countRequest(
+  metrics: Metrics,
+  request: Request,
+  route: string,
+  status: unknown,
+  context: RequestContext | undefined,
+): void {
+  const labels = { method: request.method, route, status: String(typeof status === 'number' ? status : 200) };
+  metrics.httpRequests.inc(labels);
+  if (context) metrics.httpDuration.observe(labels, (performance.now() - context.startedAt) / 1000);
+}
+
+/** The path of a request, or `/` when its URL cannot be parsed (a malformed Host). */
+function safePath(request: Request): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return '/';
+  }
 }
 
 /** One access line per request: no query string, no header, no body (they may hold secrets). */
@@ -220,6 +294,7 @@ function rateLimit(
   address: string,
   principal: Principal | null,
   limiters: Record<'chat' | 'upload' | 'login', RateLimiter>,
+  metrics: Metrics,
 ): Promise<Response> | undefined {
   const kind = RATE_LIMITED[`${request.method} ${new URL(request.url).pathname}`];
   if (!kind) return undefined;
@@ -227,6 +302,7 @@ function rateLimit(
   for (const key of keys) {
     const taken = limiters[kind].take(key);
     if (!taken.ok) {
+      metrics.rateLimited.inc({ limit: kind });
       const what = { chat: 'questions', upload: 'uploads', login: 'login attempts' }[kind];
       return withHeader(
         errorResponse(

@@ -108,6 +108,25 @@ const ConfigSchema = z
     ADMIN_PASSWORD: optionalString,
     SESSION_DAYS: positiveInt(14, 365),
     RATE_LIMIT_LOGINS_PER_MINUTE: positiveInt(10, 10_000),
+    METRICS_TOKEN: z
+      .string()
+      .trim()
+      .min(16, 'must be at least 16 characters (a random secret; `openssl rand -hex 24` makes one)')
+      .optional(),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    OTEL_SDK_DISABLED: flag(false),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrlOf(/^https?$/, 'http://localhost:4318'),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrlOf(/^https?$/, 'http://localhost:4318/v1/traces'),
+    OTEL_EXPORTER_OTLP_HEADERS: z
+      .string()
+      .trim()
+      .regex(/^[^=,\s]+=[^,]*(,\s*[^=,\s]+=[^,]*)*$/, 'must be key=value pairs separated by commas')
+      .optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z
+      .enum(['http/protobuf'], { error: 'only http/protobuf is supported (the OTLP default)' })
+      .optional(),
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default('ragchat'),
+    OTEL_RECORD_CONTENT: flag(false),
   })
   .refine((c) => c.RETRIEVAL_KEYWORD_WEIGHT > 0 || c.RETRIEVAL_VECTOR_WEIGHT !== 0, {
     path: ['RETRIEVAL_VECTOR_WEIGHT'],
@@ -120,6 +139,10 @@ const ConfigSchema = z
   .refine((c) => c.ADMIN_PASSWORD === undefined || c.ADMIN_PASSWORD.length >= MIN_PASSWORD_CHARS, {
     path: ['ADMIN_PASSWORD'],
     message: `must be at least ${MIN_PASSWORD_CHARS} characters`,
+  })
+  .refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
+    path: ['METRICS_PORT'],
+    message: 'must differ from PORT (it is a second listener, for /metrics only)',
   })
   .refine((c) => c.CHUNK_OVERLAP_TOKENS < c.CHUNK_SIZE_TOKENS, {
     path: ['CHUNK_OVERLAP_TOKENS'],
@@ -175,6 +198,14 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Limits for one document, from any source. */
   readonly documentLimits: { maxBytes: number; maxPages: number };
+  /**
+   * Who may read `/metrics`. `token`: a Bearer token on the main port. `port`: a second listener
+   * serving only `/metrics` (for a scraper inside the network). With accounts on and neither set,
+   * `/metrics` is not served: metrics never become public by accident.
+   */
+  readonly metrics: { token?: string; port?: number; open: boolean };
+  /** Present when traces are exported over OTLP/HTTP (protobuf). */
+  readonly tracing?: { url: string; headers: Record<string, string>; serviceName: string; recordContent: boolean };
   /** Documents ingested at once (each embeds its chunks in batches). */
   readonly ingestConcurrency: number;
   /**
@@ -207,7 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       const value = env[name];
       // Keys and URLs (which may carry credentials) are never echoed back.
       const shown =
-        value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL|ENDPOINT/.test(name) ? '' : ` (got "${value}")`;
+        value === undefined || /KEY|SECRET|PASSWORD|TOKEN|URL|ENDPOINT|HEADERS/.test(name) ? '' : ` (got "${value}")`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -279,6 +310,13 @@ function toConfig(raw: RawConfig): Config {
       streamsPerUser: raw.MAX_STREAMS_PER_USER,
     },
     trustProxy: raw.TRUST_PROXY,
+    metrics: {
+      token: raw.METRICS_TOKEN,
+      port: raw.METRICS_PORT,
+      // On a laptop (no accounts, bound to loopback by default) the main port may serve them.
+      open: raw.AUTH_MODE === 'none' && raw.METRICS_TOKEN === undefined,
+    },
+    tracing: tracingFrom(raw),
     auth: {
       mode: raw.AUTH_MODE,
       allowSignup: raw.ALLOW_SIGNUP,
@@ -293,4 +331,26 @@ function toConfig(raw: RawConfig): Config {
       allowedExtensions: raw.UPLOAD_ALLOWED_TYPES.split(',').map((e) => e.trim().toLowerCase()),
     },
   };
+}
+
+/**
+ * OTLP settings as the OpenTelemetry specification names them: `OTEL_EXPORTER_OTLP_ENDPOINT` is
+ * a base URL to which `/v1/traces` is appended; `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is used as is.
+ */
+function tracingFrom(raw: RawConfig): Config['tracing'] {
+  if (raw.OTEL_SDK_DISABLED) return undefined;
+  const url =
+    raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (raw.OTEL_EXPORTER_OTLP_ENDPOINT ? `${raw.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (!url) return undefined;
+  const headers = Object.fromEntries(
+    (raw.OTEL_EXPORTER_OTLP_HEADERS ?? '')
+      .split(',')
+      .filter((pair) => pair.includes('='))
+      .map((pair) => {
+        const at = pair.indexOf('=');
+        return [decodeURIComponent(pair.slice(0, at).trim()), decodeURIComponent(pair.slice(at + 1).trim())];
+      }),
+  );
+  return { url, headers, serviceName: raw.OTEL_SERVICE_NAME, recordContent: raw.OTEL_RECORD_CONTENT };
 }

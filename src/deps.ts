@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { AuthService, LOCAL_USER } from './auth/auth-service.ts';
 import { ChatService } from './chat/chat-service.ts';
 import type { Config } from './config.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, type Logger, withFields } from './logger.ts';
+import {
+  InstrumentedEmbeddingClient,
+  InstrumentedLlmClient,
+  InstrumentedReranker,
+} from './observability/instrumented-providers.ts';
+import { Telemetry } from './observability/telemetry.ts';
 import { BatchingEmbeddingClient } from './providers/batching-embedding-client.ts';
 import type { EmbeddingClient } from './providers/embedding-client.ts';
 import { HttpReranker } from './providers/http-reranker.ts';
@@ -46,6 +52,8 @@ export interface ReadinessCheck {
 export interface AppDeps {
   config: Config;
   logger: Logger;
+  /** Metrics (served at /metrics) and traces (exported when OTLP is configured). */
+  telemetry: Telemetry;
   chat: ChatService;
   auth: AuthService;
   accounts: AccountStore;
@@ -65,6 +73,10 @@ export interface DepsOverrides {
   logger?: Logger;
   llm?: LlmClient;
   embedder?: EmbeddingClient;
+  /** Tests pass their own (to read its spans); servers get one from the config. */
+  telemetry?: Telemetry;
+  /** Export the process's CPU, memory and event-loop series (the server; not one-off commands). */
+  processMetrics?: boolean;
   /** Drop the whole index (chunks, vectors, keyword entries, catalog) before opening it: `ingest --reindex`. */
   resetIndex?: boolean;
 }
@@ -74,7 +86,10 @@ export interface DepsOverrides {
  * while keeping every other part real.
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const telemetry =
+    overrides.telemetry ?? new Telemetry({ tracing: config.tracing, processMetrics: overrides.processMetrics });
+  const baseLogger = overrides.logger ?? createLogger(config.logLevel);
+  const logger = telemetry.tracing ? withFields(baseLogger, () => telemetry.logFields()) : baseLogger;
   // SQLite holds whatever has no production backend configured (and the embedded vector index).
   const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
   const pg = config.database
@@ -124,27 +139,52 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   if (auth.enabled) await auth.bootstrapAdmin(config.auth.bootstrapAdmin);
   else await repo.ensureUser(LOCAL_USER);
 
-  const reranker: Reranker = config.reranker ? new HttpReranker(config.reranker) : new NoopReranker();
-  const retriever = new Retriever(embedder, vectors, reranker);
+  const reranker: Reranker = config.reranker
+    ? new InstrumentedReranker(new HttpReranker(config.reranker), telemetry)
+    : new NoopReranker();
+  // Every use of a provider goes through its measured seam (chat, rewriting, ingestion).
+  const measuredLlm = new InstrumentedLlmClient(llm, telemetry, llmProviderName(config, llm));
+  const measuredEmbedder = new InstrumentedEmbeddingClient(
+    embedder,
+    telemetry,
+    embeddingsProviderName(config, embedder),
+  );
+  const retriever = new Retriever(measuredEmbedder, vectors, reranker, {
+    telemetry,
+    storeBackend: config.qdrant ? 'qdrant' : 'sqlite',
+  });
   // With a model, follow-ups are rewritten by it; offline, by the documented heuristic.
-  const rewriter = llm.offline ? new HeuristicQueryRewriter() : new LlmQueryRewriter(llm);
-  const orchestrator = new RagOrchestrator(retriever, llm, rewriter, {
-    topK: config.topK,
-    contextWindowTokens: config.contextWindowTokens,
-    maxAnswerTokens: config.maxAnswerTokens,
-  });
-  const chat = new ChatService(repo, orchestrator, logger, {
-    maxMessageChars: config.maxMessageChars,
-    historyTurns: config.historyTurns,
-    maxStreamsPerUser: config.limits.streamsPerUser,
-  });
+  const rewriter = llm.offline ? new HeuristicQueryRewriter() : new LlmQueryRewriter(measuredLlm);
+  const orchestrator = new RagOrchestrator(
+    retriever,
+    measuredLlm,
+    rewriter,
+    {
+      topK: config.topK,
+      contextWindowTokens: config.contextWindowTokens,
+      maxAnswerTokens: config.maxAnswerTokens,
+    },
+    telemetry,
+  );
+  const chat = new ChatService(
+    repo,
+    orchestrator,
+    logger,
+    {
+      maxMessageChars: config.maxMessageChars,
+      historyTurns: config.historyTurns,
+      maxStreamsPerUser: config.limits.streamsPerUser,
+    },
+    telemetry,
+  );
   const ingestion = new Ingestion({
     // Documents ingested together share a remote embedder's requests (BatchingEmbeddingClient);
     // the local embedder has no request to share.
     embedder:
       embedder instanceof LocalEmbeddingClient
-        ? embedder
-        : new BatchingEmbeddingClient(embedder, { maxBatch: 64, maxInFlight: 4 }),
+        ? measuredEmbedder
+        : new BatchingEmbeddingClient(measuredEmbedder, { maxBatch: 64, maxInFlight: 4 }),
+    metrics: telemetry.metrics,
     vectors,
     catalog,
     documents,
@@ -168,6 +208,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   return {
     config,
     logger,
+    telemetry,
     chat,
     auth,
     accounts,
@@ -187,9 +228,21 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
         check('llm', () => llm.ping(AbortSignal.timeout(5000))),
       ]),
     close: async () => {
+      await telemetry.shutdown();
       await pg?.end({ timeout: 5 });
       await pgLocks?.end({ timeout: 5 });
       db.close();
     },
   };
+}
+
+/** The label a provider's series carry: which kind of backend, not its model (that is a span attribute). */
+function llmProviderName(config: Config, llm: LlmClient): string {
+  if (llm.offline) return 'offline';
+  return config.llm ? 'openai' : 'custom';
+}
+
+function embeddingsProviderName(config: Config, embedder: EmbeddingClient): string {
+  if (embedder instanceof LocalEmbeddingClient) return 'local';
+  return config.embeddings ? 'openai' : 'custom';
 }

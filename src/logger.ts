@@ -39,3 +39,17 @@ function describeError(e: Error, depth = 0): Record<string, unknown> {
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The same logger with `fields()` added to every line (the active trace and span ids), so the
+ * lines of one request can be found from its trace and the other way round.
+ */
+export function withFields(logger: Logger, fields: () => Record<string, unknown>): Logger {
+  const add = (f?: Record<string, unknown>) => ({ ...fields(), ...f });
+  return {
+    debug: (m, f) => logger.debug(m, add(f)),
+    info: (m, f) => logger.info(m, add(f)),
+    warn: (m, f) => logger.warn(m, add(f)),
+    error: (m, f) => logger.error(m, add(f)),
+  };
+}

@@ -3,6 +3,7 @@ import { runEvalCommand } from './cli/eval-command.ts';
 import { runIngestCommand } from './cli/ingest-command.ts';
 import { runMigrateCommand } from './cli/migrate-command.ts';
 import { runUserCreateCommand } from './cli/user-command.ts';
+import { startMetricsListener } from './observability/metrics-routes.ts';
 import { seedIfEmpty } from './seed.ts';
 import { openDepsOrExit } from './startup.ts';
 
@@ -25,7 +26,7 @@ async function healthcheck(): Promise<never> {
 }
 
 async function main() {
-  const deps = await openDepsOrExit(process.env);
+  const deps = await openDepsOrExit(process.env, { processMetrics: true });
   const { config } = deps;
   // Only servers sweep orphaned answers (the ingest command shares the database and must not).
   const stopMaintenance = deps.chat.startMaintenance();
@@ -40,10 +41,21 @@ async function main() {
     // without a Content-Length.
     maxRequestBodySize: 2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),
   });
+  const metricsListener = config.metrics.port
+    ? startMetricsListener(deps.telemetry, config.metrics.port, config.host)
+    : null;
   deps.logger.info('ragchat is listening', {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${app.server?.port}`,
     llm: deps.llm.offline ? 'offline answerer' : deps.llm.model,
     embeddings: deps.embedder.model,
+    metrics: metricsListener
+      ? `/metrics on port ${metricsListener.port}`
+      : config.metrics.token
+        ? '/metrics with METRICS_TOKEN'
+        : config.metrics.open
+          ? '/metrics'
+          : 'off (set METRICS_TOKEN or METRICS_PORT)',
+    traces: config.tracing ? 'OTLP/HTTP' : 'off',
   });
 
   // One bad request or stream must never take the server down with it.
@@ -57,6 +69,7 @@ async function main() {
     // Finish answers in flight (up to 25 s, inside ECS's default 30 s stop timeout), then close.
     await deps.chat.shutdown(25_000);
     stopMaintenance();
+    metricsListener?.stop();
     await app.stop();
     await deps.close();
     process.exit(0);

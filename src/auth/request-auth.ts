@@ -51,6 +51,8 @@ export function isPublic(path: string): boolean {
     path === '/healthz' ||
     path === '/readyz' ||
     path === '/openapi.json' ||
+    // Guarded by its own token (or not served at all): a scraper has no session.
+    path === '/metrics' ||
     path.startsWith('/assets/')
   );
 }

@@ -1,6 +1,7 @@
 import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { failSpan, Telemetry } from '../observability/telemetry.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
 import { countTokens } from '../rag/tokens.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
@@ -43,6 +44,7 @@ export class ChatService {
     private readonly orchestrator: RagOrchestrator,
     private readonly logger: Logger,
     private readonly options: ChatServiceOptions,
+    private readonly telemetry: Telemetry = new Telemetry(),
   ) {}
 
   get offline(): boolean {
@@ -103,6 +105,7 @@ export class ChatService {
     const limit = this.options.maxStreamsPerUser ?? 3;
     const writing = [...this.active.values()].filter((g) => g.userId === userId).length;
     if (writing >= limit) {
+      this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
       throw new AppError(
         'too_many_streams',
         `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
@@ -111,34 +114,56 @@ export class ChatService {
     }
     const hasConversation =
       input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
-    const conversation = hasConversation
-      ? await this.conversationFor(userId, input.conversationId)
-      : await this.repo.createConversation({ id: Bun.randomUUIDv7(), userId, title: titleFrom(question) });
-
-    const earlier = hasConversation ? await this.repo.listMessages(conversation.id) : [];
-    const userMessage = await this.repo.addMessage({
-      id: Bun.randomUUIDv7(),
-      conversationId: conversation.id,
-      role: 'user',
-      content: question,
-      status: 'complete',
-    });
-    const assistant = await this.repo.addMessage({
-      id: Bun.randomUUIDv7(),
-      conversationId: conversation.id,
-      role: 'assistant',
-      content: '',
-      status: 'streaming',
-      model: this.orchestratorModel(),
-    });
+    const { conversation, earlier, userMessage, assistant } = await this.telemetry.span(
+      'chat.store_question',
+      { 'ragchat.new_conversation': !hasConversation },
+      async () => {
+        const conversation = hasConversation
+          ? await this.conversationFor(userId, input.conversationId)
+          : await this.repo.createConversation({ id: Bun.randomUUIDv7(), userId, title: titleFrom(question) });
+        const earlier = hasConversation ? await this.repo.listMessages(conversation.id) : [];
+        const userMessage = await this.repo.addMessage({
+          id: Bun.randomUUIDv7(),
+          conversationId: conversation.id,
+          role: 'user',
+          content: question,
+          status: 'complete',
+        });
+        const assistant = await this.repo.addMessage({
+          id: Bun.randomUUIDv7(),
+          conversationId: conversation.id,
+          role: 'assistant',
+          content: '',
+          status: 'streaming',
+          model: this.orchestratorModel(),
+        });
+        return { conversation, earlier, userMessage, assistant };
+      },
+    );
 
     const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel());
     this.active.set(generation.messageId, generation);
     const collections = asker.collections === 'all' ? undefined : asker.collections;
-    void this.run(generation, question, this.historyFrom(earlier), collections).finally(() => {
-      this.active.delete(generation.messageId);
-      generation.markFinished();
-    });
+    const { metrics } = this.telemetry;
+    metrics.answersStarted.inc();
+    metrics.answersInProgress.inc();
+    // The answer's spans join the request's trace: the async context flows into run().
+    const attributes = {
+      'ragchat.message_id': generation.messageId,
+      ...(this.telemetry.recordContent ? { 'ragchat.question': question } : {}),
+    };
+    void this.telemetry
+      .span('chat.answer', attributes, async (span) => {
+        const status = await this.run(generation, question, this.historyFrom(earlier), collections);
+        span.setAttribute('ragchat.status', status);
+        if (status === 'failed') failSpan(span, generation.failure?.code ?? 'answer_failed');
+      })
+      .catch((error) => this.logger.error('answer crashed', { messageId: generation.messageId, error }))
+      .finally(() => {
+        this.active.delete(generation.messageId);
+        metrics.answersInProgress.dec();
+        generation.markFinished();
+      });
     return { conversation, userMessage, generation, isNewConversation: !hasConversation };
   }
 
@@ -163,7 +188,7 @@ export class ChatService {
     question: string,
     history: ChatTurn[],
     collections: readonly string[] | undefined,
-  ): Promise<void> {
+  ): Promise<'complete' | 'stopped' | 'failed'> {
     let sources: Source[] = [];
     let promptTokens: number | null = null;
     let searchQuery: string | null = null;
@@ -174,7 +199,10 @@ export class ChatService {
       promptTokens = answer.promptTokens;
       if (answer.searchQuery !== question) searchQuery = answer.searchQuery;
       try {
-        for await (const text of answer.tokens) g.push({ type: 'token', text });
+        for await (const text of answer.tokens) {
+          if (g.text === '') this.telemetry.metrics.timeToFirstToken.observe((performance.now() - g.startedAt) / 1000);
+          g.push({ type: 'token', text });
+        }
       } finally {
         // Sources are worth showing even for a stopped or failed answer: they say where to look.
         sources = answer.sourcesFor(g.text);
@@ -195,17 +223,27 @@ export class ChatService {
     }
 
     const latencyMs = performance.now() - g.startedAt;
+    const completionTokens = countTokens(g.text);
+    const { metrics } = this.telemetry;
+    metrics.answersFinished.inc({ status });
+    metrics.answerDuration.observe({ status }, latencyMs / 1000);
+    metrics.tokensStreamed.inc(completionTokens);
     try {
-      await this.repo.finishMessage(g.messageId, {
-        content: g.text,
-        status,
-        sources,
-        latencyMs,
-        promptTokens,
-        completionTokens: countTokens(g.text),
-        searchQuery,
-        error: failure?.message ?? null,
-      });
+      await this.telemetry.span(
+        'chat.store_answer',
+        { 'ragchat.status': status, 'ragchat.sources': sources.length },
+        () =>
+          this.repo.finishMessage(g.messageId, {
+            content: g.text,
+            status,
+            sources,
+            latencyMs,
+            promptTokens,
+            completionTokens,
+            searchQuery,
+            error: failure?.message ?? null,
+          }),
+      );
     } catch (error) {
       // The stream still ends properly; the start-up sweep marks the row failed later.
       this.logger.error('could not store the answer', { messageId: g.messageId, error: error as Error });
@@ -223,6 +261,7 @@ export class ChatService {
       chars: g.text.length,
       sources: sources.length,
     });
+    return status;
   }
 
   /**

@@ -3,6 +3,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { DEFAULT_COLLECTION, type DocumentRecord, type EmbeddedChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
 import type { DocumentStore } from '../stores/document-store.ts';
@@ -108,6 +109,8 @@ export interface IngestionDeps {
   concurrency?: number;
   /** Size and page limits for one document. */
   limits?: LoaderLimits;
+  /** Counts documents and chunks by outcome. */
+  metrics?: Metrics;
 }
 
 /** A stable UUID-shaped id from a name: re-ingesting the same path or chunk gives the same id. */
@@ -141,7 +144,16 @@ export class Ingestion {
    */
   async ingestFile(key: string, bytes: Uint8Array, options: IngestFileOptions = {}): Promise<IngestResult> {
     const id = stableId(key);
-    return this.deps.catalog.withDocumentLock(id, () => this.ingestLocked(id, key, bytes, options));
+    const { metrics } = this.deps;
+    try {
+      const result = await this.deps.catalog.withDocumentLock(id, () => this.ingestLocked(id, key, bytes, options));
+      metrics?.ingestedDocuments.inc({ outcome: result.outcome });
+      if (result.chunks > 0) metrics?.ingestedChunks.inc({ outcome: result.outcome }, result.chunks);
+      return result;
+    } catch (error) {
+      if (!options.signal?.aborted) metrics?.ingestedDocuments.inc({ outcome: 'failed' });
+      throw error;
+    }
   }
 
   private async ingestLocked(
@@ -294,7 +306,9 @@ export class Ingestion {
 
   /** Removes a document's chunks (vectors and keyword entries), original and catalog entry. */
   async remove(documentId: string, signal?: AbortSignal): Promise<DocumentRecord | null> {
-    return this.deps.catalog.withDocumentLock(documentId, () => this.removeLocked(documentId, signal));
+    const removed = await this.deps.catalog.withDocumentLock(documentId, () => this.removeLocked(documentId, signal));
+    if (removed) this.deps.metrics?.ingestedDocuments.inc({ outcome: 'removed' });
+    return removed;
   }
 
   private async removeLocked(documentId: string, signal?: AbortSignal): Promise<DocumentRecord | null> {

@@ -1,4 +1,5 @@
 import type { ChatTurn, ScoredChunk, Source } from '../domain.ts';
+import { Telemetry } from '../observability/telemetry.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
 import { buildPrompt, type PromptBudget } from './prompt.ts';
 import type { QueryRewriter } from './query-rewriter.ts';
@@ -30,6 +31,7 @@ export class RagOrchestrator {
     private readonly llm: LlmClient,
     private readonly rewriter: QueryRewriter,
     private readonly options: OrchestratorOptions,
+    private readonly telemetry: Telemetry = new Telemetry(),
   ) {}
 
   get offline(): boolean {
@@ -52,7 +54,16 @@ export class RagOrchestrator {
   ): Promise<RagAnswer> {
     // Retrieval searches with a standalone question; the model still sees the question as asked,
     // after the conversation so far.
-    const searchQuery = await this.rewriter.rewrite(question, history, signal);
+    const searchQuery = await this.telemetry.span(
+      'rag.rewrite_query',
+      { 'ragchat.history_turns': history.length },
+      async (span) => {
+        const rewritten = await this.rewriter.rewrite(question, history, signal);
+        span.setAttribute('ragchat.rewritten', rewritten !== question);
+        if (this.telemetry.recordContent) span.setAttribute('ragchat.search_query', rewritten);
+        return rewritten;
+      },
+    );
     const retrieved = await this.retriever.retrieve(searchQuery, this.options.topK, signal, collections);
     const prompt = buildPrompt(question, retrieved, history, this.options);
     const tokens = this.llm.stream(

@@ -1,4 +1,5 @@
 import type { ScoredChunk } from '../domain.ts';
+import { Telemetry } from '../observability/telemetry.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import { NoopReranker } from '../providers/noop-reranker.ts';
 import type { Reranker } from '../providers/reranker.ts';
@@ -13,6 +14,11 @@ export class Retriever {
     private readonly embedder: EmbeddingClient,
     private readonly store: VectorStore,
     private readonly reranker: Reranker = new NoopReranker(),
+    /** Where retrieval and search latency are counted and traced; `storeBackend` labels them. */
+    private readonly observed: { telemetry: Telemetry; storeBackend: string } = {
+      telemetry: new Telemetry(),
+      storeBackend: 'unknown',
+    },
   ) {}
 
   /** `collections`: only chunks of these (absent: all); the store applies it inside its queries. */
@@ -23,12 +29,28 @@ export class Retriever {
     collections?: readonly string[],
   ): Promise<ScoredChunk[]> {
     if (collections?.length === 0) return [];
-    const [vector] = await this.embedder.embed([question], signal);
-    if (!vector) return [];
-    const candidates = await this.store.search(
-      { vector, text: question, topK: this.reranker.candidates(topK), collections },
-      signal,
-    );
-    return this.reranker.rerank(question, candidates, topK, signal);
+    const { telemetry, storeBackend } = this.observed;
+    const started = performance.now();
+    return telemetry.span('rag.retrieve', { 'ragchat.top_k': topK }, async () => {
+      const [vector] = await this.embedder.embed([question], signal);
+      if (!vector) return [];
+      const searchStarted = performance.now();
+      const candidates = await telemetry.span(
+        'vector_store.search',
+        { 'db.system': storeBackend, 'ragchat.candidates_asked': this.reranker.candidates(topK) },
+        async (span) => {
+          const found = await this.store.search(
+            { vector, text: question, topK: this.reranker.candidates(topK), collections },
+            signal,
+          );
+          span.setAttribute('ragchat.candidates', found.length);
+          return found;
+        },
+      );
+      telemetry.metrics.searchDuration.observe({ backend: storeBackend }, (performance.now() - searchStarted) / 1000);
+      const ranked = await this.reranker.rerank(question, candidates, topK, signal);
+      telemetry.metrics.retrievalDuration.observe((performance.now() - started) / 1000);
+      return ranked;
+    });
   }
 }

@@ -203,6 +203,7 @@ describe('OpenAPI', () => {
         '/api/admin/collections',
         '/api/admin/audit',
         '/healthz',
+        '/metrics',
         '/readyz',
       ].sort(),
     );
