@@ -1,6 +1,8 @@
 import { expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
 
 /**
  * No Docker engine runs here, so the container files are checked as data: they must agree with
@@ -117,5 +119,53 @@ test('the build script compiles src/main.ts into dist/ragchat, and `ragchat heal
     expect(await up.exited).toBe(0);
   } finally {
     server.stop(true);
+  }
+});
+
+test('Prometheus in compose scrapes the app where it serves /metrics, and the app serves it there', () => {
+  const { prometheus, grafana } = compose.services as Record<string, Service>;
+  const mounted = (service: Service | undefined, inside: string) =>
+    service?.volumes?.find((v) => v.split(':')[1] === inside)?.split(':')[0];
+  const configFile = mounted(prometheus, '/etc/prometheus/prometheus.yml') as string;
+  expect(configFile).toBe('./deploy/prometheus/prometheus.yml');
+  const scrape = Bun.YAML.parse(readFileSync(join(ROOT, configFile), 'utf8')) as {
+    scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+  };
+  const job = scrape.scrape_configs.find((j) => j.job_name === 'ragchat');
+  expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
+  const [host, port] = (job?.static_configs[0]?.targets[0] ?? '').split(':');
+  expect(host).toBe('ragchat');
+  const config = loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolveDefaults(v)])));
+  expect(Number(port)).toBe(config.port);
+  // No accounts in the local stack, no token: the app serves /metrics on its main port.
+  expect(config.metrics.open).toBe(true);
+  // Grafana gets the dashboard and its data source from the repository.
+  expect(mounted(grafana, '/var/lib/grafana/dashboards')).toBe('./deploy/grafana/dashboards');
+  const datasources = readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+  expect(datasources).toContain('url: http://prometheus:9090');
+  for (const volume of ['prometheus-data', 'grafana-data']) expect(volume in compose.volumes).toBe(true);
+});
+
+test('every series the Grafana dashboard queries is one the app exports', async () => {
+  const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/ragchat.json'), 'utf8')) as {
+    uid: string;
+    panels: { title: string; targets: { expr: string; datasource: { uid: string } }[] }[];
+  };
+  const metrics = new Metrics({ processMetrics: true });
+  const exported = new Set<string>();
+  for (const m of await metrics.registry.getMetricsAsJSON()) {
+    exported.add(m.name);
+    if (String(m.type) === 'histogram')
+      for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${m.name}${suffix}`);
+  }
+  expect(dashboard.panels.length).toBeGreaterThan(10);
+  for (const panel of dashboard.panels) {
+    expect(panel.targets.length, panel.title).toBeGreaterThan(0);
+    for (const target of panel.targets) {
+      expect(target.datasource.uid).toBe('prometheus');
+      const used = target.expr.match(/\bragchat_\w+/g) ?? [];
+      expect(used.length, panel.title).toBeGreaterThan(0);
+      for (const name of used) expect(exported.has(name), `${panel.title}: ${name}`).toBe(true);
+    }
   }
 });

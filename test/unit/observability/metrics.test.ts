@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
 import { startMetricsListener } from '../../../src/observability/metrics-routes.ts';
+import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
 import { ADMIN, login, makeAccountsApp } from '../../support/accounts.ts';
 import { beforeSuite } from '../../support/before-suite.ts';
 import { OpenAiStandIn } from '../../support/openai-stand-in.ts';
@@ -83,7 +83,9 @@ test('after one chat, /metrics shows the request, the answer, its latencies, ret
   expect(m('ragchat_provider_request_duration_seconds_count', { kind: 'llm', provider: 'offline' })).toBe(1);
   expect(m('ragchat_provider_time_to_first_token_seconds_count', { provider: 'offline' })).toBe(1);
   // The question's embedding and the sample corpus's, all through the measured seam.
-  expect(m('ragchat_provider_request_duration_seconds_count', { kind: 'embeddings', provider: 'local' })).toBeGreaterThan(1);
+  expect(
+    m('ragchat_provider_request_duration_seconds_count', { kind: 'embeddings', provider: 'local' }),
+  ).toBeGreaterThan(1);
   expect(m('ragchat_ingest_documents_total', { outcome: 'added' })).toBeGreaterThan(3);
   expect(m('ragchat_ingest_chunks_total', { outcome: 'added' })).toBeGreaterThan(10);
   expect(m('ragchat_rate_limited_total', { limit: 'chat' })).toBe(1);
@@ -141,9 +143,9 @@ describe('who may read /metrics', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
     expect((await none.json()).error.message).toContain('METRICS_TOKEN');
-    expect((await t.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789ab' } })).status).toBe(
-      401,
-    );
+    expect(
+      (await t.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789ab' } })).status,
+    ).toBe(401);
     const m = await scrape(t, { authorization: `Bearer ${token}` });
     expect(m('ragchat_answers_in_progress')).toBe(0);
   });

@@ -23,7 +23,9 @@ beforeSuite(() => {
     hostname: '127.0.0.1',
     fetch: async (req) => {
       const body = (await req.json()) as { documents: string[] };
-      return Response.json({ results: body.documents.map((_, index) => ({ index, relevance_score: 1 / (index + 1) })) });
+      return Response.json({
+        results: body.documents.map((_, index) => ({ index, relevance_score: 1 / (index + 1) })),
+      });
     },
   });
 });
@@ -36,7 +38,11 @@ afterAll(async () => {
 });
 
 async function tracedApp(env: Record<string, string>, lines?: string[]) {
-  const config = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, RERANK_BASE_URL: `http://127.0.0.1:${reranker.port}`, ...env };
+  const config = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    RERANK_BASE_URL: `http://127.0.0.1:${reranker.port}`,
+    ...env,
+  };
   const { loadConfig } = await import('../../../src/config.ts');
   const telemetry = new Telemetry({ tracing: loadConfig(config).tracing });
   const t = await makeTestApp({
