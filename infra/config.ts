@@ -28,6 +28,7 @@ export interface StackConfig {
     readonly cpuTargetPercent: number;
     /** When set, also scale on ALB requests per target per minute. */
     readonly requestsPerTarget?: number;
+    /** Days CloudWatch keeps the tasks' logs, and the log bucket keeps the access logs. */
     readonly logRetentionDays: number;
     readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
     /** Ingest the bundled user guide on the first start (an empty index). */
@@ -39,8 +40,20 @@ export interface StackConfig {
     readonly embeddingsBaseUrl?: string;
     /** The first admin's e-mail (AUTH_MODE=password); the password is the secret `adminPassword`. */
     readonly adminEmail?: string;
-    /** Bedrock foundation model ids the task role may invoke; empty means no Bedrock permission at all. */
-    readonly bedrockModelIds: readonly string[];
+  };
+  /**
+   * Amazon Bedrock, the AWS-native provider: no API key, the task role's credentials (the SDK's
+   * default chain). Each model set here is passed to the app and is what the task role may invoke.
+   */
+  readonly bedrock: {
+    /** A foundation-model id or a cross-region inference-profile id (`us.anthropic...`): LLM_PROVIDER=bedrock. */
+    readonly chatModel?: string;
+    /** EMBEDDINGS_PROVIDER=bedrock with this model. */
+    readonly embeddingModel?: BedrockEmbeddingModel;
+    /** EMBEDDING_DIMENSIONS; Titan Text Embeddings V2 only (256, 512 or 1024). Unset: the model's default. */
+    readonly embeddingDimensions?: number;
+    /** Further model ids the role may invoke (the older `bedrockModelIds` key); passed to the app as nothing. */
+    readonly extraModelIds: readonly string[];
   };
   /** Secrets (from `pulumi config set --secret`), each optional: absent ones are simply not passed. */
   readonly secrets: {
@@ -59,8 +72,9 @@ export interface StackConfig {
     readonly backupRetentionDays: number;
   };
   /**
-   * Prod's safety catch: RDS deletion protection and a final snapshot, and a bucket that
-   * `pulumi destroy` refuses to empty. Off in dev, so that destroy takes everything away.
+   * Prod's safety catch: RDS deletion protection and a final snapshot, load-balancer deletion
+   * protection, and buckets (documents, logs) that `pulumi destroy` refuses to empty. Off in dev,
+   * so that destroy takes everything away.
    */
   readonly protectData: boolean;
   readonly domain: {
@@ -71,6 +85,22 @@ export interface StackConfig {
     readonly hostedZoneId?: string;
   };
 }
+
+/**
+ * The embedding models the app's Bedrock backend speaks (their request and response bodies
+ * differ, so the list is closed): Titan Text Embeddings V2 and Cohere Embed v3.
+ */
+export const BEDROCK_EMBEDDING_MODELS = [
+  'amazon.titan-embed-text-v2:0',
+  'cohere.embed-english-v3',
+  'cohere.embed-multilingual-v3',
+] as const;
+export type BedrockEmbeddingModel = (typeof BEDROCK_EMBEDDING_MODELS)[number];
+/** Titan Text Embeddings V2 returns 1024, 512 or 256 values (its `dimensions` parameter); Cohere v3 only 1024. */
+export const TITAN_V2_DIMENSIONS = [256, 512, 1024] as const;
+
+/** `anthropic.claude-3-5-haiku-20241022-v1:0`, or with a geography prefix `us.anthropic...` (an inference profile). */
+const BEDROCK_MODEL_ID = /^([a-z-]+\.)?[a-z0-9-]+\.[A-Za-z0-9._:-]+$/;
 
 export type QdrantChoice =
   | {
@@ -178,6 +208,13 @@ export function readConfig(): StackConfig {
   const bedrockModelIds = cfg.getObject<unknown>('bedrockModelIds') ?? [];
   if (!Array.isArray(bedrockModelIds) || !bedrockModelIds.every((m) => typeof m === 'string' && m.length > 0))
     problems.push(`${key('bedrockModelIds')}: must be a JSON list of model ids`);
+  const bedrock = readBedrock(optional, key, problems);
+  if (bedrock.chatModel && optional('llmBaseUrl'))
+    problems.push(`${key('llmBaseUrl')}: unset it when bedrockChatModel is set (pulumi config rm llmBaseUrl)`);
+  if (bedrock.embeddingModel && optional('embeddingsBaseUrl'))
+    problems.push(
+      `${key('embeddingsBaseUrl')}: unset it when bedrockEmbeddingModel is set (pulumi config rm embeddingsBaseUrl)`,
+    );
 
   const config: StackConfig = {
     project,
@@ -195,7 +232,7 @@ export function readConfig(): StackConfig {
       maxCount,
       cpuTargetPercent: int('appCpuTargetPercent', 60, 10, 95),
       requestsPerTarget: requestsPerTarget === undefined ? undefined : int('appRequestsPerTarget', 0, 1, 1_000_000),
-      logRetentionDays: int('logRetentionDays', 14, 1, 3653),
+      logRetentionDays: logRetentionDays(cfg.get('logRetentionDays'), key, problems),
       logLevel: oneOf('logLevel', ['debug', 'info', 'warn', 'error'] as const, 'info'),
       seedSampleDocs: bool('seedSampleDocs', false),
       llmModel: cfg.get('llmModel') ?? 'gpt-4o-mini',
@@ -203,8 +240,9 @@ export function readConfig(): StackConfig {
       embeddingModel: cfg.get('embeddingModel') ?? 'text-embedding-3-small',
       embeddingsBaseUrl: optional('embeddingsBaseUrl'),
       adminEmail: optional('adminEmail'),
-      bedrockModelIds: Array.isArray(bedrockModelIds) ? (bedrockModelIds as string[]) : [],
     },
+    bedrock: { ...bedrock, extraModelIds: Array.isArray(bedrockModelIds) ? (bedrockModelIds as string[]) : [] },
+
     secrets: {
       openaiApiKey: cfg.getSecret('openaiApiKey'),
       embeddingsApiKey: cfg.getSecret('embeddingsApiKey'),
@@ -226,4 +264,51 @@ export function readConfig(): StackConfig {
     problems.push(`${key('dbMaxAllocatedStorageGb')}: must be at least dbAllocatedStorageGb`);
   if (problems.length > 0) throw new StackConfigError(problems);
   return config;
+}
+
+/**
+ * CloudWatch Logs accepts only these retention periods (PutRetentionPolicy); any other number
+ * would pass here and fail halfway through `pulumi up`.
+ */
+export const CLOUDWATCH_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+function logRetentionDays(raw: string | undefined, key: (k: string) => string, problems: string[]): number {
+  const days = raw === undefined ? 14 : Number(raw);
+  if (!(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days))
+    problems.push(`${key('logRetentionDays')}: must be one of ${CLOUDWATCH_RETENTION_DAYS.join(', ')}`);
+  return days;
+}
+
+function readBedrock(
+  optional: (k: string) => string | undefined,
+  key: (k: string) => string,
+  problems: string[],
+): Omit<StackConfig['bedrock'], 'extraModelIds'> {
+  const chatModel = optional('bedrockChatModel');
+  if (chatModel !== undefined && !BEDROCK_MODEL_ID.test(chatModel))
+    problems.push(
+      `${key('bedrockChatModel')}: must be a Bedrock model id or inference-profile id, like anthropic.claude-3-5-haiku-20241022-v1:0 or us.anthropic.claude-3-5-haiku-20241022-v1:0`,
+    );
+
+  const embeddingModel = optional('bedrockEmbeddingModel');
+  if (embeddingModel !== undefined && !(BEDROCK_EMBEDDING_MODELS as readonly string[]).includes(embeddingModel))
+    problems.push(`${key('bedrockEmbeddingModel')}: must be one of ${BEDROCK_EMBEDDING_MODELS.join(', ')}`);
+
+  const rawDimensions = optional('bedrockEmbeddingDimensions');
+  const embeddingDimensions = rawDimensions === undefined ? undefined : Number(rawDimensions);
+  if (embeddingDimensions !== undefined) {
+    if (embeddingModel !== 'amazon.titan-embed-text-v2:0')
+      problems.push(
+        `${key('bedrockEmbeddingDimensions')}: only with bedrockEmbeddingModel amazon.titan-embed-text-v2:0 (Cohere v3 is always 1024)`,
+      );
+    else if (!(TITAN_V2_DIMENSIONS as readonly number[]).includes(embeddingDimensions))
+      problems.push(`${key('bedrockEmbeddingDimensions')}: must be one of ${TITAN_V2_DIMENSIONS.join(', ')}`);
+  }
+  return {
+    chatModel,
+    embeddingModel: embeddingModel as BedrockEmbeddingModel | undefined,
+    embeddingDimensions,
+  };
 }

@@ -6,7 +6,7 @@ export interface Statement {
   Sid: string;
   Effect: 'Allow' | 'Deny';
   Action: string[];
-  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[] | pulumi.Input<string[]>;
   Condition?: Record<string, Record<string, pulumi.Input<string>>>;
 }
 

@@ -8,6 +8,7 @@ export const url = outputs.url;
 export const ecrRepositoryUrl = outputs.ecrRepositoryUrl;
 export const imageRef = outputs.imageRef;
 export const bucketName = outputs.bucketName;
+export const logBucketName = outputs.logBucketName;
 export const logGroupName = outputs.logGroupName;
 export const clusterName = outputs.clusterName;
 export const serviceName = outputs.serviceName;

@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { bedrockEnvironment, bedrockInvokeArnsOutput, bedrockModelIds } from './bedrock.ts';
 import type { StackConfig } from './config.ts';
 import { Database } from './database.ts';
 import { AppImage } from './image.ts';
+import { ALB_LOG_PREFIX, LogBucket } from './logs.ts';
 import { APP_PORT, Network } from './network.ts';
 import { Qdrant } from './qdrant.ts';
 import { AppSecrets } from './secrets.ts';
-import { APP_HEARTBEAT_MS, AppService } from './service.ts';
+import { APP_HEARTBEAT_MS, AppService, SCRATCH_PATH } from './service.ts';
 import { Storage } from './storage.ts';
 
 /** The prefix under which the app keeps its originals in the bucket (the app's DOCS_PREFIX default). */
@@ -18,6 +20,8 @@ export interface StackOutputs {
   ecrRepositoryUrl: pulumi.Output<string>;
   imageRef: pulumi.Output<string>;
   bucketName: pulumi.Output<string>;
+  /** The log bucket: ALB access logs under `alb/`, the documents bucket's S3 access logs under `s3/docs/`. */
+  logBucketName: pulumi.Output<string>;
   logGroupName: pulumi.Output<string>;
   /** What `aws ecs run-task` needs for a one-off `ragchat ingest ...` (README). */
   clusterName: pulumi.Output<string>;
@@ -46,6 +50,13 @@ export function deploy(config: StackConfig): StackOutputs {
     tags,
   });
   const storage = new Storage('storage', { forceDestroy: !config.protectData, tags });
+  const logBucket = new LogBucket('logging', {
+    region: config.region,
+    retentionDays: config.app.logRetentionDays,
+    forceDestroy: !config.protectData,
+    serverAccessLogSources: [{ name: 'docs', bucketId: storage.bucketId, bucketArn: storage.bucketArn }],
+    tags,
+  });
   const database = new Database('database', {
     subnetIds: network.privateSubnetIds,
     securityGroupId: network.databaseSecurityGroupId,
@@ -114,6 +125,8 @@ export function deploy(config: StackConfig): StackOutputs {
     EMBEDDING_MODEL: config.app.embeddingModel,
     // `off`: prod's index holds only what was ingested on purpose.
     SEED_DOCS_DIR: config.app.seedSampleDocs ? './ingest/sample-docs' : 'off',
+    // Bedrock's model ids replace LLM_MODEL / EMBEDDING_MODEL when configured.
+    ...bedrockEnvironment(config.bedrock, config.region),
   };
   if (qdrantUrl) environment.QDRANT_URL = qdrantUrl;
   if (config.app.llmBaseUrl) environment.LLM_BASE_URL = config.app.llmBaseUrl;
@@ -126,10 +139,26 @@ export function deploy(config: StackConfig): StackOutputs {
     ...secrets.parameterArns,
   };
 
-  const partition = aws.getPartitionOutput({}).partition;
-  const bedrockModelArns = config.app.bedrockModelIds.map(
-    (id) => pulumi.interpolate`arn:${partition}:bedrock:${config.region}::foundation-model/${id}`,
-  );
+  // SQLite holds data only for a backend with nothing remote configured (src/deps.ts): history and
+  // the catalog without DATABASE_URL, vectors without QDRANT_URL, originals without DOCS_BUCKET.
+  const remote = (name: string) => name in environment || name in containerSecrets;
+  const sqliteHoldsData = !(remote('DATABASE_URL') && remote('QDRANT_URL') && remote('DOCS_BUCKET'));
+  if (!sqliteHoldsData) {
+    // Every backend is remote, yet the app still opens a small SQLite file in DATA_DIR at start
+    // (src/deps.ts opens it unconditionally); it holds nothing that must outlive the task, so it
+    // goes on the task's scratch volume and the rest of the root filesystem can be read-only.
+    environment.DATA_DIR = `${SCRATCH_PATH}/ragchat`;
+  }
+
+  const modelIds = bedrockModelIds(config.bedrock);
+  const bedrockModelArns =
+    modelIds.length === 0
+      ? undefined
+      : bedrockInvokeArnsOutput(config.bedrock, {
+          partition: aws.getPartitionOutput({}).partition,
+          region: config.region,
+          account: aws.getCallerIdentityOutput({}).accountId,
+        });
 
   const service = new AppService('app', {
     namePrefix: prefix,
@@ -157,6 +186,9 @@ export function deploy(config: StackConfig): StackOutputs {
     secretsManagerArns: [database.masterSecretArn],
     bucketArn: storage.bucketArn,
     bedrockModelArns,
+    readonlyRootFilesystem: !sqliteHoldsData,
+    deletionProtection: config.protectData,
+    accessLogs: { bucket: logBucket.bucketName, prefix: ALB_LOG_PREFIX, policy: logBucket.deliveryPolicy },
     certificateArn: config.domain.certificateArn,
     tags,
   });
@@ -178,6 +210,7 @@ export function deploy(config: StackConfig): StackOutputs {
     ecrRepositoryUrl: image.repositoryUrl,
     imageRef: image.imageRef,
     bucketName: storage.bucketName,
+    logBucketName: logBucket.bucketName,
     logGroupName: service.logGroupName,
     clusterName: cluster.name,
     serviceName: service.serviceName,

@@ -23,6 +23,17 @@ export const DEREGISTRATION_DELAY_SECONDS = 30;
 export const STOP_TIMEOUT_SECONDS = APP_DRAIN_SECONDS + 10;
 export const HEALTH_CHECK_PATH = '/healthz';
 const CONTAINER_NAME = 'app';
+/** The one writable path when the root filesystem is read-only. */
+export const SCRATCH_PATH = '/tmp';
+/**
+ * A one-shot container that opens the scratch volume to the app. Fargate creates a bind-mount
+ * volume owned by root with mode 0755 unless the image declares that path as a `VOLUME` (then
+ * the image's ownership is copied), and the app's image runs as uid 65532 without one
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html, "Considerations").
+ * Public ECR's copy of the Docker official image: no Docker Hub pull limits, no registry login.
+ */
+export const SCRATCH_INIT_IMAGE = 'public.ecr.aws/docker/library/busybox:1.37';
+const SCRATCH_INIT_NAME = 'scratch-init';
 
 export interface AppServiceArgs {
   /** Physical-name prefix, e.g. `ragchat-prod`. */
@@ -54,8 +65,17 @@ export interface AppServiceArgs {
   ssmParameterArns: pulumi.Input<string>[];
   secretsManagerArns: pulumi.Input<string>[];
   bucketArn: pulumi.Input<string>;
-  /** Foundation-model ARNs the task may invoke; empty, the role gets no Bedrock permission. */
-  bedrockModelArns: pulumi.Input<string>[];
+  /** Bedrock ARNs the task may invoke (bedrock.ts); absent, the role gets no Bedrock permission. */
+  bedrockModelArns?: pulumi.Input<string[]>;
+  /**
+   * The app's container with a read-only root filesystem and `/tmp` (an ephemeral task volume)
+   * its only writable path: for stacks where SQLite holds no data (program.ts decides).
+   */
+  readonlyRootFilesystem: boolean;
+  /** ALB deletion protection (prod): `pulumi destroy` fails until it is lifted. */
+  deletionProtection: boolean;
+  /** The ALB's access logs: the log bucket, its prefix, and the policy that must exist first. */
+  accessLogs: { bucket: pulumi.Input<string>; prefix: string; policy: pulumi.Resource };
   /** With a certificate: HTTPS on 443, and HTTP answers with a redirect to it. */
   certificateArn?: string;
   tags: Record<string, string>;
@@ -132,14 +152,14 @@ export class AppService extends pulumi.ComponentResource {
         Resource: pulumi.interpolate`${args.bucketArn}/*`,
       },
     ];
-    if (args.bedrockModelArns.length > 0)
+    if (args.bedrockModelArns !== undefined)
       taskStatements.push({
         Sid: 'InvokeBedrockModels',
         Effect: 'Allow',
         Action: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
         Resource: args.bedrockModelArns,
       });
-    const role = taskRole(`${name}-task`, 'The ragchat app: its documents bucket', taskStatements, {
+    const role = taskRole(`${name}-task`, 'The ragchat app: its documents bucket, its Bedrock models', taskStatements, {
       parent: this,
       tags,
     });
@@ -154,9 +174,12 @@ export class AppService extends pulumi.ComponentResource {
         securityGroups: [args.albSecurityGroupId],
         idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
         dropInvalidHeaderFields: true,
+        enableDeletionProtection: args.deletionProtection,
+        // ELB writes a test object when logging is switched on and fails if it may not.
+        accessLogs: { enabled: true, bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix },
         tags,
       },
-      parent,
+      { parent: this, dependsOn: [args.accessLogs.policy] },
     );
     const targetGroup = new aws.lb.TargetGroup(
       `${name}-tg`,
@@ -214,6 +237,49 @@ export class AppService extends pulumi.ComponentResource {
     );
 
     const byName = <T>(record: Record<string, T>) => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+    const logConfiguration = (streamPrefix: string) => ({
+      logDriver: 'awslogs',
+      options: {
+        'awslogs-group': logs.name,
+        'awslogs-region': args.region,
+        'awslogs-stream-prefix': streamPrefix,
+      },
+    });
+    const scratchMount = [{ sourceVolume: 'scratch', containerPath: SCRATCH_PATH, readOnly: false }];
+    const app = {
+      name: CONTAINER_NAME,
+      image: args.imageRef,
+      essential: true,
+      portMappings: [{ containerPort: APP_PORT, protocol: 'tcp' }],
+      environment: byName(args.environment).map(([n, value]) => ({ name: n, value })),
+      secrets: byName(args.secrets).map(([n, valueFrom]) => ({ name: n, valueFrom })),
+      // The binary's own probe (the image has no shell or curl).
+      healthCheck: {
+        command: ['CMD', '/app/ragchat', 'healthcheck'],
+        interval: 15,
+        timeout: 5,
+        retries: 3,
+        startPeriod: 30,
+      },
+      stopTimeout: STOP_TIMEOUT_SECONDS,
+      logConfiguration: logConfiguration(CONTAINER_NAME),
+      ...(args.readonlyRootFilesystem && {
+        readonlyRootFilesystem: true,
+        mountPoints: scratchMount,
+        dependsOn: [{ containerName: SCRATCH_INIT_NAME, condition: 'SUCCESS' }],
+      }),
+    };
+    // Root only for this one chmod: the sticky, world-writable mode /tmp has everywhere (1777).
+    const scratchInit = {
+      name: SCRATCH_INIT_NAME,
+      image: SCRATCH_INIT_IMAGE,
+      essential: false,
+      user: '0',
+      command: ['chmod', '1777', SCRATCH_PATH],
+      readonlyRootFilesystem: true,
+      mountPoints: scratchMount,
+      logConfiguration: logConfiguration(SCRATCH_INIT_NAME),
+    };
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
@@ -226,33 +292,10 @@ export class AppService extends pulumi.ComponentResource {
         runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
         executionRoleArn: executionRole.arn,
         taskRoleArn: role.arn,
-        containerDefinitions: pulumi.jsonStringify([
-          {
-            name: CONTAINER_NAME,
-            image: args.imageRef,
-            essential: true,
-            portMappings: [{ containerPort: APP_PORT, protocol: 'tcp' }],
-            environment: byName(args.environment).map(([n, value]) => ({ name: n, value })),
-            secrets: byName(args.secrets).map(([n, valueFrom]) => ({ name: n, valueFrom })),
-            // The binary's own probe (the image has no shell or curl).
-            healthCheck: {
-              command: ['CMD', '/app/ragchat', 'healthcheck'],
-              interval: 15,
-              timeout: 5,
-              retries: 3,
-              startPeriod: 30,
-            },
-            stopTimeout: STOP_TIMEOUT_SECONDS,
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: {
-                'awslogs-group': logs.name,
-                'awslogs-region': args.region,
-                'awslogs-stream-prefix': CONTAINER_NAME,
-              },
-            },
-          },
-        ]),
+        // A bind mount on the task's ephemeral storage: gone when the task stops.
+        volumes: args.readonlyRootFilesystem ? [{ name: 'scratch' }] : [],
+        // The app first: `aws ecs run-task --overrides` (README) and the tests name it.
+        containerDefinitions: pulumi.jsonStringify(args.readonlyRootFilesystem ? [app, scratchInit] : [app]),
         tags,
       },
       parent,

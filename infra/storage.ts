@@ -12,10 +12,12 @@ export interface StorageArgs {
 /**
  * The documents bucket: originals the app stores and ingests. Private (every public-access block
  * on, ACLs off), encrypted at rest, versioned, and refusing any request not made over TLS. No
- * bucket policy grants access: only the task role's IAM policy does (service.ts).
+ * bucket policy grants access: only the task role's IAM policy does (service.ts). Its S3 server
+ * access logs go to the log bucket (logs.ts).
  */
 export class Storage extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
+  readonly bucketId: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
 
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -97,6 +99,7 @@ export class Storage extends pulumi.ComponentResource {
     );
 
     this.bucketName = bucket.bucket;
+    this.bucketId = bucket.id;
     this.bucketArn = bucket.arn;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }

@@ -119,6 +119,12 @@ const CALLS: Record<string, Inputs> = {
     userId: 'AIDATEST',
     id: ACCOUNT,
   },
+  // The regional ELB account of us-east-1 (ELB guide, "Regions available before August 2022").
+  'aws:elb/getServiceAccount:getServiceAccount': {
+    arn: 'arn:aws:iam::127311923021:root',
+    id: '127311923021',
+    region: REGION,
+  },
   'aws:ecr/getAuthorizationToken:getAuthorizationToken': {
     proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
     userName: 'AWS',
@@ -312,6 +318,8 @@ export const TYPES = {
   versioning: 'aws:s3/bucketVersioning:BucketVersioning',
   bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
   ownership: 'aws:s3/bucketOwnershipControls:BucketOwnershipControls',
+  lifecycle: 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+  bucketLogging: 'aws:s3/bucketLogging:BucketLogging',
   rds: 'aws:rds/instance:Instance',
   rdsSubnets: 'aws:rds/subnetGroup:SubnetGroup',
   rotation: 'aws:secretsmanager/secretRotation:SecretRotation',

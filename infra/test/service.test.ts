@@ -346,6 +346,7 @@ describe('stack outputs', () => {
       ecrRepositoryUrl: REPO,
       imageRef: `${REPO}@${MOCK_DIGEST}`,
       bucketName: 'storage-docs-0a1b2c3',
+      logBucketName: 'logging-logs-0a1b2c3',
       logGroupName: '/ecs/ragchat-dev/app',
       clusterName: 'ragchat-dev',
       serviceName: 'app-service-0a1b2c3',

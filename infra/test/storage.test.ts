@@ -13,7 +13,8 @@ describe('storage: the documents bucket', () => {
   ] as const) {
     test(`${stack}: every public-access block is on, and ACLs are off`, async () => {
       const { ofType, get } = await run();
-      expect(ofType(TYPES.bucket)).toHaveLength(1);
+      // The documents and the logs (logging.test.ts).
+      expect(ofType(TYPES.bucket).map((b) => b.name)).toEqual(['storage-docs', 'logging-logs']);
       expect(get(TYPES.publicAccessBlock, 'storage-docs').inputs).toEqual({
         bucket: BUCKET_ID,
         blockPublicAcls: true,
