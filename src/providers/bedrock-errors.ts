@@ -53,7 +53,12 @@ export function bedrockError(backend: 'llm' | 'embeddings', error: unknown): unk
     return unavailable(backend, `${what} could not be called: no AWS credentials were found.`, error, 'auth');
   }
   if (error instanceof Error && /region is missing/i.test(error.message)) {
-    return unavailable(backend, `${what} could not be called: no AWS region is set (BEDROCK_REGION).`, error);
+    return unavailable(
+      backend,
+      `${what} could not be called: no AWS region is set (BEDROCK_REGION).`,
+      error,
+      'unexpected',
+    );
   }
   return unavailable(backend, `${what} ${SENTENCES[reason]}.`, error, reason);
 }

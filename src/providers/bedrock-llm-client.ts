@@ -45,6 +45,7 @@ export class BedrockLlmClient implements LlmClient {
       timer = setTimeout(() => silence.abort(), this.timeoutMs);
     };
     const stalled = () => silence.signal.aborted && !signal.aborted;
+    let answering = false;
     const { system, messages } = toConverse(request.messages);
     try {
       rearm();
@@ -59,6 +60,7 @@ export class BedrockLlmClient implements LlmClient {
         }),
         { abortSignal: AbortSignal.any([signal, silence.signal]) },
       );
+      answering = true;
       for await (const event of response.stream ?? []) {
         rearm();
         // Exceptions inside the stream are thrown by the SDK; a member left in the union is one
@@ -80,6 +82,8 @@ export class BedrockLlmClient implements LlmClient {
       signal.throwIfAborted();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (stalled() && !answering)
+        throw bedrockError('llm', Object.assign(new Error('timed out'), { name: 'TimeoutError', cause: error }));
       if (stalled())
         throw unavailable(
           'llm',
