@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './providers/bedrock-embedding-client.ts';
 
 /**
  * Every setting ragchat reads, parsed once from the environment at start. Nothing else reads
@@ -35,6 +36,14 @@ const flag = (fallback: boolean) =>
 
 const MIN_PROMPT_TOKENS = 1024;
 
+/** Without LLM_MODEL, the OpenAI-compatible answerer asks for this model. */
+const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
+const OPENAI_DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-small';
+const BEDROCK_EXAMPLE_MODEL = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
+
+const isBedrockEmbeddingModel = (model: string | undefined): model is BedrockEmbeddingModel =>
+  model !== undefined && Object.hasOwn(BEDROCK_EMBEDDING_MODELS, model);
+
 /** The shortest password an account may have (NIST SP 800-63B asks for at least 8; we ask 12). */
 export const MIN_PASSWORD_CHARS = 12;
 
@@ -53,11 +62,20 @@ const ConfigSchema = z
     HISTORY_TURNS: z.coerce.number().int().min(0).max(100).default(6),
     OPENAI_API_KEY: optionalString,
     LLM_BASE_URL: optionalUrl,
-    LLM_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+    LLM_PROVIDER: z.enum(['offline', 'openai', 'bedrock']).optional(),
+    LLM_MODEL: z.string().trim().min(1).optional(),
     LLM_TIMEOUT_MS: positiveInt(120_000),
     EMBEDDINGS_BASE_URL: optionalUrl,
     EMBEDDINGS_API_KEY: optionalString,
-    EMBEDDING_MODEL: z.string().trim().min(1).default('text-embedding-3-small'),
+    EMBEDDINGS_PROVIDER: z.enum(['local', 'openai', 'bedrock']).optional(),
+    EMBEDDING_MODEL: z.string().trim().min(1).optional(),
+    EMBEDDING_DIMENSIONS: z.coerce.number().int().min(1).optional(),
+    BEDROCK_REGION: z
+      .string()
+      .trim()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region like us-east-1')
+      .optional(),
+    BEDROCK_ENDPOINT: optionalUrlOf(/^https?$/, 'https://bedrock-runtime.us-east-1.amazonaws.com'),
     HEARTBEAT_MS: positiveInt(10_000, 14_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     DATABASE_URL: optionalUrlOf(/^postgres(ql)?$/, 'postgres://user:password@host:5432/db'),
@@ -128,6 +146,45 @@ const ConfigSchema = z
     OTEL_SERVICE_NAME: z.string().trim().min(1).default('ragchat'),
     OTEL_RECORD_CONTENT: flag(false),
   })
+  // The OpenAI default model means nothing on Bedrock, and a wrong guess would only fail at the
+  // first question; so Bedrock's model is asked for by name.
+  .refine((c) => c.LLM_PROVIDER !== 'bedrock' || c.LLM_MODEL !== undefined, {
+    path: ['LLM_MODEL'],
+    message: `is required with LLM_PROVIDER=bedrock: a Bedrock model or inference-profile id, e.g. ${BEDROCK_EXAMPLE_MODEL}`,
+  })
+  .refine((c) => c.LLM_PROVIDER !== 'openai' || c.OPENAI_API_KEY !== undefined || c.LLM_BASE_URL !== undefined, {
+    path: ['LLM_PROVIDER'],
+    message: 'openai needs OPENAI_API_KEY (for OpenAI) or LLM_BASE_URL (for a compatible server)',
+  })
+  .refine(
+    (c) =>
+      c.EMBEDDINGS_PROVIDER !== 'openai' ||
+      c.EMBEDDINGS_BASE_URL !== undefined ||
+      c.EMBEDDINGS_API_KEY !== undefined ||
+      c.OPENAI_API_KEY !== undefined,
+    {
+      path: ['EMBEDDINGS_PROVIDER'],
+      message: 'openai needs EMBEDDINGS_BASE_URL, or a key (EMBEDDINGS_API_KEY or OPENAI_API_KEY) for OpenAI',
+    },
+  )
+  .refine((c) => c.EMBEDDINGS_PROVIDER !== 'bedrock' || isBedrockEmbeddingModel(c.EMBEDDING_MODEL), {
+    path: ['EMBEDDING_MODEL'],
+    message: `must be one of ${Object.keys(BEDROCK_EMBEDDING_MODELS).join(', ')} with EMBEDDINGS_PROVIDER=bedrock`,
+  })
+  // Titan v2 is asked for its size (256, 512 or 1024); Cohere v3 has one. Other backends report
+  // theirs, so the setting would be silently ignored there: it is refused instead.
+  .superRefine((c, ctx) => {
+    if (c.EMBEDDING_DIMENSIONS === undefined) return;
+    const path = ['EMBEDDING_DIMENSIONS'];
+    if (embeddingsProviderOf(c) !== 'bedrock') {
+      ctx.addIssue({ code: 'custom', path, message: 'applies only with EMBEDDINGS_PROVIDER=bedrock' });
+      return;
+    }
+    if (!isBedrockEmbeddingModel(c.EMBEDDING_MODEL)) return;
+    const sizes: readonly number[] = BEDROCK_EMBEDDING_MODELS[c.EMBEDDING_MODEL].dimensions;
+    if (!sizes.includes(c.EMBEDDING_DIMENSIONS))
+      ctx.addIssue({ code: 'custom', path, message: `must be ${sizes.join(', ')} for ${c.EMBEDDING_MODEL}` });
+  })
   .refine((c) => c.RETRIEVAL_KEYWORD_WEIGHT > 0 || c.RETRIEVAL_VECTOR_WEIGHT !== 0, {
     path: ['RETRIEVAL_VECTOR_WEIGHT'],
     message: 'and RETRIEVAL_KEYWORD_WEIGHT cannot both be 0',
@@ -157,6 +214,22 @@ const ConfigSchema = z
 
 type RawConfig = z.infer<typeof ConfigSchema>;
 
+/** Unset keeps the behaviour from before the setting existed: a key or a URL chooses OpenAI. */
+function llmProviderOf(c: Pick<RawConfig, 'LLM_PROVIDER' | 'OPENAI_API_KEY' | 'LLM_BASE_URL'>) {
+  return c.LLM_PROVIDER ?? (c.OPENAI_API_KEY !== undefined || c.LLM_BASE_URL !== undefined ? 'openai' : 'offline');
+}
+
+function embeddingsProviderOf(c: Pick<RawConfig, 'EMBEDDINGS_PROVIDER' | 'EMBEDDINGS_BASE_URL'>) {
+  return c.EMBEDDINGS_PROVIDER ?? (c.EMBEDDINGS_BASE_URL !== undefined ? 'openai' : 'local');
+}
+
+/** Where Bedrock is called; the credentials always come from the AWS SDK's default chain. */
+export interface BedrockSettings {
+  /** Absent: the SDK's region chain (AWS_REGION, the profile, ...). */
+  region?: string;
+  endpoint?: string;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -170,10 +243,14 @@ export interface Config {
   readonly contextWindowTokens: number;
   readonly maxAnswerTokens: number;
   readonly historyTurns: number;
-  /** Present when an OpenAI-compatible chat model is configured; absent means the offline answerer. */
-  readonly llm?: { apiKey?: string; baseURL?: string; model: string; timeoutMs: number };
-  /** Present when an OpenAI-compatible embedding server is configured; absent means the local embedder. */
-  readonly embeddings?: { apiKey?: string; baseURL?: string; model: string; timeoutMs: number };
+  /** Present when a chat model is configured (OpenAI-compatible or Bedrock); absent means the offline answerer. */
+  readonly llm?:
+    | { provider: 'openai'; apiKey?: string; baseURL?: string; model: string; timeoutMs: number }
+    | ({ provider: 'bedrock'; model: string; timeoutMs: number } & BedrockSettings);
+  /** Present when a remote embedder is configured (OpenAI-compatible or Bedrock); absent means the local embedder. */
+  readonly embeddings?:
+    | { provider: 'openai'; apiKey?: string; baseURL?: string; model: string; timeoutMs: number }
+    | ({ provider: 'bedrock'; model: BedrockEmbeddingModel; dimensions: number; timeoutMs: number } & BedrockSettings);
   readonly heartbeatMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Present when history and the document catalog live in Postgres; absent means SQLite. */
@@ -247,8 +324,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 function toConfig(raw: RawConfig): Config {
-  const llmWanted = raw.OPENAI_API_KEY !== undefined || raw.LLM_BASE_URL !== undefined;
-  const embeddingsWanted = raw.EMBEDDINGS_BASE_URL !== undefined;
+  const bedrock: BedrockSettings = { region: raw.BEDROCK_REGION, endpoint: raw.BEDROCK_ENDPOINT };
+  const llmProvider = llmProviderOf(raw);
+  const embeddingsProvider = embeddingsProviderOf(raw);
   return {
     port: raw.PORT,
     host: raw.HOST,
@@ -261,19 +339,38 @@ function toConfig(raw: RawConfig): Config {
     contextWindowTokens: raw.CONTEXT_WINDOW_TOKENS,
     maxAnswerTokens: raw.MAX_ANSWER_TOKENS,
     historyTurns: raw.HISTORY_TURNS,
-    llm: llmWanted
-      ? { apiKey: raw.OPENAI_API_KEY, baseURL: raw.LLM_BASE_URL, model: raw.LLM_MODEL, timeoutMs: raw.LLM_TIMEOUT_MS }
-      : undefined,
+    llm:
+      llmProvider === 'bedrock'
+        ? { provider: 'bedrock', model: raw.LLM_MODEL as string, timeoutMs: raw.LLM_TIMEOUT_MS, ...bedrock }
+        : llmProvider === 'openai'
+          ? {
+              provider: 'openai',
+              apiKey: raw.OPENAI_API_KEY,
+              baseURL: raw.LLM_BASE_URL,
+              model: raw.LLM_MODEL ?? OPENAI_DEFAULT_MODEL,
+              timeoutMs: raw.LLM_TIMEOUT_MS,
+            }
+          : undefined,
     // Embeddings follow the chat provider only when asked: a local Ollama chat model does not
     // imply an embedding endpoint, and switching embedders means re-indexing.
-    embeddings: embeddingsWanted
-      ? {
-          apiKey: raw.EMBEDDINGS_API_KEY ?? raw.OPENAI_API_KEY,
-          baseURL: raw.EMBEDDINGS_BASE_URL,
-          model: raw.EMBEDDING_MODEL,
-          timeoutMs: raw.LLM_TIMEOUT_MS,
-        }
-      : undefined,
+    embeddings:
+      embeddingsProvider === 'bedrock'
+        ? {
+            provider: 'bedrock',
+            model: raw.EMBEDDING_MODEL as BedrockEmbeddingModel,
+            dimensions: raw.EMBEDDING_DIMENSIONS ?? 1024,
+            timeoutMs: raw.LLM_TIMEOUT_MS,
+            ...bedrock,
+          }
+        : embeddingsProvider === 'openai'
+          ? {
+              provider: 'openai',
+              apiKey: raw.EMBEDDINGS_API_KEY ?? raw.OPENAI_API_KEY,
+              baseURL: raw.EMBEDDINGS_BASE_URL,
+              model: raw.EMBEDDING_MODEL ?? OPENAI_DEFAULT_EMBEDDING_MODEL,
+              timeoutMs: raw.LLM_TIMEOUT_MS,
+            }
+          : undefined,
     heartbeatMs: raw.HEARTBEAT_MS,
     logLevel: raw.LOG_LEVEL,
     database: raw.DATABASE_URL

@@ -11,6 +11,8 @@ import {
 } from './observability/instrumented-providers.ts';
 import { Telemetry } from './observability/telemetry.ts';
 import { BatchingEmbeddingClient } from './providers/batching-embedding-client.ts';
+import { BedrockEmbeddingClient } from './providers/bedrock-embedding-client.ts';
+import { BedrockLlmClient } from './providers/bedrock-llm-client.ts';
 import type { EmbeddingClient } from './providers/embedding-client.ts';
 import { HttpReranker } from './providers/http-reranker.ts';
 import type { LlmClient } from './providers/llm-client.ts';
@@ -41,6 +43,20 @@ import { openSqliteDatabase } from './stores/sqlite-database.ts';
 import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
 import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
 import type { VectorStore } from './stores/vector-store.ts';
+
+function chooseLlm(config: Config, overrides: DepsOverrides): LlmClient {
+  if (config.llm?.provider === 'bedrock')
+    return new BedrockLlmClient({ ...config.llm, credentials: overrides.bedrockCredentials });
+  if (config.llm?.provider === 'openai') return new OpenAiLlmClient(config.llm);
+  return new OfflineLlmClient();
+}
+
+function chooseEmbedder(config: Config, overrides: DepsOverrides): EmbeddingClient {
+  if (config.embeddings?.provider === 'bedrock')
+    return new BedrockEmbeddingClient({ ...config.embeddings, credentials: overrides.bedrockCredentials });
+  if (config.embeddings?.provider === 'openai') return new OpenAiEmbeddingClient(config.embeddings);
+  return new LocalEmbeddingClient();
+}
 
 export interface ReadinessCheck {
   name: string;
@@ -77,6 +93,11 @@ export interface DepsOverrides {
   telemetry?: Telemetry;
   /** Export the process's CPU, memory and event-loop series (the server; not one-off commands). */
   processMetrics?: boolean;
+  /**
+   * Keys for the Bedrock backends built from the config. Tests pass them; production leaves them
+   * out, so the SDK's default chain (environment, profile, ECS task role) supplies credentials.
+   */
+  bedrockCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Drop the whole index (chunks, vectors, keyword entries, catalog) before opening it: `ingest --reindex`. */
   resetIndex?: boolean;
 }
@@ -102,10 +123,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   if (pg) await migratePostgres(pg);
   const pgLocks = config.database ? openPostgres({ url: config.database.url, poolSize: 4 }) : null;
 
-  const llm: LlmClient = overrides.llm ?? (config.llm ? new OpenAiLlmClient(config.llm) : new OfflineLlmClient());
-  const embedder: EmbeddingClient =
-    overrides.embedder ??
-    (config.embeddings ? new OpenAiEmbeddingClient(config.embeddings) : new LocalEmbeddingClient());
+  const llm: LlmClient = overrides.llm ?? chooseLlm(config, overrides);
+  const embedder: EmbeddingClient = overrides.embedder ?? chooseEmbedder(config, overrides);
 
   const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
   const accounts: AccountStore = pg ? new PostgresAccountStore(pg) : new SqliteAccountStore(db);
@@ -183,7 +202,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     embedder:
       embedder instanceof LocalEmbeddingClient
         ? measuredEmbedder
-        : new BatchingEmbeddingClient(measuredEmbedder, { maxBatch: 64, maxInFlight: 4 }),
+        : new BatchingEmbeddingClient(measuredEmbedder, {
+            // Cohere on Bedrock takes 96 texts a request; Titan takes one, and the client spreads a
+            // shared batch over its own bounded requests, so the batch is its unit of concurrency.
+            maxBatch: config.embeddings?.provider === 'bedrock' ? 96 : 64,
+            maxInFlight: 4,
+          }),
     metrics: telemetry.metrics,
     vectors,
     catalog,
@@ -239,10 +263,10 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
 /** The label a provider's series carry: which kind of backend, not its model (that is a span attribute). */
 function llmProviderName(config: Config, llm: LlmClient): string {
   if (llm.offline) return 'offline';
-  return config.llm ? 'openai' : 'custom';
+  return config.llm?.provider ?? 'custom';
 }
 
 function embeddingsProviderName(config: Config, embedder: EmbeddingClient): string {
   if (embedder instanceof LocalEmbeddingClient) return 'local';
-  return config.embeddings ? 'openai' : 'custom';
+  return config.embeddings?.provider ?? 'custom';
 }

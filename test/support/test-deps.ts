@@ -31,7 +31,8 @@ export async function makeTestApp(
   const config = loadConfig({ DATA_DIR: dataDir, SEED_DOCS_DIR: 'off', ...options.env });
   const deps = await buildDeps(config, {
     logger: silentLogger,
-    llm: new OfflineLlmClient({ wordDelayMs: options.wordDelayMs ?? 0 }),
+    // A test that names a provider gets the one the config builds; the others, the offline answerer.
+    ...(options.env?.LLM_PROVIDER ? {} : { llm: new OfflineLlmClient({ wordDelayMs: options.wordDelayMs ?? 0 }) }),
     ...options.overrides,
   });
   if (options.seed !== false) await deps.ingestion.ingestPaths([SAMPLE_DOCS]);

@@ -64,3 +64,114 @@ test('a context window with no room beside the answer is refused; URLs are never
   }
   expect.assertions(4);
 });
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+  return [];
+};
+
+test('LLM_PROVIDER unset keeps the old choice; offline, openai and bedrock choose explicitly', () => {
+  expect(loadConfig({ OPENAI_API_KEY: 'sk-x' }).llm).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini' });
+  expect(loadConfig({ LLM_PROVIDER: 'offline', OPENAI_API_KEY: 'sk-x' }).llm).toBeUndefined();
+  expect(loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://localhost:11434/v1' }).llm?.provider).toBe(
+    'openai',
+  );
+  expect(
+    loadConfig({
+      LLM_PROVIDER: 'bedrock',
+      LLM_MODEL: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+      BEDROCK_REGION: 'eu-west-1',
+      BEDROCK_ENDPOINT: 'https://vpce-1.bedrock-runtime.eu-west-1.vpce.amazonaws.com',
+      // A key for another provider does not change an explicit choice.
+      OPENAI_API_KEY: 'sk-x',
+    }).llm,
+  ).toEqual({
+    provider: 'bedrock',
+    model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    timeoutMs: 120_000,
+    region: 'eu-west-1',
+    endpoint: 'https://vpce-1.bedrock-runtime.eu-west-1.vpce.amazonaws.com',
+  });
+  // No region: the SDK's own chain (AWS_REGION, the profile) decides.
+  expect(loadConfig({ LLM_PROVIDER: 'bedrock', LLM_MODEL: 'amazon.nova-lite-v1:0' }).llm).toMatchObject({
+    region: undefined,
+    endpoint: undefined,
+  });
+});
+
+test('bedrock without LLM_MODEL is refused with an example id, not the OpenAI default', () => {
+  expect(problemsOf({ LLM_PROVIDER: 'bedrock' })).toEqual([
+    'LLM_MODEL: is required with LLM_PROVIDER=bedrock: a Bedrock model or inference-profile id, e.g. us.anthropic.claude-3-5-haiku-20241022-v1:0',
+  ]);
+  expect(problemsOf({ LLM_PROVIDER: 'openai' })[0]).toStartWith('LLM_PROVIDER: openai needs OPENAI_API_KEY');
+  expect(problemsOf({ LLM_PROVIDER: 'anthropic' })[0]).toContain('(got "anthropic")');
+});
+
+test('EMBEDDINGS_PROVIDER=bedrock takes Titan v2 (256, 512, 1024) or Cohere v3 (1024)', () => {
+  expect(loadConfig({ EMBEDDINGS_BASE_URL: 'http://e/v1' }).embeddings).toMatchObject({
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+  });
+  expect(loadConfig({ EMBEDDINGS_PROVIDER: 'local', EMBEDDINGS_BASE_URL: 'http://e/v1' }).embeddings).toBeUndefined();
+  expect(
+    loadConfig({
+      EMBEDDINGS_PROVIDER: 'bedrock',
+      EMBEDDING_MODEL: 'amazon.titan-embed-text-v2:0',
+      BEDROCK_REGION: 'us-west-2',
+    }).embeddings,
+  ).toEqual({
+    provider: 'bedrock',
+    model: 'amazon.titan-embed-text-v2:0',
+    dimensions: 1024,
+    timeoutMs: 120_000,
+    region: 'us-west-2',
+    endpoint: undefined,
+  });
+  expect(
+    loadConfig({
+      EMBEDDINGS_PROVIDER: 'bedrock',
+      EMBEDDING_MODEL: 'amazon.titan-embed-text-v2:0',
+      EMBEDDING_DIMENSIONS: '256',
+    }).embeddings,
+  ).toMatchObject({ dimensions: 256 });
+  expect(
+    loadConfig({ EMBEDDINGS_PROVIDER: 'bedrock', EMBEDDING_MODEL: 'cohere.embed-multilingual-v3' }).embeddings,
+  ).toMatchObject({ model: 'cohere.embed-multilingual-v3', dimensions: 1024 });
+});
+
+test('bad Bedrock embedding and connection settings are each reported by name', () => {
+  const supported = 'amazon.titan-embed-text-v2:0, cohere.embed-english-v3, cohere.embed-multilingual-v3';
+  expect(problemsOf({ EMBEDDINGS_PROVIDER: 'bedrock' })).toEqual([
+    `EMBEDDING_MODEL: must be one of ${supported} with EMBEDDINGS_PROVIDER=bedrock`,
+  ]);
+  expect(problemsOf({ EMBEDDINGS_PROVIDER: 'bedrock', EMBEDDING_MODEL: 'text-embedding-3-small' })).toEqual([
+    `EMBEDDING_MODEL: must be one of ${supported} with EMBEDDINGS_PROVIDER=bedrock (got "text-embedding-3-small")`,
+  ]);
+  expect(
+    problemsOf({
+      EMBEDDINGS_PROVIDER: 'bedrock',
+      EMBEDDING_MODEL: 'amazon.titan-embed-text-v2:0',
+      EMBEDDING_DIMENSIONS: '768',
+    }),
+  ).toEqual(['EMBEDDING_DIMENSIONS: must be 256, 512, 1024 for amazon.titan-embed-text-v2:0 (got "768")']);
+  expect(
+    problemsOf({
+      EMBEDDINGS_PROVIDER: 'bedrock',
+      EMBEDDING_MODEL: 'cohere.embed-english-v3',
+      EMBEDDING_DIMENSIONS: '512',
+    }),
+  ).toEqual(['EMBEDDING_DIMENSIONS: must be 1024 for cohere.embed-english-v3 (got "512")']);
+  expect(problemsOf({ EMBEDDING_DIMENSIONS: '512' })).toEqual([
+    'EMBEDDING_DIMENSIONS: applies only with EMBEDDINGS_PROVIDER=bedrock (got "512")',
+  ]);
+  const names = problemsOf({
+    BEDROCK_REGION: 'Ireland',
+    BEDROCK_ENDPOINT: 'ftp://x',
+    EMBEDDINGS_PROVIDER: 'pinecone',
+  }).map((p) => p.split(':')[0]);
+  expect(names.sort()).toEqual(['BEDROCK_ENDPOINT', 'BEDROCK_REGION', 'EMBEDDINGS_PROVIDER']);
+});
