@@ -173,3 +173,21 @@ test('readiness checks Bedrock without spending tokens', async () => {
   expect((await res.json()).checks).toContainEqual({ name: 'llm', ok: true });
   expect(standIn.requests.length).toBe(before);
 });
+
+test("Bedrock's calls and failures reach /metrics under its own name, by reason", async () => {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (series: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(series))
+        ?.split(' ')
+        .at(-1) ?? Number.NaN,
+    );
+  expect(value('ragchat_provider_request_duration_seconds_count{kind="llm",provider="bedrock"}')).toBeGreaterThan(3);
+  expect(value('ragchat_provider_errors_total{kind="llm",provider="bedrock",reason="rate_limited"}')).toBe(1);
+  expect(value('ragchat_provider_errors_total{kind="llm",provider="bedrock",reason="auth"}')).toBe(1);
+  expect(value('ragchat_provider_errors_total{kind="llm",provider="bedrock",reason="server_error"}')).toBe(1);
+  // Stop is not a failure of the provider.
+  expect(text).not.toContain('provider="bedrock",reason="unexpected"');
+});
