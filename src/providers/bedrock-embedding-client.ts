@@ -1,7 +1,7 @@
 import { type BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { type BedrockConnection, newBedrockClient, resolveCredentials } from './bedrock-client.ts';
 import { bedrockError } from './bedrock-errors.ts';
-import type { EmbeddingClient } from './embedding-client.ts';
+import { type EmbeddingClient, unitLength } from './embedding-client.ts';
 
 /** The embedding models whose request bodies this client knows, and their vector lengths. */
 export const BEDROCK_EMBEDDING_MODELS = {
@@ -103,7 +103,7 @@ export class BedrockEmbeddingClient implements EmbeddingClient {
         throw new Error(`Bedrock returned ${vectors.length} vectors of the wrong shape for ${texts.length} texts.`);
       }
       // Titan normalizes when asked; Cohere's floats are not unit length, and the stores assume it.
-      return vectors.map((v) => unit(Float32Array.from(v as number[])));
+      return vectors.map((v) => unitLength(Float32Array.from(v as number[])));
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted)
@@ -131,11 +131,4 @@ async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Pr
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-function unit(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm);
-  return norm > 0 ? v.map((x) => x / norm) : v;
 }

@@ -9,6 +9,7 @@ import { unavailable } from '../errors.ts';
 import { type BedrockConnection, newBedrockClient, resolveCredentials } from './bedrock-client.ts';
 import { bedrockError } from './bedrock-errors.ts';
 import type { LlmClient, LlmMessage, LlmRequest } from './llm-client.ts';
+import { SilenceWatchdog } from './silence-watchdog.ts';
 
 const STALLED = new Error('stalled');
 
@@ -36,19 +37,11 @@ export class BedrockLlmClient implements LlmClient {
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<string> {
-    // As in OpenAiLlmClient: the SDK has no limit on the silence between two events, so a model
-    // that stalls mid-answer would hold it open forever. A silence longer than the timeout aborts.
-    const silence = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const rearm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => silence.abort(), this.timeoutMs);
-    };
-    const stalled = () => silence.signal.aborted && !signal.aborted;
+    const watchdog = new SilenceWatchdog(this.timeoutMs, signal);
     let answering = false;
     const { system, messages } = toConverse(request.messages);
     try {
-      rearm();
+      watchdog.rearm();
       // The SDK retries throttling and 5xx with backoff (standard mode, MAX_ATTEMPTS) while it
       // waits for the response; once the stream has begun, a failure is reported, not replayed.
       const response = await this.client.send(
@@ -58,11 +51,11 @@ export class BedrockLlmClient implements LlmClient {
           system: system.length > 0 ? system : undefined,
           inferenceConfig: { maxTokens: request.maxTokens },
         }),
-        { abortSignal: AbortSignal.any([signal, silence.signal]) },
+        { abortSignal: watchdog.signal },
       );
       answering = true;
       for await (const event of response.stream ?? []) {
-        rearm();
+        watchdog.rearm();
         // Exceptions inside the stream are thrown by the SDK; a member left in the union is one
         // this SDK version does not model as an error, so it is raised here under its own name.
         const fault =
@@ -74,17 +67,17 @@ export class BedrockLlmClient implements LlmClient {
         if (fault) throw fault;
         const text = event.contentBlockDelta?.delta?.text;
         if (text) yield text;
-        if (signal.aborted || silence.signal.aborted) break;
+        if (watchdog.signal.aborted) break;
       }
-      if (stalled()) throw STALLED;
+      if (watchdog.stalled) throw STALLED;
       // A stop can end the stream quietly; say it was aborted, as the contract requires, so a
       // stopped answer is never mistaken for a complete one.
       signal.throwIfAborted();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (stalled() && !answering)
+      if (watchdog.stalled && !answering)
         throw bedrockError('llm', Object.assign(new Error('timed out'), { name: 'TimeoutError', cause: error }));
-      if (stalled())
+      if (watchdog.stalled)
         throw unavailable(
           'llm',
           'The language model (Amazon Bedrock) stopped responding in the middle of the answer.',
@@ -93,7 +86,7 @@ export class BedrockLlmClient implements LlmClient {
         );
       throw bedrockError('llm', error);
     } finally {
-      clearTimeout(timer);
+      watchdog.stop();
     }
   }
 

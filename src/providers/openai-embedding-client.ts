@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { EmbeddingClient } from './embedding-client.ts';
+import { type EmbeddingClient, unitLength } from './embedding-client.ts';
 import { providerError } from './openai-errors.ts';
 
 export interface OpenAiEmbeddingOptions {
@@ -45,7 +45,7 @@ export class OpenAiEmbeddingClient implements EmbeddingClient {
           { signal },
         );
         const ordered = [...res.data].sort((a, b) => a.index - b.index);
-        for (const item of ordered) out.push(unit(Float32Array.from(item.embedding)));
+        for (const item of ordered) out.push(unitLength(Float32Array.from(item.embedding)));
       } catch (error) {
         throw providerError('embeddings', error);
       }
@@ -53,11 +53,4 @@ export class OpenAiEmbeddingClient implements EmbeddingClient {
     if (out[0]) this.knownDimensions = out[0].length;
     return out;
   }
-}
-
-function unit(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm);
-  return norm > 0 ? v.map((x) => x / norm) : v;
 }

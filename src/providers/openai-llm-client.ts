@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { unavailable } from '../errors.ts';
 import type { LlmClient, LlmRequest } from './llm-client.ts';
 import { providerError } from './openai-errors.ts';
+import { SilenceWatchdog } from './silence-watchdog.ts';
 
 const STALLED = new Error('stalled');
 
@@ -33,32 +34,24 @@ export class OpenAiLlmClient implements LlmClient {
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<string> {
-    // The SDK's timeout ends when the response headers arrive; a provider that then stalls
-    // mid-answer would hold the answer open forever. A silence longer than the timeout aborts it.
-    const silence = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const rearm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => silence.abort(), this.timeoutMs);
-    };
-    const stalled = () => silence.signal.aborted && !signal.aborted;
+    const watchdog = new SilenceWatchdog(this.timeoutMs, signal);
     try {
-      rearm();
+      watchdog.rearm();
       const stream = await this.client.chat.completions.create(
         { model: this.model, messages: request.messages, stream: true, max_tokens: request.maxTokens },
-        { signal: AbortSignal.any([signal, silence.signal]) },
+        { signal: watchdog.signal },
       );
       for await (const chunk of stream) {
-        rearm();
+        watchdog.rearm();
         const text = chunk.choices[0]?.delta?.content;
         if (text) yield text;
       }
-      if (stalled()) throw STALLED;
+      if (watchdog.stalled) throw STALLED;
       // The SDK ends an aborted stream quietly; say it was aborted, as the contract requires, so a
       // stopped answer is never mistaken for a complete one.
       signal.throwIfAborted();
     } catch (error) {
-      if (stalled())
+      if (watchdog.stalled)
         throw unavailable(
           'llm',
           'The language model stopped responding in the middle of the answer.',
@@ -67,7 +60,7 @@ export class OpenAiLlmClient implements LlmClient {
         );
       throw providerError('llm', error);
     } finally {
-      clearTimeout(timer);
+      watchdog.stop();
     }
   }
 
