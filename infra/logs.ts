@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { denyInsecureTransport, privateBucket } from './private-bucket.ts';
 
 /** Where the load balancer writes (ELB appends `AWSLogs/<account>/elasticloadbalancing/...`). */
 export const ALB_LOG_PREFIX = 'alb';
@@ -78,37 +79,14 @@ export class LogBucket extends pulumi.ComponentResource {
     const parent = { parent: this };
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
-    const bucket = new aws.s3.Bucket(
+    // ACLs off (privateBucket). ELB still sends `bucket-owner-full-control`, which a
+    // bucket-owner-enforced bucket accepts; S3 server access logging to such a bucket needs the
+    // policy grant below instead of target grants.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+    // ELB access logs: "the only server-side encryption option that's supported is SSE-S3".
+    const { bucket, publicAccess } = privateBucket(
       `${name}-logs`,
-      { forceDestroy: args.forceDestroy, tags: { ...args.tags, Name: `${name}-logs` } },
-      parent,
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-logs`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
-    // ACLs off. ELB still sends `bucket-owner-full-control`, which a bucket-owner-enforced bucket
-    // accepts; S3 server access logging to such a bucket needs the policy grant below instead of
-    // target grants. https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
-    new aws.s3.BucketOwnershipControls(
-      `${name}-logs`,
-      { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
-      parent,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-logs`,
-      {
-        bucket: bucket.id,
-        // ELB access logs: "the only server-side encryption option that's supported is SSE-S3".
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
-      },
+      { forceDestroy: args.forceDestroy, tags: args.tags },
       parent,
     );
     // Not versioned: a log is written once and never overwritten; expiry then really deletes it.
@@ -134,14 +112,7 @@ export class LogBucket extends pulumi.ComponentResource {
       ? { AWS: aws.elb.getServiceAccountOutput({ region: args.region }, parent).arn }
       : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' };
     const statements: unknown[] = [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
+      denyInsecureTransport(bucket.arn),
       // Only under this account's own AWSLogs prefix, as the ELB guide's policy does.
       { Sid: 'AlbAccessLogs', Effect: 'Allow', Principal: elbPrincipal, Action: 's3:PutObject', Resource: albLogs },
     ];

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { denyInsecureTransport, privateBucket } from './private-bucket.ts';
 
 export interface StorageArgs {
   /** `pulumi destroy` may delete the bucket with its documents in it (dev); prod refuses. */
@@ -24,34 +25,9 @@ export class Storage extends pulumi.ComponentResource {
     super('ragchat:index:Storage', name, {}, opts);
     const parent = { parent: this };
 
-    const bucket = new aws.s3.Bucket(
+    const { bucket, publicAccess } = privateBucket(
       `${name}-docs`,
-      { forceDestroy: args.forceDestroy, tags: { ...args.tags, Name: `${name}-docs` } },
-      parent,
-    );
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
-      `${name}-docs`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      parent,
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-docs`,
-      { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } },
-      parent,
-    );
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-docs`,
-      {
-        bucket: bucket.id,
-        // SSE-S3: encrypted at rest with no KMS key to pay for or to grant the task role.
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
-      },
+      { forceDestroy: args.forceDestroy, tags: args.tags },
       parent,
     );
     const versioning = new aws.s3.BucketVersioning(
@@ -82,16 +58,7 @@ export class Storage extends pulumi.ComponentResource {
         bucket: bucket.id,
         policy: pulumi.jsonStringify({
           Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'DenyInsecureTransport',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:*',
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-          ],
+          Statement: [denyInsecureTransport(bucket.arn)],
         }),
       },
       // After the public-access block, so no window exists in which a policy could make it public.
