@@ -81,7 +81,7 @@ export class Telemetry {
    * span failed (with the error's code, never a user's text) and is rethrown unchanged.
    */
   async span<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-    if (!this.tracing) return fn(trace.wrapSpanContext(INVALID));
+    if (!this.tracing) return fn(NOT_RECORDING);
     return this.tracer.startActiveSpan(name, { attributes }, async (span) => {
       try {
         return await fn(span);
@@ -134,7 +134,12 @@ export class Telemetry {
   }
 }
 
-const INVALID = { traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: 0 };
+/** Handed to `span()` callbacks when not tracing: one shared span that records nothing. */
+const NOT_RECORDING = trace.wrapSpanContext({
+  traceId: '00000000000000000000000000000000',
+  spanId: '0000000000000000',
+  traceFlags: 0,
+});
 
 /** Marks a span failed with an error's code (or the code given), never its message: it may quote a user. */
 export function failSpan(span: Span, error: unknown): void {
