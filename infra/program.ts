@@ -111,8 +111,10 @@ export function deploy(config: StackConfig): StackOutputs {
     PORT: String(APP_PORT),
     NODE_ENV: 'production',
     LOG_LEVEL: config.app.logLevel,
-    // Behind the ALB: the client address is the first X-Forwarded-For hop (rate limits per client).
-    TRUST_PROXY: 'true',
+    // Behind the ALB, one hop: the client address is the X-Forwarded-For entry the ALB appended
+    // (rate limits per client), and its X-Forwarded-Proto says HTTPS (HSTS, Secure cookies). Only
+    // the ALB's security group reaches the tasks, so no client can speak as the ALB.
+    TRUST_PROXY: '1',
     HEARTBEAT_MS: String(APP_HEARTBEAT_MS),
     AUTH_MODE: 'password',
     DATABASE_URL: database.urlWithoutPassword,
@@ -132,6 +134,8 @@ export function deploy(config: StackConfig): StackOutputs {
   if (config.app.llmBaseUrl) environment.LLM_BASE_URL = config.app.llmBaseUrl;
   if (config.app.embeddingsBaseUrl) environment.EMBEDDINGS_BASE_URL = config.app.embeddingsBaseUrl;
   if (config.app.adminEmail) environment.ADMIN_EMAIL = config.app.adminEmail;
+  // The name people open: the app answers to it and counts its origin as its own.
+  if (config.domain.domainName) environment.PUBLIC_URL = `https://${config.domain.domainName}`;
 
   const containerSecrets: Record<string, pulumi.Input<string>> = {
     // The `password` key of the RDS-managed secret ({"username", "password"}).

@@ -251,7 +251,14 @@ export class AppService extends pulumi.ComponentResource {
       image: args.imageRef,
       essential: true,
       portMappings: [{ containerPort: APP_PORT, protocol: 'tcp' }],
-      environment: byName(args.environment).map(([n, value]) => ({ name: n, value })),
+      // The app refuses a Host it does not know (DNS rebinding), so it is told its balancer's name
+      // beside any the program gave (a custom domain comes in through PUBLIC_URL).
+      environment: byName({
+        ...args.environment,
+        ALLOWED_HOSTS: pulumi
+          .all([alb.dnsName, args.environment.ALLOWED_HOSTS ?? ''])
+          .apply(([dns, extra]) => [dns, ...extra.split(',')].filter(Boolean).join(',')),
+      }).map(([n, value]) => ({ name: n, value })),
       secrets: byName(args.secrets).map(([n, valueFrom]) => ({ name: n, valueFrom })),
       // The binary's own probe (the image has no shell or curl).
       healthCheck: {

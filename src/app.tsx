@@ -22,7 +22,10 @@ import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import type { Principal } from './domain.ts';
 import { AppError } from './errors.ts';
+import { Forwarding } from './http/forwarding.ts';
+import { HostPolicy, hostnameOf } from './http/host-policy.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
+import { hostOf, pathOf } from './http/request-path.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
 import { failSpan } from './observability/telemetry.ts';
@@ -41,7 +44,9 @@ export interface AppOptions {
  * fragment for htmx requests, a page otherwise. Unexpected errors are logged, never shown.
  */
 export function createApp(deps: AppDeps, options: AppOptions = {}) {
-  const { limits, trustProxy } = deps.config;
+  const { limits } = deps.config;
+  const forwarding = new Forwarding(deps.config.trustProxy);
+  const hosts = new HostPolicy(deps.config.allowedHosts);
   const limiters = {
     chat: new RateLimiter(limits.chatPerMinute),
     upload: new RateLimiter(limits.uploadsPerMinute),
@@ -53,7 +58,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const routeOf = (request: Request, route: string | undefined): string => {
     if (route && route !== '/*') return route;
     fixedRoutes ??= new Set(app.routes.map((r) => r.path).filter((p) => !/[:*]/.test(p)));
-    const path = safePath(request);
+    const path = pathOf(request);
     return fixedRoutes.has(path) ? path : 'unmatched';
   };
   /** Runs before the body is read: an anonymous or oversized upload costs nothing. */
@@ -63,22 +68,28 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     server: { requestIP(request: Request): { address: string } | null } | null,
   ): Promise<Response | undefined> => {
     const context = beginRequest(request);
+    const socketAddress = server?.requestIP(request)?.address;
+    context.address = forwarding.clientAddress(request, socketAddress ?? 'unknown');
+    context.https = forwarding.isHttps(request, socketAddress);
     set.headers['x-request-id'] = context.id;
-    Object.assign(set.headers, securityHeaders(request));
-    const path = new URL(request.url).pathname;
+    Object.assign(set.headers, securityHeaders(context.https));
+    // Before anything else: a Host that cannot be parsed, or a name this server does not answer
+    // to (a DNS-rebinding page), is refused in plain text; no route, page or session is touched.
+    const hostProblem = badHost(request, hosts);
+    if (hostProblem) return plainRefusal(hostProblem.status, hostProblem.message, set.headers);
+    const path = pathOf(request);
     let principal: Principal | null = null;
     if (!isPublic(path)) {
       principal = await authenticate(request, deps.auth);
       if (!principal) return withHeader(unauthenticated(request, path), 'x-request-id', context.id);
       context.principal = principal;
     }
-    const crossSite = crossSiteProblem(request, principal, trustProxy);
+    const crossSite = crossSiteProblem(request, principal, deps.config.publicOrigin);
     if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
-    const address = clientAddress(request, server?.requestIP(request)?.address ?? 'unknown', trustProxy);
-    const limited = rateLimit(request, address, principal, limiters, telemetry.metrics);
+    const limited = rateLimit(request, context.address, principal, limiters, telemetry.metrics);
     if (limited) return limited;
     const length = Number(request.headers.get('content-length') ?? 0);
-    const limit = bodyLimit(new URL(request.url).pathname, deps.config.uploads.maxBytes);
+    const limit = bodyLimit(path, deps.config.uploads.maxBytes);
     if (length > limit) {
       const mb = Math.round((limit / 1024 / 1024) * 10) / 10;
       return errorResponse(request, 413, 'too_large', `The request is too large: ${mb} MB at most.`);
@@ -92,7 +103,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     .wrap(
       (handle, request) =>
         ((...args: unknown[]) => {
-          const started = telemetry.startRequest(request, safePath(request));
+          const started = telemetry.startRequest(request, pathOf(request));
           if (!started) return handle(...args);
           return context.with(started.ctx, async () => {
             try {
@@ -113,18 +124,30 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     )
     .use(html({ autoDetect: true, autoDoctype: false }))
     .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
-    .onError(async ({ code, error, request }) => {
-      const { status, errorCode, message } = describe(code, error);
+    // The error handler never throws: if rendering the error fails too, a plain sentence goes out
+    // (Bun would otherwise answer with its own page).
+    .onError(async ({ code, error, request, set }) => {
       const requestId = contextOf(request)?.id;
-      if (status >= 500)
-        deps.logger.error('request failed', {
-          requestId,
-          method: request.method,
-          path: new URL(request.url).pathname,
-          error: error as Error,
+      try {
+        const { status, errorCode, message } = describe(code, error);
+        if (status >= 500)
+          deps.logger.error('request failed', { requestId, method: request.method, path: pathOf(request), error });
+        const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
+        const response = await withHeader(
+          errorResponse(request, status, errorCode, shown),
+          'x-request-id',
+          requestId ?? '',
+        );
+        if (error instanceof AppError && error.retryAfterSeconds)
+          response.headers.set('retry-after', String(error.retryAfterSeconds));
+        return response;
+      } catch (failure) {
+        deps.logger.error('the error handler failed', { requestId, error: failure, cause: error });
+        return plainRefusal(500, 'Something went wrong on our side. The error was logged; please try again.', {
+          ...securityHeaders(false),
+          ...(set.headers as Record<string, string>),
         });
-      const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
-      return withHeader(errorResponse(request, status, errorCode, shown), 'x-request-id', requestId ?? '');
+      }
     })
     .onRequest(async ({ request, set, server }) => {
       const refused = await admit(request, set, server);
@@ -199,24 +222,17 @@ function countRequest(
   if (context) metrics.httpDuration.observe(labels, (performance.now() - context.startedAt) / 1000);
 }
 
-/** The path of a request, or `/` when its URL cannot be parsed (a malformed Host). */
-function safePath(request: Request): string {
-  try {
-    return new URL(request.url).pathname;
-  } catch {
-    return '/';
-  }
-}
-
 /** One access line per request: no query string, no header, no body (they may hold secrets). */
 function logRequest(deps: AppDeps, request: Request, context: RequestContext | undefined, status: unknown): void {
-  const path = new URL(request.url).pathname;
-  if (path.startsWith('/assets/') || path === '/healthz') return;
-  deps.logger.info('request', {
+  const path = pathOf(request);
+  const code = typeof status === 'number' ? status : 200;
+  if ((path.startsWith('/assets/') || path === '/healthz') && code < 500) return;
+  // A 5xx is an error line, seen at LOG_LEVEL=warn too, with its request id.
+  deps.logger[code >= 500 ? 'error' : 'info']('request', {
     requestId: context?.id,
     method: request.method,
     path,
-    status: typeof status === 'number' ? status : 200,
+    status: code,
     ms: context ? Math.round(performance.now() - context.startedAt) : undefined,
     user: context?.principal?.user.id,
   });
@@ -253,8 +269,7 @@ async function unauthenticated(request: Request, path: string): Promise<Response
  * Sent with every answer. The page runs no inline script and loads everything from itself, so the
  * policy can be strict; htmx evaluates no attribute code here (no hx-on, no js: values).
  */
-export function securityHeaders(request: Request): Record<string, string> {
-  const https = new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
+export function securityHeaders(https: boolean): Record<string, string> {
   return {
     'content-security-policy':
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -264,6 +279,30 @@ export function securityHeaders(request: Request): Record<string, string> {
     'x-frame-options': 'DENY',
     ...(https ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
   };
+}
+
+/** Why a request's Host is refused, or null when this server answers to it. */
+function badHost(request: Request, hosts: HostPolicy): { status: number; message: string } | null {
+  const host = hostOf(request);
+  if (hostnameOf(host) === null) {
+    return { status: 400, message: 'The request has a missing or malformed Host header.' };
+  }
+  if (!hosts.allows(host)) {
+    return {
+      status: 421,
+      message:
+        `This server does not answer to the name ${JSON.stringify(hostnameOf(host))}. ` +
+        'If you run it and meant to reach it by that name, add the name to ALLOWED_HOSTS (or set PUBLIC_URL).',
+    };
+  }
+  return null;
+}
+
+/** A refusal in plain text, with the security headers: nothing of the app is rendered for it. */
+function plainRefusal(status: number, message: string, headers: Record<string, string | number>): Response {
+  const response = new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, String(value));
+  return response;
 }
 
 const RATE_LIMITED: Record<string, 'chat' | 'upload' | 'login'> = {
@@ -277,15 +316,6 @@ const RATE_LIMITED: Record<string, 'chat' | 'upload' | 'login'> = {
 };
 
 /**
- * Behind a load balancer (TRUST_PROXY), the client is the last address the balancer appended to
- * X-Forwarded-For; the first entries are whatever the client claimed.
- */
-function clientAddress(request: Request, socketAddress: string, trustProxy: boolean): string {
-  const forwarded = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
-  return trustProxy && forwarded ? forwarded : socketAddress;
-}
-
-/**
  * Questions and uploads are limited per user and per client address, logins per client address
  * (token buckets): a 429 with Retry-After and a sentence.
  */
@@ -296,7 +326,7 @@ function rateLimit(
   limiters: Record<'chat' | 'upload' | 'login', RateLimiter>,
   metrics: Metrics,
 ): Promise<Response> | undefined {
-  const kind = RATE_LIMITED[`${request.method} ${new URL(request.url).pathname}`];
+  const kind = RATE_LIMITED[`${request.method} ${pathOf(request)}`];
   if (!kind) return undefined;
   const keys = principal ? [`user:${principal.user.id}`, `ip:${address}`] : [`ip:${address}`];
   for (const key of keys) {
@@ -332,7 +362,7 @@ export function bodyLimit(path: string, uploadMaxBytes: number): number {
 
 /** JSON under /api and for the probes; an htmx fragment or a whole page otherwise. */
 async function errorResponse(request: Request, status: number, code: string, message: string): Promise<Response> {
-  const path = new URL(request.url).pathname;
+  const path = pathOf(request);
   if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
     return Response.json({ error: { code, message } }, { status });
   }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { type ProxyTrust, parseProxyTrust } from './http/forwarding.ts';
+import { allowedHosts, LOOPBACK_NAMES, validHostEntry } from './http/host-policy.ts';
 import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './providers/bedrock-embedding-client.ts';
 
 /**
@@ -111,7 +113,33 @@ const ConfigSchema = z
     RATE_LIMIT_CHAT_PER_MINUTE: positiveInt(30, 100_000),
     RATE_LIMIT_UPLOADS_PER_MINUTE: positiveInt(20, 100_000),
     MAX_STREAMS_PER_USER: positiveInt(3, 1000),
-    TRUST_PROXY: flag(false),
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((value, ctx) => {
+        try {
+          return parseProxyTrust(value);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `must be ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+    PUBLIC_URL: optionalUrlOf(/^https?$/, 'https://chat.example.com'),
+    ALLOWED_HOSTS: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (hosts) => hosts.every(validHostEntry),
+        'must be host names separated by commas, like chat.example.com,*.internal.example',
+      ),
     DOCUMENT_MAX_BYTES: positiveInt(50 * 1024 * 1024, 2 * 1024 * 1024 * 1024),
     PDF_MAX_PAGES: positiveInt(500, 100_000),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
@@ -197,6 +225,21 @@ const ConfigSchema = z
     path: ['ADMIN_PASSWORD'],
     message: `must be at least ${MIN_PASSWORD_CHARS} characters`,
   })
+  // A server reachable from other machines with accounts on must know the name people open: a
+  // DNS-rebinding page could otherwise drive it under any name.
+  .refine(
+    (c) =>
+      c.AUTH_MODE !== 'password' ||
+      LOOPBACK_NAMES.includes(c.HOST) ||
+      c.HOST === 'localhost' ||
+      c.PUBLIC_URL !== undefined ||
+      c.ALLOWED_HOSTS.length > 0,
+    {
+      path: ['ALLOWED_HOSTS'],
+      message:
+        'is required with AUTH_MODE=password when HOST is not a loopback address: the names people open (chat.example.com), or set PUBLIC_URL',
+    },
+  )
   .refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
     path: ['METRICS_PORT'],
     message: 'must differ from PORT (it is a second listener, for /metrics only)',
@@ -271,8 +314,12 @@ export interface Config {
   readonly retrievalWeights: { keyword: number; vector?: number };
   /** Requests per minute per user and per client address; concurrent answers per user. */
   readonly limits: { chatPerMinute: number; uploadsPerMinute: number; streamsPerUser: number };
-  /** Take the client address from X-Forwarded-For (behind a load balancer) rather than the socket. */
-  readonly trustProxy: boolean;
+  /** Which proxies may say who the client is and whether it came over HTTPS (X-Forwarded-For, -Proto). */
+  readonly trustProxy: ProxyTrust;
+  /** The names the server answers to (`Host`); any other is refused before anything else runs. */
+  readonly allowedHosts: readonly string[];
+  /** The address people open, when set: its origin counts as this site's own in the CSRF checks. */
+  readonly publicOrigin?: string;
   /** Limits for one document, from any source. */
   readonly documentLimits: { maxBytes: number; maxPages: number };
   /**
@@ -407,6 +454,8 @@ function toConfig(raw: RawConfig): Config {
       streamsPerUser: raw.MAX_STREAMS_PER_USER,
     },
     trustProxy: raw.TRUST_PROXY,
+    allowedHosts: allowedHosts({ bind: raw.HOST, publicUrl: raw.PUBLIC_URL, extra: raw.ALLOWED_HOSTS }),
+    publicOrigin: raw.PUBLIC_URL ? new URL(raw.PUBLIC_URL).origin : undefined,
     metrics: {
       token: raw.METRICS_TOKEN,
       port: raw.METRICS_PORT,

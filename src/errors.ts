@@ -6,16 +6,19 @@
 export class AppError extends Error {
   /** Why a backend failed, when it did (metrics count provider errors by it). */
   readonly reason?: FailureReason;
+  /** For a 429 or 503: when to try again (sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
 
   constructor(
     readonly code: string,
     message: string,
     readonly status = 500,
-    options?: { cause?: unknown; reason?: FailureReason },
+    options?: { cause?: unknown; reason?: FailureReason; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.name = 'AppError';
     this.reason = options?.reason;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

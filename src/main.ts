@@ -37,6 +37,8 @@ async function main() {
     hostname: config.host,
     // Answers can take minutes; Bun's default idle timeout (10 s) would cut a quiet stream.
     idleTimeout: 0,
+    // Never Bun's developer error page (paths and source lines), whatever NODE_ENV says.
+    development: false,
     // A backstop above the app's own limit (which answers with a readable 413) for bodies sent
     // without a Content-Length.
     maxRequestBodySize: 2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),

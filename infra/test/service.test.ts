@@ -236,7 +236,10 @@ describe('load balancer and service: tuned for streamed answers', () => {
       expect(container.stopTimeout).toBe(STOP_TIMEOUT_SECONDS);
       expect(container.portMappings).toEqual([{ containerPort: 3000, protocol: 'tcp' }]);
       expect(container.healthCheck.command).toEqual(['CMD', '/app/ragchat', 'healthcheck']);
-      expect(container.environment).toContainEqual({ name: 'TRUST_PROXY', value: 'true' });
+      expect(container.environment).toContainEqual({ name: 'TRUST_PROXY', value: '1' });
+      // The app answers to its balancer's name (any other Host is refused as DNS rebinding).
+      const hosts = container.environment.find((e: { name: string }) => e.name === 'ALLOWED_HOSTS')?.value ?? '';
+      expect(hosts.split(',')).toContain('app-alb-123456.us-east-1.elb.amazonaws.com');
       const logs = get(TYPES.logGroup, 'app-logs').inputs;
       expect(container.logConfiguration).toEqual({
         logDriver: 'awslogs',

@@ -4,7 +4,7 @@ import { Notice } from '../../views/chat.tsx';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
-import { authenticate, clearedSessionCookie, contextOf, isHttps, principalOf, sessionCookie } from './request-auth.ts';
+import { authenticate, clearedSessionCookie, contextOf, principalOf, sessionCookie } from './request-auth.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
 
@@ -17,8 +17,9 @@ const accountsOff = () => new AppError('not_found', 'Accounts are off here (AUTH
 
 /** Log in, sign up, log out, and the account page (password, personal API tokens). */
 export function authRoutes(deps: AppDeps) {
-  const { auth, config } = deps;
-  const secure = (request: Request) => isHttps(request, config.trustProxy);
+  const { auth } = deps;
+  // Decided once per request, with HSTS (see app.tsx): a client's own X-Forwarded-Proto never counts.
+  const secure = (request: Request) => contextOf(request)?.https === true;
 
   const loginPage = async (props: { next: string; email?: string; error?: string }) => (
     <LoginPage {...props} allowSignup={auth.options.allowSignup} noAdmin={!(await auth.hasAdmin())} />
@@ -34,17 +35,25 @@ export function authRoutes(deps: AppDeps) {
       if (!auth.enabled) throw accountsOff();
       const form = (body ?? {}) as Record<string, unknown>;
       const next = safeNext(form.next);
-      const session = await auth.login(form.email, form.password);
+      const email = typeof form.email === 'string' ? form.email.slice(0, 200) : '';
+      let session: Awaited<ReturnType<typeof auth.login>>;
+      try {
+        session = await auth.login(form.email, form.password);
+      } catch (error) {
+        // Throttled: the same page, with when to try again.
+        if (!(error instanceof AppError) || error.status !== 429) throw error;
+        deps.logger.warn('login throttled', { requestId: contextOf(request)?.id });
+        set.status = 429;
+        set.headers['content-type'] = HTML_TYPE;
+        set.headers['retry-after'] = String(error.retryAfterSeconds ?? 1);
+        return loginPage({ next, email, error: error.message });
+      }
       if (!session) {
         // Neither which part was wrong nor the email goes into the log: only that it happened.
         deps.logger.warn('login failed', { requestId: contextOf(request)?.id });
         set.status = 401;
         set.headers['content-type'] = HTML_TYPE;
-        return loginPage({
-          next,
-          email: typeof form.email === 'string' ? form.email.slice(0, 200) : '',
-          error: 'Wrong email or password.',
-        });
+        return loginPage({ next, email, error: 'Wrong email or password.' });
       }
       return redirect(next, sessionCookie(session.token, session.expiresAt, secure(request)));
     })

@@ -3,6 +3,7 @@ import { COLLECTION_ID, type Collection, DEFAULT_COLLECTION, type Principal, typ
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry } from '../stores/account-store.ts';
+import { LoginThrottle } from './login-throttle.ts';
 
 /** The one user of AUTH_MODE=none: no login, reads and manages everything. */
 export const LOCAL_USER: User = Object.freeze({
@@ -21,6 +22,8 @@ const SYSTEM_ACTOR = { id: 'system', label: 'system' };
 /** Personal API tokens start with this, so a leaked one is easy to recognise (and to scan for). */
 export const API_TOKEN_PREFIX = 'rc_';
 const MAX_PASSWORD_CHARS = 256;
+/** RFC 5321's limit on an address; anything longer cannot be an account's. */
+const MAX_LOGIN_EMAIL_CHARS = 320;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface AuthOptions {
@@ -53,6 +56,7 @@ export class AuthService {
     private readonly store: AccountStore,
     private readonly logger: Logger,
     readonly options: AuthOptions,
+    private readonly throttle = new LoginThrottle(),
   ) {}
 
   get enabled(): boolean {
@@ -79,13 +83,31 @@ export class AuthService {
 
   // ── Logging in ────────────────────────────────────────────────────────────────────────────────
 
-  /** A new session for the right email and password; null (after the same work) otherwise. */
+  /**
+   * A new session for the right email and password; null (after the same work) otherwise. An
+   * account with too many wrong passwords in a row is refused for a while (429), before any hash
+   * is checked, so a guesser spends nothing of ours and learns nothing.
+   */
   async login(email: unknown, password: unknown): Promise<NewSession | null> {
-    if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_CHARS) return null;
+    if (typeof email !== 'string' || typeof password !== 'string') return null;
+    if (password.length > MAX_PASSWORD_CHARS || email.length > MAX_LOGIN_EMAIL_CHARS) return null;
+    const wait = this.throttle.retryAfterSeconds(email);
+    if (wait > 0) {
+      throw new AppError(
+        'rate_limited',
+        `Too many wrong passwords for this account; try again in ${wait < 120 ? `${wait} s` : `${Math.ceil(wait / 60)} minutes`}.`,
+        429,
+        { retryAfterSeconds: wait },
+      );
+    }
     const found = await this.store.findLogin(email.trim());
     const hash = found?.passwordHash ?? (await this.decoy());
     const ok = await Bun.password.verify(password, hash).catch(() => false);
-    if (!found?.passwordHash || !ok) return null;
+    if (!found?.passwordHash || !ok) {
+      this.throttle.failed(email);
+      return null;
+    }
+    this.throttle.succeeded(email);
     return this.startSession(found.user);
   }
 

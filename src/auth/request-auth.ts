@@ -1,5 +1,6 @@
 import type { Principal } from '../domain.ts';
 import { AppError } from '../errors.ts';
+import { hostOf, pathOf } from '../http/request-path.ts';
 import { type AuthService, LOCAL_PRINCIPAL } from './auth-service.ts';
 
 export const SESSION_COOKIE = 'ragchat_session';
@@ -9,6 +10,10 @@ export interface RequestContext {
   id: string;
   startedAt: number;
   principal?: Principal;
+  /** The client's address, as the trusted proxies say (see Forwarding). */
+  address?: string;
+  /** Served over HTTPS: decides both HSTS and the session cookie's `Secure` flag. */
+  https?: boolean;
 }
 
 const contexts = new WeakMap<Request, RequestContext>();
@@ -63,7 +68,7 @@ export function isPublic(path: string): boolean {
  */
 export async function authenticate(request: Request, auth: AuthService): Promise<Principal | null> {
   if (!auth.enabled) return LOCAL_PRINCIPAL;
-  const path = new URL(request.url).pathname;
+  const path = pathOf(request);
   const authorization = request.headers.get('authorization');
   if (authorization) {
     // A bad token is a 401 even if a cookie is present: the caller meant the token.
@@ -92,16 +97,18 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * session's CSRF token in `X-CSRF-Token`; a cross-site page cannot set either without a CORS
  * preflight, which this server never grants. Bearer tokens are not sent by browsers on their own.
  */
-export function crossSiteProblem(request: Request, principal: Principal | null, trustProxy: boolean): string | null {
+export function crossSiteProblem(request: Request, principal: Principal | null, publicOrigin?: string): string | null {
   if (!UNSAFE.has(request.method)) return null;
   const origin = request.headers.get('origin');
   const fetchSite = request.headers.get('sec-fetch-site');
-  // Bun builds request.url from the Host header, so its host is the one the browser addressed.
-  const host = (trustProxy && request.headers.get('x-forwarded-host')) || new URL(request.url).host;
+  // The Host was checked against ALLOWED_HOSTS before this runs, so matching it means this site;
+  // behind a proxy that rewrites Host, the configured PUBLIC_URL is this site too.
+  const host = hostOf(request);
   let sameOrigin: boolean | null = null;
   if (origin && origin !== 'null') {
     try {
-      sameOrigin = new URL(origin).host === host;
+      const url = new URL(origin);
+      sameOrigin = url.host === host?.toLowerCase() || url.origin === publicOrigin;
     } catch {
       sameOrigin = false;
     }
@@ -134,11 +141,4 @@ export function sessionCookie(token: string, expiresAt: Date, secure: boolean): 
 /** The same cookie, expired: the browser drops it. */
 export function clearedSessionCookie(secure: boolean): string {
   return sessionCookie('', new Date(0), secure);
-}
-
-/** Served over HTTPS, directly or (behind a trusted proxy) as the proxy says. */
-export function isHttps(request: Request, trustProxy: boolean): boolean {
-  return (
-    new URL(request.url).protocol === 'https:' || (trustProxy && request.headers.get('x-forwarded-proto') === 'https')
-  );
 }

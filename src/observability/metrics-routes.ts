@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Elysia } from 'elysia';
 import type { Config } from '../config.ts';
+import { pathOf } from '../http/request-path.ts';
 import type { Telemetry } from './telemetry.ts';
 
 /**
@@ -47,7 +48,7 @@ export function startMetricsListener(
     port,
     hostname,
     fetch: (request) =>
-      new URL(request.url).pathname === '/metrics' && request.method === 'GET'
+      pathOf(request) === '/metrics' && request.method === 'GET'
         ? metricsResponse(telemetry)
         : new Response('Only GET /metrics is served on this port.\n', { status: 404 }),
   });

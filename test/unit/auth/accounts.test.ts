@@ -42,7 +42,7 @@ describe('logging in', () => {
     expect(cookie).toMatch(/^ragchat_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Expires=/);
     expect(cookie).not.toContain('Secure');
     const https = await t.app.handle(
-      new Request('https://chat.example.com/login', {
+      new Request('https://localhost/login', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: form,

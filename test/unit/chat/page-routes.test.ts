@@ -118,6 +118,9 @@ test('every answer carries a strict content security policy and the other protec
     expect(res.headers.get('referrer-policy')).toBe('same-origin');
     expect(res.headers.get('strict-transport-security')).toBeNull();
   }
-  const https = await t.request('/', { headers: { 'x-forwarded-proto': 'https' } });
+  // A client's own X-Forwarded-Proto is not believed without TRUST_PROXY (see hosts-and-proxies).
+  const claimed = await t.request('/', { headers: { 'x-forwarded-proto': 'https' } });
+  expect(claimed.headers.get('strict-transport-security')).toBeNull();
+  const https = await t.app.handle(new Request('https://localhost/'));
   expect(https.headers.get('strict-transport-security')).toContain('max-age=');
 });

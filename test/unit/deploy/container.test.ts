@@ -2,6 +2,7 @@ import { expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config.ts';
+import { HostPolicy } from '../../../src/http/host-policy.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 
 /**
@@ -58,7 +59,7 @@ test("the app's environment in compose passes the app's own configuration schema
   const known = new Set(Object.keys(resolved));
   for (const name of known) {
     expect(name).toMatch(
-      /^(PORT|DATABASE_URL|QDRANT_URL|QDRANT_COLLECTION|DOCS_BUCKET|S3_ENDPOINT|S3_FORCE_PATH_STYLE|S3_REGION|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|OPENAI_API_KEY|LLM_BASE_URL|LLM_MODEL|EMBEDDINGS_BASE_URL|EMBEDDING_MODEL|LOG_LEVEL)$/,
+      /^(PORT|DATABASE_URL|QDRANT_URL|QDRANT_COLLECTION|DOCS_BUCKET|S3_ENDPOINT|S3_FORCE_PATH_STYLE|S3_REGION|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|OPENAI_API_KEY|LLM_BASE_URL|LLM_MODEL|EMBEDDINGS_BASE_URL|EMBEDDING_MODEL|LOG_LEVEL|ALLOWED_HOSTS)$/,
     );
   }
 });
@@ -137,6 +138,8 @@ test('Prometheus in compose scrapes the app where it serves /metrics, and the ap
   expect(host).toBe('ragchat');
   const config = loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolveDefaults(v)])));
   expect(Number(port)).toBe(config.port);
+  // The name Prometheus addresses the app by is one it answers to (any other is refused).
+  expect(new HostPolicy(config.allowedHosts).allows(`${host}:${port}`)).toBe(true);
   // No accounts in the local stack, no token: the app serves /metrics on its main port.
   expect(config.metrics.open).toBe(true);
   // Grafana gets the dashboard and its data source from the repository.
