@@ -1,6 +1,8 @@
 import { afterAll, expect, test } from 'bun:test';
 import { ADMIN, ALICE, login, makeAccountsApp } from '../../support/accounts.ts';
 import { beforeSuite } from '../../support/before-suite.ts';
+import { fuzzSeed, prng } from '../../support/prng.ts';
+import { appRoutes } from '../../support/routes.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 /**
@@ -43,16 +45,6 @@ afterAll(async () => {
   await accounts.cleanup();
 });
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('random and malformed requests never get a 500, and the server keeps serving (no accounts)', async () => {
   await fuzz(local, 1500, () => ({}));
 });
@@ -74,7 +66,7 @@ async function fuzz(
   count: number,
   authHeaders: (pick: <T>(xs: readonly T[]) => T) => Record<string, string>,
 ): Promise<void> {
-  const rand = prng(Number(process.env.FUZZ_SEED ?? 20261124));
+  const rand = prng(fuzzSeed(20261124));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const ids = [
     '',
@@ -89,53 +81,7 @@ async function fuzz(
   ];
   // Each route with its own method most of the time, so that requests reach the handlers.
   const routes = (): [string, string] =>
-    pick<[string, string]>([
-      ['GET', '/'],
-      ['GET', `/c/${pick(ids)}`],
-      ['DELETE', `/c/${pick(ids)}`],
-      ['POST', '/chat/messages'],
-      ['GET', `/chat/messages/${pick(ids)}/stream`],
-      ['POST', `/chat/messages/${pick(ids)}/stop`],
-      ['POST', '/api/chat'],
-      ['POST', `/api/chat/${pick(ids)}/stop`],
-      ['GET', '/api/conversations'],
-      ['GET', `/api/conversations/${pick(ids)}`],
-      ['DELETE', `/api/conversations/${pick(ids)}`],
-      ['GET', '/api/docs'],
-      ['POST', '/api/docs/upload'],
-      ['DELETE', `/api/docs/${pick(ids)}`],
-      ['GET', '/docs'],
-      ['POST', '/docs/upload'],
-      ['DELETE', `/docs/${pick(ids)}`],
-      ['GET', `/docs/${pick(ids)}/original`],
-      ['GET', '/healthz'],
-      ['GET', '/readyz'],
-      ['GET', '/openapi.json'],
-      ['GET', `/assets/${pick(['app.css', '../package.json', '%2e%2e/x', 'vendor/htmx.min.js', 'nope'])}`],
-      ['GET', `/login?next=${pick(ids)}`],
-      ['POST', '/login'],
-      ['GET', '/signup'],
-      ['POST', '/signup'],
-      ['POST', '/logout'],
-      ['GET', '/account'],
-      ['POST', '/account/password'],
-      ['POST', '/account/tokens'],
-      ['DELETE', `/account/tokens/${pick(ids)}`],
-      ['GET', '/admin'],
-      ['POST', '/admin/users'],
-      ['POST', `/admin/users/${pick(ids)}`],
-      ['DELETE', `/admin/users/${pick(ids)}`],
-      ['POST', '/admin/collections'],
-      ['GET', '/api/me'],
-      ['GET', '/api/admin/users'],
-      ['POST', '/api/admin/users'],
-      ['PATCH', `/api/admin/users/${pick(ids)}`],
-      ['DELETE', `/api/admin/users/${pick(ids)}`],
-      ['GET', '/api/admin/collections'],
-      ['POST', '/api/admin/collections'],
-      ['GET', '/api/admin/audit'],
-      ['GET', `/${pick(ids)}`],
-    ]);
+    pick(appRoutes(pick(ids), pick(['app.css', '../package.json', '%2e%2e/x', 'vendor/htmx.min.js', 'nope'])));
   const strings = [
     '',
     ' ',
