@@ -66,7 +66,6 @@ const ConfigSchema = z
     LLM_BASE_URL: optionalUrl,
     LLM_PROVIDER: z.enum(['offline', 'openai', 'bedrock']).optional(),
     LLM_MODEL: z.string().trim().min(1).optional(),
-    LLM_TIMEOUT_MS: positiveInt(120_000),
     EMBEDDINGS_BASE_URL: optionalUrl,
     EMBEDDINGS_API_KEY: optionalString,
     EMBEDDINGS_PROVIDER: z.enum(['local', 'openai', 'bedrock']).optional(),
@@ -173,6 +172,18 @@ const ConfigSchema = z
       .optional(),
     OTEL_SERVICE_NAME: z.string().trim().min(1).default('ragchat'),
     OTEL_RECORD_CONTENT: flag(false),
+
+    // ---- Time budgets: one per phase of an answer (README, "Time budgets"); see timeoutsFrom. ----
+    /** Before the phase budgets: the LLM's wait for its first answer and between fragments, and an embedding request's. */
+    LLM_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+    EMBEDDING_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    INGEST_EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
+    SEARCH_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    QUERY_REWRITE_TIMEOUT_MS: positiveInt(5000, 600_000),
+    LLM_FIRST_TOKEN_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
+    LLM_SILENCE_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
+    ANSWER_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
+    // ---- end of time budgets ----
   })
   // The OpenAI default model means nothing on Bedrock, and a wrong guess would only fail at the
   // first question; so Bedrock's model is asked for by name.
@@ -248,6 +259,11 @@ const ConfigSchema = z
     path: ['CHUNK_OVERLAP_TOKENS'],
     message: 'must be smaller than CHUNK_SIZE_TOKENS',
   })
+  .refine((c) => c.ANSWER_TIMEOUT_MS === undefined || c.ANSWER_TIMEOUT_MS > timeoutsFrom(c).firstTokenMs, {
+    path: ['ANSWER_TIMEOUT_MS'],
+    message:
+      'must be longer than LLM_FIRST_TOKEN_TIMEOUT_MS (or LLM_TIMEOUT_MS): the answer would end before the model may start',
+  })
   // The prompt's instructions, question and passages need room beside the answer's reserve;
   // without it every answer would silently be "not in the documents".
   .refine((c) => c.CONTEXT_WINDOW_TOKENS >= c.MAX_ANSWER_TOKENS + MIN_PROMPT_TOKENS, {
@@ -264,6 +280,60 @@ function llmProviderOf(c: Pick<RawConfig, 'LLM_PROVIDER' | 'OPENAI_API_KEY' | 'L
 
 function embeddingsProviderOf(c: Pick<RawConfig, 'EMBEDDINGS_PROVIDER' | 'EMBEDDINGS_BASE_URL'>) {
   return c.EMBEDDINGS_PROVIDER ?? (c.EMBEDDINGS_BASE_URL !== undefined ? 'openai' : 'local');
+}
+
+/** How long each phase of an answer may take, retries included (README, "Time budgets"). */
+export interface Timeouts {
+  /** Embedding the question. */
+  readonly embeddingMs: number;
+  /** One embedding request while ingesting (a batch of up to 64 or 96 texts). */
+  readonly ingestEmbeddingMs: number;
+  /** The store's search and the reranker, together. */
+  readonly searchMs: number;
+  /** The model's rewrite of a follow-up; past it, the heuristic's rewrite is searched. */
+  readonly rewriteMs: number;
+  /** From the call to the model's first words. */
+  readonly firstTokenMs: number;
+  /** Between two fragments of an answer. */
+  readonly silenceMs: number;
+  /** The whole answer, from the question to its last word. */
+  readonly answerMs: number;
+}
+
+/** Typed apart from the schema, which refers to timeoutsFrom in a refinement. */
+interface BudgetVariables {
+  LLM_TIMEOUT_MS?: number;
+  EMBEDDING_TIMEOUT_MS: number;
+  INGEST_EMBEDDING_TIMEOUT_MS?: number;
+  SEARCH_TIMEOUT_MS: number;
+  QUERY_REWRITE_TIMEOUT_MS: number;
+  LLM_FIRST_TOKEN_TIMEOUT_MS?: number;
+  LLM_SILENCE_TIMEOUT_MS?: number;
+  ANSWER_TIMEOUT_MS?: number;
+}
+
+const DEFAULT_FIRST_TOKEN_MS = 60_000;
+const DEFAULT_SILENCE_MS = 30_000;
+const DEFAULT_INGEST_EMBEDDING_MS = 120_000;
+const DEFAULT_ANSWER_MS = 180_000;
+
+/**
+ * LLM_TIMEOUT_MS, set before the phase budgets existed, meant "wait this long for the provider's
+ * first answer and between two fragments" (per attempt, and the SDK tried three times). It still
+ * sets the first-token and silence budgets and an ingest embedding request's, now retries included,
+ * unless their own variables are set; the whole answer then gets at least a minute past it.
+ */
+function timeoutsFrom(raw: BudgetVariables): Timeouts {
+  const firstTokenMs = raw.LLM_FIRST_TOKEN_TIMEOUT_MS ?? raw.LLM_TIMEOUT_MS ?? DEFAULT_FIRST_TOKEN_MS;
+  return {
+    embeddingMs: raw.EMBEDDING_TIMEOUT_MS,
+    ingestEmbeddingMs: raw.INGEST_EMBEDDING_TIMEOUT_MS ?? raw.LLM_TIMEOUT_MS ?? DEFAULT_INGEST_EMBEDDING_MS,
+    searchMs: raw.SEARCH_TIMEOUT_MS,
+    rewriteMs: raw.QUERY_REWRITE_TIMEOUT_MS,
+    firstTokenMs,
+    silenceMs: raw.LLM_SILENCE_TIMEOUT_MS ?? raw.LLM_TIMEOUT_MS ?? DEFAULT_SILENCE_MS,
+    answerMs: raw.ANSWER_TIMEOUT_MS ?? Math.max(DEFAULT_ANSWER_MS, firstTokenMs + 60_000),
+  };
 }
 
 /** Where Bedrock is called; the credentials always come from the AWS SDK's default chain. */
@@ -288,12 +358,14 @@ export interface Config {
   readonly historyTurns: number;
   /** Present when a chat model is configured (OpenAI-compatible or Bedrock); absent means the offline answerer. */
   readonly llm?:
-    | { provider: 'openai'; apiKey?: string; baseURL?: string; model: string; timeoutMs: number }
-    | ({ provider: 'bedrock'; model: string; timeoutMs: number } & BedrockSettings);
+    | { provider: 'openai'; apiKey?: string; baseURL?: string; model: string }
+    | ({ provider: 'bedrock'; model: string } & BedrockSettings);
   /** Present when a remote embedder is configured (OpenAI-compatible or Bedrock); absent means the local embedder. */
   readonly embeddings?:
-    | { provider: 'openai'; apiKey?: string; baseURL?: string; model: string; timeoutMs: number }
-    | ({ provider: 'bedrock'; model: BedrockEmbeddingModel; dimensions: number; timeoutMs: number } & BedrockSettings);
+    | { provider: 'openai'; apiKey?: string; baseURL?: string; model: string }
+    | ({ provider: 'bedrock'; model: BedrockEmbeddingModel; dimensions: number } & BedrockSettings);
+  /** One budget per phase of an answer (the llm and embeddings above keep to them). */
+  readonly timeouts: Timeouts;
   readonly heartbeatMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Present when history and the document catalog live in Postgres; absent means SQLite. */
@@ -388,14 +460,13 @@ function toConfig(raw: RawConfig): Config {
     historyTurns: raw.HISTORY_TURNS,
     llm:
       llmProvider === 'bedrock'
-        ? { provider: 'bedrock', model: raw.LLM_MODEL as string, timeoutMs: raw.LLM_TIMEOUT_MS, ...bedrock }
+        ? { provider: 'bedrock', model: raw.LLM_MODEL as string, ...bedrock }
         : llmProvider === 'openai'
           ? {
               provider: 'openai',
               apiKey: raw.OPENAI_API_KEY,
               baseURL: raw.LLM_BASE_URL,
               model: raw.LLM_MODEL ?? OPENAI_DEFAULT_MODEL,
-              timeoutMs: raw.LLM_TIMEOUT_MS,
             }
           : undefined,
     // Embeddings follow the chat provider only when asked: a local Ollama chat model does not
@@ -406,7 +477,6 @@ function toConfig(raw: RawConfig): Config {
             provider: 'bedrock',
             model: raw.EMBEDDING_MODEL as BedrockEmbeddingModel,
             dimensions: raw.EMBEDDING_DIMENSIONS ?? 1024,
-            timeoutMs: raw.LLM_TIMEOUT_MS,
             ...bedrock,
           }
         : embeddingsProvider === 'openai'
@@ -415,9 +485,9 @@ function toConfig(raw: RawConfig): Config {
               apiKey: raw.EMBEDDINGS_API_KEY ?? raw.OPENAI_API_KEY,
               baseURL: raw.EMBEDDINGS_BASE_URL,
               model: raw.EMBEDDING_MODEL ?? OPENAI_DEFAULT_EMBEDDING_MODEL,
-              timeoutMs: raw.LLM_TIMEOUT_MS,
             }
           : undefined,
+    timeouts: timeoutsFrom(raw),
     heartbeatMs: raw.HEARTBEAT_MS,
     logLevel: raw.LOG_LEVEL,
     database: raw.DATABASE_URL

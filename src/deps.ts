@@ -45,16 +45,22 @@ import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
 import type { VectorStore } from './stores/vector-store.ts';
 
 function chooseLlm(config: Config, overrides: DepsOverrides): LlmClient {
+  const budgets = { firstTokenMs: config.timeouts.firstTokenMs, silenceMs: config.timeouts.silenceMs };
   if (config.llm?.provider === 'bedrock')
-    return new BedrockLlmClient({ ...config.llm, credentials: overrides.bedrockCredentials });
-  if (config.llm?.provider === 'openai') return new OpenAiLlmClient(config.llm);
+    return new BedrockLlmClient({ ...config.llm, ...budgets, credentials: overrides.bedrockCredentials });
+  if (config.llm?.provider === 'openai') return new OpenAiLlmClient({ ...config.llm, ...budgets });
   return new OfflineLlmClient();
 }
 
+/**
+ * A request's own budget is ingestion's (a batch of texts); a question is embedded under the
+ * retriever's shorter one, which it passes down as a signal.
+ */
 function chooseEmbedder(config: Config, overrides: DepsOverrides): EmbeddingClient {
+  const timeoutMs = config.timeouts.ingestEmbeddingMs;
   if (config.embeddings?.provider === 'bedrock')
-    return new BedrockEmbeddingClient({ ...config.embeddings, credentials: overrides.bedrockCredentials });
-  if (config.embeddings?.provider === 'openai') return new OpenAiEmbeddingClient(config.embeddings);
+    return new BedrockEmbeddingClient({ ...config.embeddings, timeoutMs, credentials: overrides.bedrockCredentials });
+  if (config.embeddings?.provider === 'openai') return new OpenAiEmbeddingClient({ ...config.embeddings, timeoutMs });
   return new LocalEmbeddingClient();
 }
 
@@ -168,12 +174,17 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     telemetry,
     embeddingsProviderName(config, embedder),
   );
-  const retriever = new Retriever(measuredEmbedder, vectors, reranker, {
-    telemetry,
-    storeBackend: config.qdrant ? 'qdrant' : 'sqlite',
-  });
+  const retriever = new Retriever(
+    measuredEmbedder,
+    vectors,
+    reranker,
+    { telemetry, storeBackend: config.qdrant ? 'qdrant' : 'sqlite' },
+    { embeddingMs: config.timeouts.embeddingMs, searchMs: config.timeouts.searchMs },
+  );
   // With a model, follow-ups are rewritten by it; offline, by the documented heuristic.
-  const rewriter = llm.offline ? new HeuristicQueryRewriter() : new LlmQueryRewriter(measuredLlm);
+  const rewriter = llm.offline
+    ? new HeuristicQueryRewriter()
+    : new LlmQueryRewriter(measuredLlm, config.timeouts.rewriteMs);
   const orchestrator = new RagOrchestrator(
     retriever,
     measuredLlm,
@@ -193,6 +204,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       maxMessageChars: config.maxMessageChars,
       historyTurns: config.historyTurns,
       maxStreamsPerUser: config.limits.streamsPerUser,
+      answerTimeoutMs: config.timeouts.answerMs,
     },
     telemetry,
   );

@@ -64,9 +64,10 @@ export function apiRoutes(deps: AppDeps) {
         }
         if (stored.status === 'failed') {
           // The question is stored; say so, so the client can show the conversation and retry.
-          // A backend that is down (unavailable:*) is a 503; anything else a 502.
+          // A backend that is down (unavailable:*) is a 503, an answer past its deadline a 504;
+          // anything else a 502.
           const failure = generation.failure;
-          set.status = failure?.code.startsWith('unavailable:') ? 503 : 502;
+          set.status = failure?.code.startsWith('unavailable:') ? 503 : failure?.code === 'answer_timeout' ? 504 : 502;
           return {
             error: {
               code: failure?.code ?? 'answer_failed',

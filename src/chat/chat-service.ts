@@ -1,3 +1,4 @@
+import { formatBudget, untilAborted } from '../deadlines.ts';
 import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +14,12 @@ export interface ChatServiceOptions {
   maxStreamsPerUser?: number;
   /** Past turns (question + answer pairs) offered to the prompt builder. @default 6 */
   historyTurns: number;
+  /**
+   * The whole answer, from the stored question to its last word: rewriting, retrieval and the
+   * model together. Past it the answer is cut off and stored `failed` with its text so far.
+   * @default 180000
+   */
+  answerTimeoutMs?: number;
 }
 
 export interface StartedAnswer {
@@ -194,8 +201,13 @@ export class ChatService {
     let searchQuery: string | null = null;
     let status: 'complete' | 'stopped' | 'failed' = 'complete';
     let failure: AppError | null = null;
+    const answerMs = this.options.answerTimeoutMs ?? 180_000;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), answerMs);
+    // Stop, a deleted conversation or shutdown (g.signal), or the whole answer's deadline.
+    const signal = AbortSignal.any([g.signal, deadline.signal]);
     try {
-      const answer = await this.orchestrator.answer(question, history, g.signal, collections);
+      const answer = await untilAborted(this.orchestrator.answer(question, history, signal, collections), signal);
       promptTokens = answer.promptTokens;
       if (answer.searchQuery !== question) searchQuery = answer.searchQuery;
       try {
@@ -207,11 +219,20 @@ export class ChatService {
         // Sources are worth showing even for a stopped or failed answer: they say where to look.
         sources = answer.sourcesFor(g.text);
       }
-      g.signal.throwIfAborted();
+      signal.throwIfAborted();
     } catch (error) {
       if (g.signal.aborted) {
         // Stop, a deleted conversation or shutdown: whatever the provider threw on the way out.
         status = 'stopped';
+      } else if (deadline.signal.aborted) {
+        status = 'failed';
+        failure = new AppError(
+          'answer_timeout',
+          `The answer was not finished within ${formatBudget(answerMs)}; it was cut off there.`,
+          504,
+          { cause: error, reason: 'timeout' },
+        );
+        this.logger.error('answer failed', { messageId: g.messageId, error: failure });
       } else {
         status = 'failed';
         failure =
@@ -220,6 +241,8 @@ export class ChatService {
             : new AppError('answer_failed', 'Something went wrong while writing the answer.', 500, { cause: error });
         this.logger.error('answer failed', { messageId: g.messageId, error: error as Error });
       }
+    } finally {
+      clearTimeout(timer);
     }
 
     const latencyMs = performance.now() - g.startedAt;

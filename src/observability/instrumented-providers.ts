@@ -18,9 +18,13 @@ function countError(
   error: unknown,
   signal: AbortSignal | undefined,
 ): void {
+  // A phase that ran out of time aborts with its own error as the reason (withinBudget): that is
+  // this provider's timeout, whatever the SDK threw on its way out.
+  const expired = signal?.aborted && signal.reason instanceof AppError ? signal.reason : null;
   // Aborted by ragchat (Stop, a deleted conversation, shutdown): whatever was thrown on the way out.
-  if (signal?.aborted || isAbortError(error)) return;
-  const reason = error instanceof AppError ? (error.reason ?? 'unexpected') : 'unexpected';
+  if (!expired && (signal?.aborted || isAbortError(error))) return;
+  const failure = expired ?? error;
+  const reason = failure instanceof AppError ? (failure.reason ?? 'unexpected') : 'unexpected';
   telemetry.metrics.providerErrors.inc({ kind, provider, reason });
 }
 

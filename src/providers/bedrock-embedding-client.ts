@@ -1,4 +1,6 @@
 import { type BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
+import { formatBudget, untilAborted } from '../deadlines.ts';
+import { unavailable } from '../errors.ts';
 import { type BedrockConnection, newBedrockClient, resolveCredentials } from './bedrock-client.ts';
 import { bedrockError } from './bedrock-errors.ts';
 import { type EmbeddingClient, unitLength } from './embedding-client.ts';
@@ -84,15 +86,19 @@ export class BedrockEmbeddingClient implements EmbeddingClient {
             embedding_types: ['float'],
           };
     const timeout = AbortSignal.timeout(this.timeoutMs);
+    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const res = await this.client.send(
-        new InvokeModelCommand({
-          modelId: this.model,
-          contentType: 'application/json',
-          accept: 'application/json',
-          body: new TextEncoder().encode(JSON.stringify(body)),
-        }),
-        { abortSignal: signal ? AbortSignal.any([signal, timeout]) : timeout },
+      const res = await untilAborted(
+        this.client.send(
+          new InvokeModelCommand({
+            modelId: this.model,
+            contentType: 'application/json',
+            accept: 'application/json',
+            body: new TextEncoder().encode(JSON.stringify(body)),
+          }),
+          { abortSignal: bounded },
+        ),
+        bounded,
       );
       const answer = JSON.parse(new TextDecoder().decode(res.body)) as {
         embedding?: number[];
@@ -107,7 +113,12 @@ export class BedrockEmbeddingClient implements EmbeddingClient {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted)
-        throw bedrockError('embeddings', Object.assign(new Error('timed out'), { name: 'TimeoutError', cause: error }));
+        throw unavailable(
+          'embeddings',
+          `The embedding service (Amazon Bedrock) did not answer within ${formatBudget(this.timeoutMs)}.`,
+          error,
+          'timeout',
+        );
       throw bedrockError('embeddings', error);
     }
   }

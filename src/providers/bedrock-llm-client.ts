@@ -5,22 +5,20 @@ import {
   type Message,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { unavailable } from '../errors.ts';
+import { untilAborted } from '../deadlines.ts';
 import { type BedrockConnection, newBedrockClient, resolveCredentials } from './bedrock-client.ts';
 import { bedrockError } from './bedrock-errors.ts';
 import type { LlmClient, LlmMessage, LlmRequest } from './llm-client.ts';
-import { SilenceWatchdog } from './silence-watchdog.ts';
+import { SilenceWatchdog, type StreamBudgets } from './silence-watchdog.ts';
 
 const STALLED = new Error('stalled');
 
 /** Attempts of one call before its first token, throttling and 5xx included. */
 const MAX_ATTEMPTS = 3;
 
-export interface BedrockLlmOptions extends BedrockConnection {
+export interface BedrockLlmOptions extends BedrockConnection, StreamBudgets {
   /** A Bedrock model id or inference-profile id, e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`. */
   model: string;
-  /** Longest wait for Bedrock: for its first event, and between two events of a stream. */
-  timeoutMs: number;
 }
 
 /** Amazon Bedrock's ConverseStream API, through `@aws-sdk/client-bedrock-runtime`. */
@@ -28,34 +26,35 @@ export class BedrockLlmClient implements LlmClient {
   readonly model: string;
   readonly offline = false;
   private readonly client: BedrockRuntimeClient;
-  private readonly timeoutMs: number;
+  private readonly budgets: StreamBudgets;
 
   constructor(options: BedrockLlmOptions) {
     this.model = options.model;
-    this.timeoutMs = options.timeoutMs;
+    this.budgets = { firstTokenMs: options.firstTokenMs, silenceMs: options.silenceMs };
     this.client = newBedrockClient(options, MAX_ATTEMPTS);
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<string> {
-    const watchdog = new SilenceWatchdog(this.timeoutMs, signal);
-    let answering = false;
+    const watchdog = new SilenceWatchdog(this.budgets, signal);
     const { system, messages } = toConverse(request.messages);
     try {
-      watchdog.rearm();
+      watchdog.start();
       // The SDK retries throttling and 5xx with backoff (standard mode, MAX_ATTEMPTS) while it
-      // waits for the response; once the stream has begun, a failure is reported, not replayed.
-      const response = await this.client.send(
-        new ConverseStreamCommand({
-          modelId: this.model,
-          messages,
-          system: system.length > 0 ? system : undefined,
-          inferenceConfig: { maxTokens: request.maxTokens },
-        }),
-        { abortSignal: watchdog.signal },
+      // waits for the response, all within the first-token budget (the watchdog's signal ends it);
+      // once the stream has begun, a failure is reported, not replayed.
+      const response = await untilAborted(
+        this.client.send(
+          new ConverseStreamCommand({
+            modelId: this.model,
+            messages,
+            system: system.length > 0 ? system : undefined,
+            inferenceConfig: { maxTokens: request.maxTokens },
+          }),
+          { abortSignal: watchdog.signal },
+        ),
+        watchdog.signal,
       );
-      answering = true;
       for await (const event of response.stream ?? []) {
-        watchdog.rearm();
         // Exceptions inside the stream are thrown by the SDK; a member left in the union is one
         // this SDK version does not model as an error, so it is raised here under its own name.
         const fault =
@@ -66,7 +65,10 @@ export class BedrockLlmClient implements LlmClient {
           event.serviceUnavailableException;
         if (fault) throw fault;
         const text = event.contentBlockDelta?.delta?.text;
-        if (text) yield text;
+        if (text) {
+          watchdog.heard();
+          yield text;
+        }
         if (watchdog.signal.aborted) break;
       }
       if (watchdog.stalled) throw STALLED;
@@ -75,15 +77,7 @@ export class BedrockLlmClient implements LlmClient {
       signal.throwIfAborted();
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (watchdog.stalled && !answering)
-        throw bedrockError('llm', Object.assign(new Error('timed out'), { name: 'TimeoutError', cause: error }));
-      if (watchdog.stalled)
-        throw unavailable(
-          'llm',
-          'The language model (Amazon Bedrock) stopped responding in the middle of the answer.',
-          error,
-          'stalled',
-        );
+      if (watchdog.stalled) throw watchdog.error('The language model (Amazon Bedrock)', error);
       throw bedrockError('llm', error);
     } finally {
       watchdog.stop();

@@ -1,17 +1,18 @@
 import OpenAI from 'openai';
-import { unavailable } from '../errors.ts';
+import { untilAborted } from '../deadlines.ts';
 import type { LlmClient, LlmRequest } from './llm-client.ts';
 import { providerError } from './openai-errors.ts';
-import { SilenceWatchdog } from './silence-watchdog.ts';
+import { SilenceWatchdog, type StreamBudgets } from './silence-watchdog.ts';
 
 const STALLED = new Error('stalled');
 
-export interface OpenAiLlmOptions {
+/** Attempts of one call before its first token (the SDK retries connection errors, 408, 429, 5xx). */
+const MAX_RETRIES = 2;
+
+export interface OpenAiLlmOptions extends StreamBudgets {
   apiKey?: string;
   baseURL?: string;
   model: string;
-  /** Longest wait for the provider: for its first answer, and between two fragments of a stream. */
-  timeoutMs: number;
 }
 
 /** Any OpenAI-compatible `/v1/chat/completions` endpoint, streamed. */
@@ -19,45 +20,46 @@ export class OpenAiLlmClient implements LlmClient {
   readonly model: string;
   readonly offline = false;
   private readonly client: OpenAI;
-  private readonly timeoutMs: number;
+  private readonly budgets: StreamBudgets;
 
   constructor(options: OpenAiLlmOptions) {
     this.model = options.model;
-    this.timeoutMs = options.timeoutMs;
+    this.budgets = { firstTokenMs: options.firstTokenMs, silenceMs: options.silenceMs };
     this.client = new OpenAI({
       apiKey: options.apiKey ?? 'not-needed',
       baseURL: options.baseURL,
-      timeout: options.timeoutMs,
+      // Per attempt. The attempts share the first-token budget: the watchdog's signal ends the
+      // call, retries and their backoff included, when it runs out, so they never multiply it.
+      timeout: options.firstTokenMs,
       // Retries happen before the first token only; a stream cut midway is reported, not replayed.
-      maxRetries: 2,
+      maxRetries: MAX_RETRIES,
     });
   }
 
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<string> {
-    const watchdog = new SilenceWatchdog(this.timeoutMs, signal);
+    const watchdog = new SilenceWatchdog(this.budgets, signal);
     try {
-      watchdog.rearm();
-      const stream = await this.client.chat.completions.create(
-        { model: this.model, messages: request.messages, stream: true, max_tokens: request.maxTokens },
-        { signal: watchdog.signal },
+      watchdog.start();
+      const stream = await untilAborted(
+        this.client.chat.completions.create(
+          { model: this.model, messages: request.messages, stream: true, max_tokens: request.maxTokens },
+          { signal: watchdog.signal },
+        ),
+        watchdog.signal,
       );
       for await (const chunk of stream) {
-        watchdog.rearm();
         const text = chunk.choices[0]?.delta?.content;
-        if (text) yield text;
+        if (text) {
+          watchdog.heard();
+          yield text;
+        }
       }
       if (watchdog.stalled) throw STALLED;
       // The SDK ends an aborted stream quietly; say it was aborted, as the contract requires, so a
       // stopped answer is never mistaken for a complete one.
       signal.throwIfAborted();
     } catch (error) {
-      if (watchdog.stalled)
-        throw unavailable(
-          'llm',
-          'The language model stopped responding in the middle of the answer.',
-          error,
-          'stalled',
-        );
+      if (watchdog.stalled) throw watchdog.error('The language model', error);
       throw providerError('llm', error);
     } finally {
       watchdog.stop();

@@ -1,4 +1,6 @@
+import { formatBudget, withinBudget } from '../deadlines.ts';
 import type { ChatTurn } from '../domain.ts';
+import { unavailable } from '../errors.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
 import { contentWords, words } from './text.ts';
 
@@ -49,11 +51,18 @@ const REWRITE_INSTRUCTIONS =
   'Keep the language of the message. If it already stands alone, return it unchanged. ' +
   'Answer with the question only: no quotes, no explanation.';
 
-/** The model rewrites; if it fails or answers nonsense, the heuristic does. */
+/**
+ * The model rewrites; if it fails, answers nonsense or takes longer than `timeoutMs`, the heuristic
+ * does. A rewrite only sharpens the search, so it never fails the answer: a hung model is reported
+ * by the answer's own first-token budget, in the words that fit ("did not start answering"), and
+ * the heuristic's query (the question plus the previous one's topic words) still finds the passages
+ * the question as asked would miss.
+ */
 export class LlmQueryRewriter implements QueryRewriter {
   constructor(
     private readonly llm: LlmClient,
-    private readonly timeoutMs = 10_000,
+    /** The whole rewrite, the model's retries included. @default 5000 */
+    private readonly timeoutMs = 5000,
   ) {}
 
   async rewrite(question: string, history: ChatTurn[], signal?: AbortSignal): Promise<string> {
@@ -61,23 +70,32 @@ export class LlmQueryRewriter implements QueryRewriter {
     const recent = history
       .slice(-6)
       .map((t) => `${t.role === 'user' ? 'User' : 'Assistant'}: ${t.content.slice(0, 1500)}`);
-    const limit = AbortSignal.timeout(this.timeoutMs);
+    const expired = () =>
+      unavailable(
+        'llm',
+        `The language model did not rewrite the follow-up within ${formatBudget(this.timeoutMs)}.`,
+        undefined,
+        'timeout',
+      );
     try {
-      let text = '';
-      for await (const piece of this.llm.stream(
-        {
-          messages: [
-            { role: 'system', content: REWRITE_INSTRUCTIONS },
-            { role: 'user', content: `Conversation:\n${recent.join('\n')}\n\nLast user message: ${question}` },
-          ],
-          passages: [],
-          question,
-          maxTokens: 120,
-        },
-        signal ? AbortSignal.any([signal, limit]) : limit,
-      )) {
-        text += piece;
-      }
+      const text = await withinBudget(this.timeoutMs, signal, expired, async (bounded) => {
+        let text = '';
+        for await (const piece of this.llm.stream(
+          {
+            messages: [
+              { role: 'system', content: REWRITE_INSTRUCTIONS },
+              { role: 'user', content: `Conversation:\n${recent.join('\n')}\n\nLast user message: ${question}` },
+            ],
+            passages: [],
+            question,
+            maxTokens: 120,
+          },
+          bounded,
+        )) {
+          text += piece;
+        }
+        return text;
+      });
       const rewritten =
         text
           .trim()

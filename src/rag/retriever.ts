@@ -1,13 +1,25 @@
+import { formatBudget, withinBudget } from '../deadlines.ts';
 import type { ScoredChunk } from '../domain.ts';
+import { unavailable } from '../errors.ts';
 import { Telemetry } from '../observability/telemetry.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import { NoopReranker } from '../providers/noop-reranker.ts';
 import type { Reranker } from '../providers/reranker.ts';
 import type { VectorStore } from '../stores/vector-store.ts';
 
+/** How long each phase of retrieval may take; see README, "Time budgets". */
+export interface RetrievalBudgets {
+  /** Embedding the question, the embedder's retries included. @default 10000 */
+  embeddingMs: number;
+  /** The store's search and the reranker together, their retries included. @default 10000 */
+  searchMs: number;
+}
+
+const DEFAULT_BUDGETS: RetrievalBudgets = { embeddingMs: 10_000, searchMs: 10_000 };
+
 /**
- * Embeds a question, runs the store's hybrid search, then the reranker. The chat and the eval
- * harness share it.
+ * Embeds a question, runs the store's hybrid search, then the reranker, each phase within its
+ * budget. The chat and the eval harness share it.
  */
 export class Retriever {
   constructor(
@@ -19,6 +31,7 @@ export class Retriever {
       telemetry: new Telemetry(),
       storeBackend: 'unknown',
     },
+    private readonly budgets: RetrievalBudgets = DEFAULT_BUDGETS,
   ) {}
 
   /** `collections`: only chunks of these (absent: all); the store applies it inside its queries. */
@@ -32,23 +45,48 @@ export class Retriever {
     const { telemetry, storeBackend } = this.observed;
     const started = performance.now();
     return telemetry.span('rag.retrieve', { 'ragchat.top_k': topK }, async () => {
-      const [vector] = await this.embedder.embed([question], signal);
+      const { embeddingMs, searchMs } = this.budgets;
+      const [vector] = await withinBudget(
+        embeddingMs,
+        signal,
+        () =>
+          unavailable(
+            'embeddings',
+            `The embedding service did not answer within ${formatBudget(embeddingMs)}.`,
+            undefined,
+            'timeout',
+          ),
+        (bounded) => this.embedder.embed([question], bounded),
+      );
       if (!vector) return [];
       const searchStarted = performance.now();
-      const candidates = await telemetry.span(
-        'vector_store.search',
-        { 'db.system': storeBackend, 'ragchat.candidates_asked': this.reranker.candidates(topK) },
-        async (span) => {
-          const found = await this.store.search(
-            { vector, text: question, topK: this.reranker.candidates(topK), collections },
-            signal,
-          );
-          span.setAttribute('ragchat.candidates', found.length);
-          return found;
-        },
+      // One budget for the search and the reranking after it; the sentence names the one that hung.
+      const searchExpired = (backend: 'vector-store' | 'reranker') => () =>
+        unavailable(
+          backend,
+          `The search did not finish within ${formatBudget(searchMs)}: the ${backend === 'reranker' ? 'reranker' : 'vector store'} did not answer.`,
+          undefined,
+          'timeout',
+        );
+      const candidates = await withinBudget(searchMs, signal, searchExpired('vector-store'), (bounded) =>
+        telemetry.span(
+          'vector_store.search',
+          { 'db.system': storeBackend, 'ragchat.candidates_asked': this.reranker.candidates(topK) },
+          async (span) => {
+            const found = await this.store.search(
+              { vector, text: question, topK: this.reranker.candidates(topK), collections },
+              bounded,
+            );
+            span.setAttribute('ragchat.candidates', found.length);
+            return found;
+          },
+        ),
       );
+      const searchMsLeft = Math.max(1, searchMs - (performance.now() - searchStarted));
       telemetry.metrics.searchDuration.observe({ backend: storeBackend }, (performance.now() - searchStarted) / 1000);
-      const ranked = await this.reranker.rerank(question, candidates, topK, signal);
+      const ranked = await withinBudget(searchMsLeft, signal, searchExpired('reranker'), (bounded) =>
+        this.reranker.rerank(question, candidates, topK, bounded),
+      );
       telemetry.metrics.retrievalDuration.observe((performance.now() - started) / 1000);
       return ranked;
     });

@@ -21,6 +21,16 @@ export interface StandInScript {
   stallAfter?: number;
   /** Latency of each embeddings request, as a remote provider has. @default 0 */
   embedDelayMs?: number;
+  /** Let embeddings through while chat requests fail with `failWithStatus`. */
+  failChatOnly?: boolean;
+  /** With `failWithStatus`, the `Retry-After` header sent (seconds), which the SDK waits out. */
+  retryAfterSeconds?: number;
+  /**
+   * Hang: accept the request and send nothing (no status, no headers) until the client leaves.
+   * `chat` and `embeddings` hang those requests; a number hangs only that many chat requests from
+   * now on (`script` is replaced to reset the count), then answers as scripted.
+   */
+  hang?: { chat?: boolean | number; embeddings?: boolean };
 }
 
 export interface SeenRequest {
@@ -77,19 +87,47 @@ export class OpenAiStandIn {
     const seen: SeenRequest = { path, body, authorization: req.headers.get('authorization'), chunksSent: 0 };
     this.requests.push(seen);
     if (req.method === 'POST' && path === '/v1/chat/completions') return this.chat(req, body, seen);
-    if (req.method === 'POST' && path === '/v1/embeddings') return this.embeddings(body);
+    if (req.method === 'POST' && path === '/v1/embeddings')
+      return this.script.hang?.embeddings ? this.hangUntilLeft(req, seen) : this.embeddings(body);
     return error(404, `Unknown path ${path}`, 'invalid_request_error');
   }
 
-  private chat(req: Request, body: Record<string, unknown>, seen: SeenRequest): Response {
+  private retryAfter(): Record<string, string> {
+    const seconds = this.script.retryAfterSeconds;
+    return seconds === undefined ? {} : { 'retry-after': String(seconds) };
+  }
+
+  /** Sends nothing until the client gives up; resolves then, so the handler can end. */
+  private async hangUntilLeft(req: Request, seen: SeenRequest): Promise<Response> {
+    const arrived = performance.now();
+    while (!req.signal.aborted) await Bun.sleep(10);
+    seen.abortedAfterMs = performance.now() - arrived;
+    return new Response(null, { status: 499 });
+  }
+
+  /** Whether this chat request is one the script hangs (and counts it). */
+  private hangsChat(): boolean {
+    const hang = this.script.hang?.chat;
+    if (typeof hang !== 'number') return hang === true;
+    const hung = this.hungChats.get(this.script) ?? 0;
+    if (hung >= hang) return false;
+    this.hungChats.set(this.script, hung + 1);
+    return true;
+  }
+
+  private readonly hungChats = new WeakMap<StandInScript, number>();
+
+  private chat(req: Request, body: Record<string, unknown>, seen: SeenRequest): Response | Promise<Response> {
     const problem = checkChatRequest(body);
     if (problem) return error(400, problem, 'invalid_request_error');
     const script = this.script;
+    if (this.hangsChat()) return this.hangUntilLeft(req, seen);
     if (script.failWithStatus) {
       return error(
         script.failWithStatus,
         'The stand-in was told to fail.',
         script.failWithStatus === 429 ? 'rate_limit_exceeded' : 'server_error',
+        this.retryAfter(),
       );
     }
     const model = body.model as string;
@@ -167,8 +205,8 @@ export class OpenAiStandIn {
     }
     if (typeof body.model !== 'string' || body.model === '')
       return error(400, "'model' is required.", 'invalid_request_error');
-    if (this.script.failWithStatus)
-      return error(this.script.failWithStatus, 'The stand-in was told to fail.', 'server_error');
+    if (this.script.failWithStatus && !this.script.failChatOnly)
+      return error(this.script.failWithStatus, 'The stand-in was told to fail.', 'server_error', this.retryAfter());
     if (this.script.embedDelayMs) await Bun.sleep(this.script.embedDelayMs);
     const vectors = await this.embedder.embed(texts as string[]);
     return Response.json({
@@ -198,6 +236,6 @@ function checkChatRequest(body: Record<string, unknown>): string | null {
   return null;
 }
 
-function error(status: number, message: string, type: string): Response {
-  return Response.json({ error: { message, type, param: null, code: type } }, { status });
+function error(status: number, message: string, type: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: { message, type, param: null, code: type } }, { status, headers });
 }

@@ -92,7 +92,6 @@ test('LLM_PROVIDER unset keeps the old choice; offline, openai and bedrock choos
   ).toEqual({
     provider: 'bedrock',
     model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
-    timeoutMs: 120_000,
     region: 'eu-west-1',
     endpoint: 'https://vpce-1.bedrock-runtime.eu-west-1.vpce.amazonaws.com',
   });
@@ -127,7 +126,6 @@ test('EMBEDDINGS_PROVIDER=bedrock takes Titan v2 (256, 512, 1024) or Cohere v3 (
     provider: 'bedrock',
     model: 'amazon.titan-embed-text-v2:0',
     dimensions: 1024,
-    timeoutMs: 120_000,
     region: 'us-west-2',
     endpoint: undefined,
   });
@@ -174,4 +172,31 @@ test('bad Bedrock embedding and connection settings are each reported by name', 
     EMBEDDINGS_PROVIDER: 'pinecone',
   }).map((p) => p.split(':')[0]);
   expect(names.sort()).toEqual(['BEDROCK_ENDPOINT', 'BEDROCK_REGION', 'EMBEDDINGS_PROVIDER']);
+});
+
+test('each phase of an answer has its own budget; LLM_TIMEOUT_MS still sets the model waits it used to', () => {
+  expect(loadConfig({}).timeouts).toEqual({
+    embeddingMs: 10_000,
+    ingestEmbeddingMs: 120_000,
+    searchMs: 10_000,
+    rewriteMs: 5000,
+    firstTokenMs: 60_000,
+    silenceMs: 30_000,
+    answerMs: 180_000,
+  });
+  // Set before the phase budgets existed: the waits for the model and an ingest request follow it.
+  expect(loadConfig({ LLM_TIMEOUT_MS: '300000' }).timeouts).toMatchObject({
+    embeddingMs: 10_000,
+    ingestEmbeddingMs: 300_000,
+    firstTokenMs: 300_000,
+    silenceMs: 300_000,
+    answerMs: 360_000,
+  });
+  expect(
+    loadConfig({ LLM_TIMEOUT_MS: '300000', LLM_FIRST_TOKEN_TIMEOUT_MS: '20000', ANSWER_TIMEOUT_MS: '90000' }).timeouts,
+  ).toMatchObject({ firstTokenMs: 20_000, silenceMs: 300_000, answerMs: 90_000 });
+  expect(problemsOf({ ANSWER_TIMEOUT_MS: '30000' })).toEqual([
+    'ANSWER_TIMEOUT_MS: must be longer than LLM_FIRST_TOKEN_TIMEOUT_MS (or LLM_TIMEOUT_MS): the answer would end before the model may start (got "30000")',
+  ]);
+  expect(problemsOf({ EMBEDDING_TIMEOUT_MS: '0' })[0]).toStartWith('EMBEDDING_TIMEOUT_MS:');
 });

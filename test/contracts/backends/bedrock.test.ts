@@ -21,7 +21,12 @@ const connection = () => ({
 
 runLlmClientContract('BedrockLlmClient (stand-in over HTTP)', async () => {
   standIn.setScript({ tokens: ['The send button', ' is disabled', ' while an answer streams', ' [1].'] });
-  const options = { ...connection(), model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', timeoutMs: 10_000 };
+  const options = {
+    ...connection(),
+    model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    firstTokenMs: 10_000,
+    silenceMs: 10_000,
+  };
   const client = new BedrockLlmClient(options);
   // The slow client reads from the same server, so its script is set when it starts streaming.
   const slowClient = new BedrockLlmClient(options);

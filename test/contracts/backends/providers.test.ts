@@ -21,7 +21,13 @@ runLlmClientContract('OfflineLlmClient', async () => ({
 
 runLlmClientContract('OpenAiLlmClient (stand-in over HTTP)', async () => {
   standIn.script = { tokens: ['The send button', ' is disabled', ' while an answer streams', ' [1].'], delayMs: 0 };
-  const options = { baseURL: standIn.url, apiKey: 'test-key', model: 'stand-in-model', timeoutMs: 10_000 };
+  const options = {
+    baseURL: standIn.url,
+    apiKey: 'test-key',
+    model: 'stand-in-model',
+    firstTokenMs: 10_000,
+    silenceMs: 10_000,
+  };
   const client = new OpenAiLlmClient(options);
   // The slow client reads from the same server, so its script is set when it starts streaming.
   const slowClient = new OpenAiLlmClient(options);

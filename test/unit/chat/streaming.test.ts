@@ -21,7 +21,13 @@ beforeSuite(async () => {
   t = await makeTestApp({
     env: { HEARTBEAT_MS: '100' },
     overrides: {
-      llm: new OpenAiLlmClient({ baseURL: standIn.url, apiKey: 'sk-test', model: 'stand-in-model', timeoutMs: 10_000 }),
+      llm: new OpenAiLlmClient({
+        baseURL: standIn.url,
+        apiKey: 'sk-test',
+        model: 'stand-in-model',
+        firstTokenMs: 10_000,
+        silenceMs: 10_000,
+      }),
     },
   });
   const server = t.app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });

@@ -97,7 +97,9 @@ test('after one chat, /metrics shows the request, the answer, its latencies, ret
 
 test('provider errors are counted by kind and reason; a stopped answer is not an error', async () => {
   const t = await makeTestApp({
-    overrides: { llm: new OpenAiLlmClient({ baseURL: provider.url, model: 'gpt-test', timeoutMs: 5000 }) },
+    overrides: {
+      llm: new OpenAiLlmClient({ baseURL: provider.url, model: 'gpt-test', firstTokenMs: 5000, silenceMs: 5000 }),
+    },
     env: { LLM_BASE_URL: provider.url },
   });
   started.push(t);

@@ -95,6 +95,18 @@ describe('BedrockEmbeddingClient', () => {
   const client = (model: 'cohere.embed-multilingual-v3' | typeof TITAN_V2, timeoutMs = 10_000) =>
     new BedrockEmbeddingClient({ model, timeoutMs, region: 'us-east-1', endpoint: standIn.url, credentials });
 
+  test('a request that outlasts its budget, retries included, says so with the budget', async () => {
+    standIn.setScript({ tokens: [], latencyMs: 150, fault: 'ServiceUnavailableException' });
+    const started = performance.now();
+    await expect(client(TITAN_V2, 300).embed(['hello'])).rejects.toMatchObject({
+      code: 'unavailable:embeddings',
+      reason: 'timeout',
+      message: 'The embedding service (Amazon Bedrock) did not answer within 300 ms.',
+    });
+    expect(performance.now() - started).toBeLessThan(2 * 300 + 300);
+    standIn.setScript({ tokens: [] });
+  });
+
   test('splits a large Cohere batch into requests of 96 texts, in order', async () => {
     standIn.setScript({ tokens: [] });
     const before = standIn.requests.length;

@@ -14,7 +14,14 @@ afterAll(() => standIn.stop());
 
 const credentials = { accessKeyId: 'AKIDSTANDIN', secretAccessKey: 'stand-in-secret' };
 const client = (timeoutMs = 10_000, endpoint = standIn.url) =>
-  new BedrockLlmClient({ model: 'amazon.nova-lite-v1:0', timeoutMs, region: 'us-east-1', endpoint, credentials });
+  new BedrockLlmClient({
+    model: 'amazon.nova-lite-v1:0',
+    firstTokenMs: timeoutMs,
+    silenceMs: timeoutMs,
+    region: 'us-east-1',
+    endpoint,
+    credentials,
+  });
 const request: LlmRequest = {
   messages: [
     { role: 'system', content: 'Answer from the passages.' },
@@ -112,7 +119,7 @@ test('a Bedrock that cannot be reached, or that does not answer in time, says so
   expect(error).toMatchObject({
     code: 'unavailable:llm',
     reason: 'timeout',
-    message: 'The language model (Amazon Bedrock) did not answer in time.',
+    message: 'The language model (Amazon Bedrock) did not start answering within 200 ms.',
   });
 });
 
@@ -140,4 +147,32 @@ test('ping resolves the configured credentials without calling a model', async (
   await client().ping(AbortSignal.timeout(1000));
   expect(standIn.requests.length).toBe(before);
   expect(standIn.violations).toEqual([]);
+});
+
+test('the first-token budget holds the SDK retries: throttled attempts end at it, named as such', async () => {
+  // Every attempt is throttled after 150 ms; three attempts and their backoff would take longer.
+  standIn.setScript({ tokens: ['late'], latencyMs: 150, fault: 'ThrottlingException' });
+  const started = performance.now();
+  const { error } = await drain(client(300).stream(request, new AbortController().signal));
+  expect(error).toMatchObject({
+    code: 'unavailable:llm',
+    reason: 'timeout',
+    message: 'The language model (Amazon Bedrock) did not start answering within 300 ms.',
+  });
+  expect(performance.now() - started).toBeLessThan(2 * 300 + 300);
+});
+
+test('a stream that opens and then sends no text did not start answering; one that stops midway stalled', async () => {
+  standIn.setScript({ tokens: ['one', ' two'], stallAfter: 0 });
+  const first = await drain(client(300).stream(request, new AbortController().signal));
+  expect(first.error).toMatchObject({
+    message: 'The language model (Amazon Bedrock) did not start answering within 300 ms.',
+  });
+  standIn.setScript({ tokens: ['one', ' two'], stallAfter: 1 });
+  const midway = await drain(client(300).stream(request, new AbortController().signal));
+  expect(midway.fragments).toEqual(['one']);
+  expect(midway.error).toMatchObject({
+    reason: 'stalled',
+    message: 'The language model (Amazon Bedrock) stopped responding for 300 ms in the middle of the answer.',
+  });
 });

@@ -23,7 +23,13 @@ async function run(client: OpenAiLlmClient, request: LlmRequest = CONTRACT_REQUE
 }
 
 const client = (timeoutMs = 10_000) =>
-  new OpenAiLlmClient({ baseURL: standIn.url, apiKey: 'sk-test', model: 'stand-in-model', timeoutMs });
+  new OpenAiLlmClient({
+    baseURL: standIn.url,
+    apiKey: 'sk-test',
+    model: 'stand-in-model',
+    firstTokenMs: timeoutMs,
+    silenceMs: timeoutMs,
+  });
 
 test('sends the key, the model, the messages and max_tokens, streamed', async () => {
   standIn.script = { tokens: ['a', 'b'] };
@@ -44,7 +50,7 @@ test('a provider that goes silent mid-answer is cut off after the timeout, as un
   const { fragments, error } = await run(client(300));
   expect(fragments).toEqual(['one', ' two']);
   expect(error?.code).toBe('unavailable:llm');
-  expect(error?.message).toBe('The language model stopped responding in the middle of the answer.');
+  expect(error?.message).toBe('The language model stopped responding for 300 ms in the middle of the answer.');
   expect(performance.now() - started).toBeLessThan(3000);
   await Bun.sleep(100);
   expect(standIn.lastRequest()?.abortedAfterMs).toBeDefined();
@@ -67,7 +73,12 @@ test('server errors are retried, client errors are not, and each reads as a sent
 });
 
 test('a server that is not there is named as unreachable', async () => {
-  const down = new OpenAiLlmClient({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', timeoutMs: 2000 });
+  const down = new OpenAiLlmClient({
+    baseURL: 'http://127.0.0.1:9/v1',
+    model: 'm',
+    firstTokenMs: 2000,
+    silenceMs: 2000,
+  });
   const { error } = await run(down);
   expect(error?.message).toBe('The language model could not be reached.');
   await expect(down.ping()).rejects.toThrow('could not be reached');
