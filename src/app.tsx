@@ -22,6 +22,7 @@ import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import type { Principal } from './domain.ts';
 import { AppError } from './errors.ts';
+import { connectionLimits } from './http/connection-limits.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
@@ -137,6 +138,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       }
       return refused;
     })
+    // After admit(): a request refused there is never counted.
+    .use(
+      connectionLimits({
+        ...deps.config.connections,
+        isUpload: (path) => bodyLimit(path, deps.config.uploads.maxBytes) > MAX_BODY_BYTES,
+        addressOf: (request, socketAddress) => clientAddress(request, socketAddress, trustProxy),
+      }),
+    )
     .use(
       // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
       openapi({

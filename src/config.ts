@@ -112,6 +112,11 @@ const ConfigSchema = z
     RATE_LIMIT_UPLOADS_PER_MINUTE: positiveInt(20, 100_000),
     MAX_STREAMS_PER_USER: positiveInt(3, 1000),
     TRUST_PROXY: flag(false),
+    // Bun takes at most 255 s (it keeps the value in one byte, in 4 s steps).
+    IDLE_TIMEOUT_S: positiveInt(30, 255),
+    REQUEST_TIMEOUT_S: positiveInt(60, 3600),
+    UPLOAD_TIMEOUT_S: positiveInt(600, 3600),
+    MAX_REQUESTS_PER_ADDRESS: z.coerce.number().int().min(0).max(100_000).default(100),
     DOCUMENT_MAX_BYTES: positiveInt(50 * 1024 * 1024, 2 * 1024 * 1024 * 1024),
     PDF_MAX_PAGES: positiveInt(500, 100_000),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
@@ -273,6 +278,18 @@ export interface Config {
   readonly limits: { chatPerMinute: number; uploadsPerMinute: number; streamsPerUser: number };
   /** Take the client address from X-Forwarded-For (behind a load balancer) rather than the socket. */
   readonly trustProxy: boolean;
+  /**
+   * Connection hygiene (src/http/connection-limits.ts). `idleTimeoutS`: a keep-alive socket with no
+   * request is closed after it. `requestTimeoutS` / `uploadTimeoutS`: a request, its body included,
+   * must be answered within it (streams and answers lift it; the LLM timeouts bound them).
+   * `maxRequestsPerAddress`: requests and streams in flight per client address, 0 for no cap.
+   */
+  readonly connections: {
+    idleTimeoutS: number;
+    requestTimeoutS: number;
+    uploadTimeoutS: number;
+    maxRequestsPerAddress: number;
+  };
   /** Limits for one document, from any source. */
   readonly documentLimits: { maxBytes: number; maxPages: number };
   /**
@@ -407,6 +424,12 @@ function toConfig(raw: RawConfig): Config {
       streamsPerUser: raw.MAX_STREAMS_PER_USER,
     },
     trustProxy: raw.TRUST_PROXY,
+    connections: {
+      idleTimeoutS: raw.IDLE_TIMEOUT_S,
+      requestTimeoutS: raw.REQUEST_TIMEOUT_S,
+      uploadTimeoutS: raw.UPLOAD_TIMEOUT_S,
+      maxRequestsPerAddress: raw.MAX_REQUESTS_PER_ADDRESS,
+    },
     metrics: {
       token: raw.METRICS_TOKEN,
       port: raw.METRICS_PORT,

@@ -175,3 +175,15 @@ test('bad Bedrock embedding and connection settings are each reported by name', 
   }).map((p) => p.split(':')[0]);
   expect(names.sort()).toEqual(['BEDROCK_ENDPOINT', 'BEDROCK_REGION', 'EMBEDDINGS_PROVIDER']);
 });
+
+test('connection hygiene: defaults, a cap that 0 turns off, and an idle timeout Bun can take', () => {
+  expect(loadConfig({}).connections).toEqual({
+    idleTimeoutS: 30,
+    requestTimeoutS: 60,
+    uploadTimeoutS: 600,
+    maxRequestsPerAddress: 100,
+  });
+  expect(loadConfig({ MAX_REQUESTS_PER_ADDRESS: '0' }).connections.maxRequestsPerAddress).toBe(0);
+  expect(() => loadConfig({ IDLE_TIMEOUT_S: '0' })).toThrow('IDLE_TIMEOUT_S');
+  expect(() => loadConfig({ IDLE_TIMEOUT_S: '300' })).toThrow('IDLE_TIMEOUT_S');
+});
