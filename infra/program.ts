@@ -9,7 +9,7 @@ import { ALB_LOG_PREFIX, LogBucket } from './logs.ts';
 import { APP_PORT, Network } from './network.ts';
 import { Qdrant } from './qdrant.ts';
 import { AppSecrets } from './secrets.ts';
-import { APP_HEARTBEAT_MS, AppService, SCRATCH_PATH } from './service.ts';
+import { ALB_IDLE_TIMEOUT_SECONDS, APP_HEARTBEAT_MS, AppService, SCRATCH_PATH } from './service.ts';
 import { Storage } from './storage.ts';
 
 /** The prefix under which the app keeps its originals in the bucket (the app's DOCS_PREFIX default). */
@@ -116,6 +116,9 @@ export function deploy(config: StackConfig): StackOutputs {
     // the ALB's security group reaches the tasks, so no client can speak as the ALB.
     TRUST_PROXY: '1',
     HEARTBEAT_MS: String(APP_HEARTBEAT_MS),
+    // The target keeps an idle connection open longer than the ALB does (AWS's advice), so the
+    // ALB never sends a request on a socket the app is closing.
+    IDLE_TIMEOUT_S: String(ALB_IDLE_TIMEOUT_SECONDS + 10),
     AUTH_MODE: 'password',
     DATABASE_URL: database.urlWithoutPassword,
     DATABASE_POOL_SIZE: '10',

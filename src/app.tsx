@@ -22,6 +22,7 @@ import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import type { Principal } from './domain.ts';
 import { AppError } from './errors.ts';
+import { connectionLimits } from './http/connection-limits.ts';
 import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy, hostnameOf } from './http/host-policy.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
@@ -160,6 +161,15 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       }
       return refused;
     })
+    // After admit(): a request refused there is never counted.
+    .use(
+      connectionLimits({
+        ...deps.config.connections,
+        isUpload: (path) => bodyLimit(path, deps.config.uploads.maxBytes) > MAX_BODY_BYTES,
+        // The address admission resolved (TRUST_PROXY), so the cap and the rate limits agree.
+        addressOf: (request, socketAddress) => contextOf(request)?.address ?? socketAddress,
+      }),
+    )
     .use(
       // The spec only (no UI: the UIs load their bundles from a CDN, and ragchat works offline).
       openapi({

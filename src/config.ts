@@ -139,6 +139,11 @@ const ConfigSchema = z
         (hosts) => hosts.every(validHostEntry),
         'must be host names separated by commas, like chat.example.com,*.internal.example',
       ),
+    // Bun takes at most 255 s (it keeps the value in one byte, in 4 s steps).
+    IDLE_TIMEOUT_S: positiveInt(30, 255),
+    REQUEST_TIMEOUT_S: positiveInt(60, 3600),
+    UPLOAD_TIMEOUT_S: positiveInt(600, 3600),
+    MAX_REQUESTS_PER_ADDRESS: z.coerce.number().int().min(0).max(100_000).default(100),
     DOCUMENT_MAX_BYTES: positiveInt(50 * 1024 * 1024, 2 * 1024 * 1024 * 1024),
     PDF_MAX_PAGES: positiveInt(500, 100_000),
     UPLOAD_MAX_BYTES: positiveInt(20 * 1024 * 1024, 1024 * 1024 * 1024),
@@ -392,6 +397,18 @@ export interface Config {
   readonly allowedHosts: readonly string[];
   /** The address people open, when set: its origin counts as this site's own in the CSRF checks. */
   readonly publicOrigin?: string;
+  /**
+   * Connection hygiene (src/http/connection-limits.ts). `idleTimeoutS`: a keep-alive socket with no
+   * request is closed after it. `requestTimeoutS` / `uploadTimeoutS`: a request, its body included,
+   * must be answered within it (streams and answers lift it; the LLM timeouts bound them).
+   * `maxRequestsPerAddress`: requests and streams in flight per client address, 0 for no cap.
+   */
+  readonly connections: {
+    idleTimeoutS: number;
+    requestTimeoutS: number;
+    uploadTimeoutS: number;
+    maxRequestsPerAddress: number;
+  };
   /** Limits for one document, from any source. */
   readonly documentLimits: { maxBytes: number; maxPages: number };
   /**
@@ -526,6 +543,12 @@ function toConfig(raw: RawConfig): Config {
     trustProxy: raw.TRUST_PROXY,
     allowedHosts: allowedHosts({ bind: raw.HOST, publicUrl: raw.PUBLIC_URL, extra: raw.ALLOWED_HOSTS }),
     publicOrigin: raw.PUBLIC_URL ? new URL(raw.PUBLIC_URL).origin : undefined,
+    connections: {
+      idleTimeoutS: raw.IDLE_TIMEOUT_S,
+      requestTimeoutS: raw.REQUEST_TIMEOUT_S,
+      uploadTimeoutS: raw.UPLOAD_TIMEOUT_S,
+      maxRequestsPerAddress: raw.MAX_REQUESTS_PER_ADDRESS,
+    },
     metrics: {
       token: raw.METRICS_TOKEN,
       port: raw.METRICS_PORT,

@@ -3,6 +3,7 @@ import { runEvalCommand } from './cli/eval-command.ts';
 import { runIngestCommand } from './cli/ingest-command.ts';
 import { runMigrateCommand } from './cli/migrate-command.ts';
 import { runUserCreateCommand } from './cli/user-command.ts';
+import { listenOptions, openFilesLimit } from './http/serve.ts';
 import { startMetricsListener } from './observability/metrics-routes.ts';
 import { seedIfEmpty } from './seed.ts';
 import { openDepsOrExit } from './startup.ts';
@@ -32,17 +33,14 @@ async function main() {
   const stopMaintenance = deps.chat.startMaintenance();
   // A failed seed (say, an embedding server that is down) must not keep the chat from starting.
   await seedIfEmpty(deps).catch((error) => deps.logger.error('could not ingest the sample documents', { error }));
-  const app = createApp(deps).listen({
-    port: config.port,
-    hostname: config.host,
-    // Answers can take minutes; Bun's default idle timeout (10 s) would cut a quiet stream.
-    idleTimeout: 0,
-    // Never Bun's developer error page (paths and source lines), whatever NODE_ENV says.
-    development: false,
-    // A backstop above the app's own limit (which answers with a readable 413) for bodies sent
-    // without a Content-Length.
-    maxRequestBodySize: 2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),
-  });
+  const app = createApp(deps).listen(
+    listenOptions(
+      config,
+      // A backstop above the app's own limit (which answers with a readable 413) for bodies sent
+      // without a Content-Length.
+      2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),
+    ),
+  );
   const metricsListener = config.metrics.port
     ? startMetricsListener(deps.telemetry, config.metrics.port, config.host)
     : null;
@@ -58,6 +56,8 @@ async function main() {
           ? '/metrics'
           : 'off (set METRICS_TOKEN or METRICS_PORT)',
     traces: config.tracing ? 'OTLP/HTTP' : 'off',
+    // Each socket is a file: the fewer allowed, the fewer clients before new ones are refused.
+    openFiles: openFilesLimit() ?? 'unknown',
   });
 
   // One bad request or stream must never take the server down with it.

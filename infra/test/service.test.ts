@@ -240,6 +240,8 @@ describe('load balancer and service: tuned for streamed answers', () => {
       // The app answers to its balancer's name (any other Host is refused as DNS rebinding).
       const hosts = container.environment.find((e: { name: string }) => e.name === 'ALLOWED_HOSTS')?.value ?? '';
       expect(hosts.split(',')).toContain('app-alb-123456.us-east-1.elb.amazonaws.com');
+      const idle = container.environment.find((e: { name: string }) => e.name === 'IDLE_TIMEOUT_S')?.value;
+      expect(Number(idle)).toBeGreaterThan(get(TYPES.loadBalancer, 'app-alb').inputs.idleTimeout);
       const logs = get(TYPES.logGroup, 'app-logs').inputs;
       expect(container.logConfiguration).toEqual({
         logDriver: 'awslogs',

@@ -14,7 +14,7 @@ export function apiRoutes(deps: AppDeps) {
   return new Elysia({ prefix: '/api' })
     .post(
       '/chat',
-      async ({ body, request, set }) => {
+      async ({ body, request, set, server }) => {
         if (body === null || typeof body !== 'object' || Array.isArray(body)) {
           throw badInput('Send a JSON object like {"message": "your question"}.');
         }
@@ -33,6 +33,9 @@ export function apiRoutes(deps: AppDeps) {
           conversationId: input.conversationId,
         });
         const ids = { conversationId: conversation.id, messageId: generation.messageId };
+        // Streamed or awaited, the answer takes as long as the model does: the LLM's timeouts bound
+        // it, not the request deadline (src/http/connection-limits.ts).
+        server?.timeout(request, 0);
 
         if (wantsStream(request)) {
           return sseResponse(

@@ -75,6 +75,8 @@ export function docsPageRoutes(deps: AppDeps) {
       return new Response(bytes as Uint8Array<ArrayBuffer>, {
         headers: {
           'content-type': originalContentType(name),
+          // Said up front: a large original gets longer to be sent (http/connection-limits.ts).
+          'content-length': String(bytes.byteLength),
           'content-disposition': `inline; filename*=UTF-8''${encodeURIComponent(name)}`,
           // An original is the user's file, not our page: never run its scripts or let it act as us.
           // HTML may not even load images or styles from elsewhere (that would tell a third party

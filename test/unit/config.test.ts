@@ -200,3 +200,15 @@ test('each phase of an answer has its own budget; LLM_TIMEOUT_MS still sets the 
   ]);
   expect(problemsOf({ EMBEDDING_TIMEOUT_MS: '0' })[0]).toStartWith('EMBEDDING_TIMEOUT_MS:');
 });
+
+test('connection hygiene: defaults, a cap that 0 turns off, and an idle timeout Bun can take', () => {
+  expect(loadConfig({}).connections).toEqual({
+    idleTimeoutS: 30,
+    requestTimeoutS: 60,
+    uploadTimeoutS: 600,
+    maxRequestsPerAddress: 100,
+  });
+  expect(loadConfig({ MAX_REQUESTS_PER_ADDRESS: '0' }).connections.maxRequestsPerAddress).toBe(0);
+  expect(() => loadConfig({ IDLE_TIMEOUT_S: '0' })).toThrow('IDLE_TIMEOUT_S');
+  expect(() => loadConfig({ IDLE_TIMEOUT_S: '300' })).toThrow('IDLE_TIMEOUT_S');
+});
