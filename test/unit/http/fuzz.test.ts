@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from 'bun:test';
 import { ADMIN, ALICE, login, makeAccountsApp } from '../../support/accounts.ts';
 import { beforeSuite } from '../../support/before-suite.ts';
+import { prng } from '../../support/prng.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 /**
@@ -42,16 +43,6 @@ afterAll(async () => {
   await local.cleanup();
   await accounts.cleanup();
 });
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('random and malformed requests never get a 500, and the server keeps serving (no accounts)', async () => {
   await fuzz(local, 1500, () => ({}));
