@@ -10,7 +10,7 @@ const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** Only a path on this site: `//evil.example` or `https://…` would make the login an open redirect. */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length < 500 ? value : '/';
+  return typeof value === 'string' && value.length < 500 && /^\/(?![/\\])[^\s]*$/.test(value) ? value : '/';
 }
 
 const accountsOff = () => new AppError('not_found', 'Accounts are off here (AUTH_MODE=none).', 404);

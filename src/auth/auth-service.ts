@@ -3,6 +3,7 @@ import { COLLECTION_ID, type Collection, DEFAULT_COLLECTION, type Principal, typ
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry } from '../stores/account-store.ts';
+import { isWhitespace, trimWhere } from '../strings.ts';
 import { LoginThrottle } from './login-throttle.ts';
 
 /** The one user of AUTH_MODE=none: no login, reads and manages everything. */
@@ -22,9 +23,29 @@ const SYSTEM_ACTOR = { id: 'system', label: 'system' };
 /** Personal API tokens start with this, so a leaked one is easy to recognise (and to scan for). */
 export const API_TOKEN_PREFIX = 'rc_';
 const MAX_PASSWORD_CHARS = 256;
-/** RFC 5321's limit on an address; anything longer cannot be an account's. */
-const MAX_LOGIN_EMAIL_CHARS = 320;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Longest email address accepted (RFC 5321 allows 254; a little room for spaces around it). */
+export const MAX_EMAIL_CHARS = 200;
+/** A name longer than this is cut; one far longer is refused before it is even trimmed. */
+const MAX_NAME_CHARS = 80;
+const MAX_LABEL_CHARS = 60;
+
+/**
+ * `local@domain.tld` as /^[^\s@]+@[^\s@]+\.[^\s@]+$/ says it (one `@`, no spaces, a dot inside the
+ * domain), checked in one pass: that expression backtracks quadratically on `a@` + dots.
+ */
+export function isEmailAddress(text: string): boolean {
+  const at = text.indexOf('@');
+  if (at < 1 || text.indexOf('@', at + 1) !== -1) return false;
+  for (const ch of text) if (isWhitespace(ch)) return false;
+  const domain = text.slice(at + 1);
+  return domain.slice(1, -1).includes('.');
+}
+
+/** A string input trimmed, or '' when it is not a string or is longer than `max` even before trimming. */
+function boundedText(value: unknown, max: number): string {
+  // The bound leaves room for whitespace around a value that fits, and keeps a megabyte out of trim().
+  return typeof value === 'string' && value.length <= max * 4 ? value.trim() : '';
+}
 
 export interface AuthOptions {
   mode: 'none' | 'password';
@@ -90,7 +111,8 @@ export class AuthService {
    */
   async login(email: unknown, password: unknown): Promise<NewSession | null> {
     if (typeof email !== 'string' || typeof password !== 'string') return null;
-    if (password.length > MAX_PASSWORD_CHARS || email.length > MAX_LOGIN_EMAIL_CHARS) return null;
+    // No account has a longer address: refuse before any lookup (it reveals nothing about accounts).
+    if (password.length > MAX_PASSWORD_CHARS || email.length > MAX_EMAIL_CHARS * 4) return null;
     const wait = this.throttle.retryAfterSeconds(email);
     if (wait > 0) {
       throw new AppError(
@@ -193,8 +215,9 @@ export class AuthService {
 
   /** A new personal API token: the value is returned once and stored only as a hash. */
   async createApiToken(principal: Principal, name: unknown): Promise<{ token: string; info: ApiTokenInfo }> {
-    const label = typeof name === 'string' ? name.trim() : '';
-    if (label.length === 0 || label.length > 60) throw badInput('Give the token a name of 1 to 60 characters.');
+    const label = boundedText(name, MAX_LABEL_CHARS);
+    if (label.length === 0 || label.length > MAX_LABEL_CHARS)
+      throw badInput('Give the token a name of 1 to 60 characters.');
     const token = `${API_TOKEN_PREFIX}${randomToken()}`;
     const info: ApiTokenInfo = {
       id: Bun.randomUUIDv7(),
@@ -222,10 +245,13 @@ export class AuthService {
     input: { email?: unknown; name?: unknown; password?: unknown; role?: unknown; collections?: unknown },
     action = 'user.create',
   ): Promise<User> {
-    const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
-    if (!EMAIL.test(email) || email.length > 200) throw badInput('Enter an email address like ada@example.com.');
-    const name =
-      typeof input.name === 'string' && input.name.trim() !== '' ? input.name.trim().slice(0, 80) : email.split('@')[0];
+    // The length first: the address is only looked at once it is short enough.
+    const email = boundedText(input.email, MAX_EMAIL_CHARS).toLowerCase();
+    if (email.length > MAX_EMAIL_CHARS || !isEmailAddress(email)) {
+      throw badInput('Enter an email address like ada@example.com.');
+    }
+    const given = typeof input.name === 'string' ? input.name.slice(0, MAX_NAME_CHARS * 4).trim() : '';
+    const name = given !== '' ? given.slice(0, MAX_NAME_CHARS) : email.split('@')[0];
     const role = parseRole(input.role ?? 'member');
     const collections = await this.parseCollections(input.collections ?? [DEFAULT_COLLECTION]);
     const user = await this.store.createUser({
@@ -296,18 +322,21 @@ export class AuthService {
   }
 
   async createCollection(actor: Principal | null, input: { id?: unknown; name: unknown }): Promise<Collection> {
-    const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name.length === 0 || name.length > 60) throw badInput('Give the collection a name of 1 to 60 characters.');
+    const name = boundedText(input.name, MAX_LABEL_CHARS);
+    if (name.length === 0 || name.length > MAX_LABEL_CHARS) {
+      throw badInput('Give the collection a name of 1 to 60 characters.');
+    }
     const id =
       typeof input.id === 'string' && input.id !== ''
         ? input.id
-        : name
-            .toLowerCase()
-            .normalize('NFKD')
-            .replace(/[^a-z0-9]+/g, '-')
-            .replace(/^-+|-+$/g, '')
-            .slice(0, 40);
-    if (!COLLECTION_ID.test(id)) {
+        : trimWhere(
+            name
+              .toLowerCase()
+              .normalize('NFKD')
+              .replace(/[^a-z0-9]+/g, '-'),
+            (ch) => ch === '-',
+          ).slice(0, 40);
+    if (id.length > 40 || !COLLECTION_ID.test(id)) {
       throw badInput('A collection id is 1 to 40 lower-case letters, digits and dashes, like "engineering".');
     }
     const collection = await this.store.createCollection({ id, name });

@@ -72,7 +72,8 @@ export async function authenticate(request: Request, auth: AuthService): Promise
   const authorization = request.headers.get('authorization');
   if (authorization) {
     // A bad token is a 401 even if a cookie is present: the caller meant the token.
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    // A token is at most 100 characters: a longer header is refused before it is parsed.
+    const bearer = authorization.length <= 120 ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
     return bearer && path.startsWith('/api/') ? auth.fromApiToken(bearer) : null;
   }
   const token = cookieValue(request, SESSION_COOKIE);
@@ -80,7 +81,10 @@ export async function authenticate(request: Request, auth: AuthService): Promise
 }
 
 export function cookieValue(request: Request, name: string): string | undefined {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+  const header = request.headers.get('cookie') ?? '';
+  // Browsers send at most a few KB; a larger header is not ours to split.
+  if (header.length > 8192) return undefined;
+  for (const part of header.split(';')) {
     const [key, ...rest] = part.trim().split('=');
     if (key === name) return rest.join('=');
   }

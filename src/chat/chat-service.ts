@@ -35,7 +35,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TITLE_CHARS = 60;
 
 export function isValidId(id: unknown): id is string {
-  return typeof id === 'string' && UUID.test(id);
+  return typeof id === 'string' && id.length === 36 && UUID.test(id);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { DEFAULT_COLLECTION } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
+import { isWhitespace, trimWhere } from '../strings.ts';
 
 export interface UploadRules {
   maxBytes: number;
@@ -11,6 +12,11 @@ export interface UploadRules {
 /** Uploaded originals live under this key prefix in the document store. */
 export const UPLOAD_PREFIX = 'uploads/';
 
+/** Longest file name accepted: no common file system allows more (255 bytes or UTF-16 units). */
+export const MAX_FILE_NAME_CHARS = 255;
+
+const dotDashOrSpace = (ch: string) => ch === '.' || ch === '-' || isWhitespace(ch);
+
 /**
  * A safe document key from an uploaded file's name: the last path segment only (browsers may send
  * `C:\\fakepath\\x.md`), Unicode-normalised, with anything but letters, digits and `._()-` and
@@ -20,12 +26,12 @@ export function uploadKey(fileName: string, collection = DEFAULT_COLLECTION): st
   const last = (fileName.split(/[/\\]/).pop() ?? '').normalize('NFC');
   const extension = extname(last).toLowerCase();
   const stem = last.slice(0, last.length - extension.length);
-  const cleaned = stem
+  const replaced = stem
     .replace(/[^\p{L}\p{N} ._()-]+/gu, '-')
     .replace(/\s+/g, ' ')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[.\s-]+|[.\s-]+$/g, '')
-    .slice(0, 100);
+    .replace(/-{2,}/g, '-');
+  // Not /^[.\s-]+|[.\s-]+$/g: that rescans a long run of dots once per dot (quadratic).
+  const cleaned = trimWhere(replaced, dotDashOrSpace).slice(0, 100);
   // A name that had to change gets a short hash of the original, so "report?.md" and "report*.md"
   // stay two documents instead of one silently replacing the other.
   const changed = cleaned !== stem;
@@ -78,6 +84,10 @@ export async function checkUpload(
   if (!(file instanceof Blob)) throw badInput('Choose a file to upload (form field "file").');
   // A browser may send a file with no name (or the parser may leave it undefined).
   const name = (file instanceof File && typeof file.name === 'string' && file.name) || 'upload';
+  // Before anything looks inside the name: its length is the first thing checked.
+  if (name.length > MAX_FILE_NAME_CHARS) {
+    throw badInput(`A file name may have at most ${MAX_FILE_NAME_CHARS} characters; rename "${name.slice(0, 60)}…".`);
+  }
   const extension = extname(name).toLowerCase();
   if (!rules.allowedExtensions.includes(extension)) {
     throw new AppError(

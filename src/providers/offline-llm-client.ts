@@ -1,4 +1,5 @@
 import { sentences, stems } from '../rag/text.ts';
+import { isWhitespace } from '../strings.ts';
 import type { LlmClient, LlmRequest, PromptPassage } from './llm-client.ts';
 
 export interface OfflineAnswererOptions {
@@ -109,19 +110,73 @@ export function composeAnswer(question: string, passages: PromptPassage[], maxSe
   return `From the documents:\n\n${lines.map((l) => `- ${l}`).join('\n')}`;
 }
 
+const FENCES = ['```', '~~~'] as const;
+
 /**
  * A short fenced code block becomes inline code, joined to the sentence that introduces it
  * ("run:" + the command), so a quoted step keeps its command; long blocks are left out.
+ * It reads blocks as the global expression `(:?)\s*\n?\s*(```|~~~)[^\n]*\n([\s\S]*?)\n\s*\2[^\n]*` did,
+ * in one pass: that expression backtracks to the third power on many unclosed fences.
  */
 export function inlineCodeBlocks(text: string): string {
-  return text.replace(
-    /(:?)\s*\n?\s*(```|~~~)[^\n]*\n([\s\S]*?)\n\s*\2[^\n]*/g,
-    (_m, colon: string, _fence, code: string) => {
-      const lines = code.trim().split('\n');
-      if (lines.length > 3) return colon ? `${colon} (see the code in the source)\n\n` : '\n\n';
-      return `${colon} ${lines.map((l) => `\`${l.trim()}\``).join(', ')}.\n\n`;
-    },
-  );
+  let out = '';
+  let done = 0;
+  let from = 0;
+  // Once a fence finds no closing line, no later fence of that kind can.
+  const unclosed = new Set<string>();
+  for (;;) {
+    const open = nextFence(text, from, unclosed);
+    if (!open) break;
+    const block = closeBlock(text, open.at, open.fence);
+    if (!block) {
+      unclosed.add(open.fence);
+      from = open.at + 1;
+      continue;
+    }
+    let start = open.at;
+    while (start > done && isWhitespace(text[start - 1])) start--;
+    const colon = start > done && text[start - 1] === ':' ? ':' : '';
+    if (colon) start--;
+    out += text.slice(done, start) + inlined(colon, block.code);
+    done = block.end;
+    from = block.end;
+  }
+  return out + text.slice(done);
+}
+
+function nextFence(text: string, from: number, unclosed: Set<string>): { at: number; fence: string } | null {
+  let best: { at: number; fence: string } | null = null;
+  for (const fence of FENCES) {
+    if (unclosed.has(fence)) continue;
+    const at = text.indexOf(fence, from);
+    if (at !== -1 && (best === null || at < best.at)) best = { at, fence };
+  }
+  return best;
+}
+
+/** The code of the block opened at `at` and where its closing line ends, or null when it has none. */
+function closeBlock(text: string, at: number, fence: string): { code: string; end: number } | null {
+  const lineEnd = text.indexOf('\n', at);
+  if (lineEnd === -1) return null;
+  const codeStart = lineEnd + 1;
+  let newline = text.indexOf('\n', codeStart);
+  while (newline !== -1) {
+    let next = newline + 1;
+    while (next < text.length && isWhitespace(text[next])) next++;
+    if (text.startsWith(fence, next)) {
+      const closeEnd = text.indexOf('\n', next + fence.length);
+      return { code: text.slice(codeStart, newline), end: closeEnd === -1 ? text.length : closeEnd };
+    }
+    // Every line end up to `next` leads to the same non-space character: skip them all.
+    newline = text.indexOf('\n', Math.max(newline + 1, next));
+  }
+  return null;
+}
+
+function inlined(colon: string, code: string): string {
+  const lines = code.trim().split('\n');
+  if (lines.length > 3) return colon ? `${colon} (see the code in the source)\n\n` : '\n\n';
+  return `${colon} ${lines.map((l) => `\`${l.trim()}\``).join(', ')}.\n\n`;
 }
 
 /** Drops list markers and Markdown emphasis so a quoted sentence reads as prose. */

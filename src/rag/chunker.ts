@@ -1,3 +1,4 @@
+import { isWhitespace } from '../strings.ts';
 import { sentences } from './text.ts';
 import { countTokens, truncateToTokens } from './tokens.ts';
 
@@ -24,8 +25,39 @@ export interface TextChunk {
   text: string;
 }
 
-const HEADING = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
 const FENCE = /^\s*(```|~~~)/;
+
+const LINE_TERMINATORS = new Set(['\n', '\r', '\u2028', '\u2029']);
+
+/**
+ * An ATX heading line as /^(#{1,6})\s+(.+?)\s*#*\s*$/ reads it (`## Title ##` → level 2, "Title"),
+ * found in one pass: that expression backtracks to the fourth power on a long line of spaces.
+ */
+export function atxHeading(line: string): { level: number; text: string } | null {
+  let level = 0;
+  while (level < line.length && line[level] === '#') level++;
+  if (level === 0 || level > 6) return null;
+  let start = level;
+  while (start < line.length && isWhitespace(line[start])) start++;
+  if (start === level) return null;
+  // The text is the shortest that leaves a tail of spaces, closing #s and spaces.
+  let end = line.length;
+  while (end > start && isWhitespace(line[end - 1])) end--;
+  while (end > start && line[end - 1] === '#') end--;
+  while (end > start && isWhitespace(line[end - 1])) end--;
+  if (end === start && start === line.length) {
+    // Only spaces after the `#`s: the expression gives back the last of them that `.` takes.
+    for (let i = line.length - 1; i > level; i--) {
+      if (!LINE_TERMINATORS.has(line[i] as string)) return { level, text: line[i] as string };
+    }
+    return null;
+  }
+  // Nothing but the tail (`# ##`): the text is its first character.
+  if (end === start) end = start + 1;
+  const text = line.slice(start, end);
+  for (const ch of text) if (LINE_TERMINATORS.has(ch)) return null;
+  return { level, text };
+}
 
 /**
  * Splits Markdown into sections by ATX headings, ignoring `#` lines inside fenced code. The first
@@ -47,14 +79,14 @@ export function parseMarkdown(markdown: string, fallbackTitle: string): ParsedDo
 
   for (const line of text.split('\n')) {
     if (FENCE.test(line)) inFence = !inFence;
-    const heading = inFence ? null : HEADING.exec(line);
+    const heading = inFence ? null : atxHeading(line);
     if (!heading) {
       buffer.push(line);
       continue;
     }
     flush();
-    const level = (heading[1] as string).length;
-    const headingText = (heading[2] as string).replace(/[*_`]/g, '');
+    const level = heading.level;
+    const headingText = heading.text.replace(/[*_`]/g, '');
     if (level === 1 && title === null && sections.length === 0 && stack.length === 0) {
       title = headingText;
       continue;
@@ -140,8 +172,11 @@ function paragraphs(text: string): string[] {
 function hardSplit(sentence: string, max: number): string[] {
   const pieces: string[] = [];
   let rest = sentence;
-  while (countTokens(rest) > max) {
+  // truncateToTokens returns what fits whole as it is, and reads only about a piece's worth of
+  // text each time: counting the whole rest per piece made one long sentence quadratic.
+  for (;;) {
     const head = truncateToTokens(rest, max);
+    if (head === rest || head.length === 0) break;
     pieces.push(head.trim());
     rest = rest.slice(head.length).trim();
   }

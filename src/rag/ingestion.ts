@@ -403,10 +403,10 @@ export class Ingestion {
   }
 
   private async listSource(path: string): Promise<SourceFile[]> {
-    const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(path);
+    const s3 = s3Location(path);
     if (!s3) return listFolder(path);
     if (!this.deps.openBucket) throw new AppError('invalid_input', 'Reading from S3 is not configured.', 400);
-    const [, bucket, rawPrefix] = s3 as unknown as [string, string, string];
+    const { bucket, prefix: rawPrefix } = s3;
     const prefix = rawPrefix && !rawPrefix.endsWith('/') ? `${rawPrefix}/` : rawPrefix;
     const store = this.deps.openBucket(bucket, prefix);
     const label = sourcePrefix(prefix.split('/').filter(Boolean).at(-1) ?? bucket);
@@ -469,4 +469,19 @@ async function listFolder(path: string): Promise<SourceFile[]> {
       return { key: prefix + relative(root, full).split(sep).join('/'), prefix, read: reader(full) };
     })
     .sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/**
+ * `s3://bucket/prefix` split into its bucket and prefix (null for a folder path), with string
+ * operations: /^s3:\/\/([^/]+)\/?(.*)$/ backtracks quadratically on a long bucket part.
+ */
+export function s3Location(path: string): { bucket: string; prefix: string } | null {
+  if (!path.startsWith('s3://')) return null;
+  const rest = path.slice('s3://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash === -1 ? rest : rest.slice(0, slash);
+  const prefix = slash === -1 ? '' : rest.slice(slash + 1);
+  // As the expression had it: a bucket is needed, and the prefix's `.` never matched a line end.
+  if (bucket === '' || /[\n\r\u2028\u2029]/.test(prefix)) return null;
+  return { bucket, prefix };
 }

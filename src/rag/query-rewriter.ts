@@ -2,6 +2,7 @@ import { formatBudget, withinBudget } from '../deadlines.ts';
 import type { ChatTurn } from '../domain.ts';
 import { unavailable } from '../errors.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
+import { isWhitespace, trimEndWhere } from '../strings.ts';
 import { contentWords, words } from './text.ts';
 
 /**
@@ -18,7 +19,20 @@ export interface QueryRewriter {
 // sentence: "Is there a limit?" and "Make sure that…" stand alone.
 const ANAPHORA = new Set('it its they them their these those this former latter'.split(' '));
 const FOLLOW_UP_OPENERS = /^(and|also|but|so|then|what about|how about|what else|why not|same for)\b/i;
-const ENDS_WITH_THAT = /\bthat\s*[?.!]*\s*$/i;
+
+/**
+ * Whether the question ends with the word "that" (then perhaps `?`, `.` or `!`), as
+ * /\bthat\s*[?.!]*\s*$/i says, read from the end: that expression rescans a long run of
+ * spaces after "that" once per space.
+ */
+export function endsWithThat(question: string): boolean {
+  let rest = trimEndWhere(question, isWhitespace);
+  rest = trimEndWhere(rest, (ch) => ch === '?' || ch === '.' || ch === '!');
+  rest = trimEndWhere(rest, isWhitespace);
+  if (rest.slice(-4).toLowerCase() !== 'that') return false;
+  const before = rest[rest.length - 5];
+  return before === undefined || !/\w/.test(before);
+}
 
 /**
  * The offline heuristic. A question is a follow-up when the conversation has a previous question
@@ -32,7 +46,7 @@ export function heuristicRewrite(question: string, history: ChatTurn[]): string 
   const previousTurn = [...history].reverse().find((t) => t.role === 'user');
   if (!previousTurn) return question;
   const previous = previousTurn.searchQuery ?? previousTurn.content;
-  const refersBack = words(question).some((w) => ANAPHORA.has(w)) || ENDS_WITH_THAT.test(question);
+  const refersBack = words(question).some((w) => ANAPHORA.has(w)) || endsWithThat(question);
   if (!refersBack && !FOLLOW_UP_OPENERS.test(question.trim())) return question;
   const have = new Set(contentWords(question));
   const carried = [...new Set(contentWords(previous))].filter((w) => !have.has(w) && !ANAPHORA.has(w));

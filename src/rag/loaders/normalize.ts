@@ -6,6 +6,8 @@ import { AppError } from '../../errors.ts';
  * collapsed, at most one blank line in a row.
  */
 export function normalizeText(text: string): string {
+  // ` ?\n ?`, not ` *\n *` (which rescans a long run of spaces once per space): by that step,
+  // spaces come one at a time.
   return text
     .replace(/^\uFEFF/, '')
     .normalize('NFC')
@@ -13,7 +15,7 @@ export function normalizeText(text: string): string {
     .replace(/[\u00AD\u200B-\u200D\u2060]/g, '')
     .replace(/(\p{L})-\n[ \t]*(\p{Ll})/gu, '$1$2')
     .replace(/[ \t\u00A0]+/g, ' ')
-    .replace(/ *\n */g, '\n')
+    .replace(/ ?\n ?/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

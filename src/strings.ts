@@ -1,0 +1,26 @@
+/**
+ * String scanning that stays linear on any input, for the places where the obvious regular
+ * expression backtracks: `/[-.]+$/` rescans a long run that does not reach the end once per
+ * character of it (quadratic), and a chain like `\s*#*\s*$` after a lazy group is worse.
+ */
+
+/** Whether `ch` (one UTF-16 unit) is what `\s` matches: `trim()` strips exactly that set. */
+export function isWhitespace(ch: string | undefined): boolean {
+  return ch !== undefined && ch !== '' && ch.trim() === '';
+}
+
+/** `text` without its leading and trailing characters for which `strip` holds. */
+export function trimWhere(text: string, strip: (ch: string) => boolean): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && strip(text[start] as string)) start++;
+  while (end > start && strip(text[end - 1] as string)) end--;
+  return text.slice(start, end);
+}
+
+/** `text` without its trailing characters for which `strip` holds. */
+export function trimEndWhere(text: string, strip: (ch: string) => boolean): string {
+  let end = text.length;
+  while (end > 0 && strip(text[end - 1] as string)) end--;
+  return text.slice(0, end);
+}
