@@ -11,7 +11,13 @@ import { makeTestApp, type TestApp } from '../support/test-deps.ts';
  * answer grow, see its sources, reload and find the conversation restored.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SCREENSHOT = join(import.meta.dir, 'screenshots', 'chat.png');
+/**
+ * Where the browser test leaves its picture of the page: test-results/ (ignored by git), so a test
+ * run leaves the clone clean. `UPDATE_SCREENSHOT=1` writes the README's picture instead.
+ */
+export const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? join(import.meta.dir, 'screenshots', 'chat.png')
+  : join(import.meta.dir, '..', '..', 'test-results', 'chat.png');
 
 let t: TestApp;
 let server: { stop(): void; port: number };
