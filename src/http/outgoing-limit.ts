@@ -84,7 +84,8 @@ export function outgoingLimit(env: Record<string, string | undefined>): number {
 }
 
 function execve(argv: string[], env: Record<string, string>): void {
-  // glibc names its C library libc.so.6; musl answers to that name too; macOS's is libSystem.
+  // glibc's C library is libc.so.6 (the Docker image's distroless/cc has it), macOS's libSystem. Where
+  // neither opens (musl, untried), this throws and the start-up log says the cap stayed at 256.
   const library = process.platform === 'darwin' ? '/usr/lib/libSystem.B.dylib' : 'libc.so.6';
   const libc = dlopen(library, { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
   // The strings and pointer arrays stay referenced here until execve has copied them.
