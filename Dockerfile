@@ -22,7 +22,9 @@ COPY --from=build /src/assets /app/assets
 COPY --from=build /src/ingest/sample-docs /app/ingest/sample-docs
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
-ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data NODE_ENV=production
+# BUN_CONFIG_MAX_HTTP_REQUESTS: Bun's cap on outgoing requests at once (256 unless set, read only at
+# start); each answer streams from the model over one. Without it the binary restarts itself to set it.
+ENV HOST=0.0.0.0 PORT=3000 DATA_DIR=/data NODE_ENV=production BUN_CONFIG_MAX_HTTP_REQUESTS=65535
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["/app/ragchat", "healthcheck"]
 # SIGTERM lets answers in flight finish (up to 25 s) before the process exits.

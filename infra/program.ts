@@ -119,6 +119,9 @@ export function deploy(config: StackConfig): StackOutputs {
     // The target keeps an idle connection open longer than the ALB does (AWS's advice), so the
     // ALB never sends a request on a socket the app is closing.
     IDLE_TIMEOUT_S: String(ALB_IDLE_TIMEOUT_SECONDS + 10),
+    // Bun's cap on outgoing requests at once (256 by default), read only at start: every answer
+    // streams from the model over one. The app would restart itself to set it; set here, it needn't.
+    BUN_CONFIG_MAX_HTTP_REQUESTS: '65535',
     AUTH_MODE: 'password',
     DATABASE_URL: database.urlWithoutPassword,
     DATABASE_POOL_SIZE: '10',

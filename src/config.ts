@@ -111,7 +111,7 @@ const ConfigSchema = z
     INGEST_CONCURRENCY: positiveInt(16, 256),
     RATE_LIMIT_CHAT_PER_MINUTE: positiveInt(30, 100_000),
     RATE_LIMIT_UPLOADS_PER_MINUTE: positiveInt(20, 100_000),
-    MAX_STREAMS_PER_USER: positiveInt(3, 1000),
+    MAX_STREAMS_PER_USER: positiveInt(3, 1_000_000),
     TRUST_PROXY: z
       .string()
       .trim()

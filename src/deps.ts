@@ -174,8 +174,20 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     telemetry,
     embeddingsProviderName(config, embedder),
   );
+  // Questions asked together share a remote embedder's requests too: a burst of 2,000 questions
+  // is a few dozen requests, not 2,000 (each one an outgoing connection and a response to parse on
+  // the one thread that also starts every answer). No linger: a lone question goes out at once,
+  // and only those that arrived in the same turn of the event loop are grouped.
+  const questionEmbedder =
+    embedder instanceof LocalEmbeddingClient
+      ? measuredEmbedder
+      : new BatchingEmbeddingClient(measuredEmbedder, {
+          maxBatch: config.embeddings?.provider === 'bedrock' ? 96 : 64,
+          maxInFlight: 64,
+          lingerMs: 0,
+        });
   const retriever = new Retriever(
-    measuredEmbedder,
+    questionEmbedder,
     vectors,
     reranker,
     { telemetry, storeBackend: config.qdrant ? 'qdrant' : 'sqlite' },

@@ -1,8 +1,11 @@
+// First, as a bare import (never reordered): it may restart the process before the rest is loaded.
+import './outgoing-limit-first.ts';
 import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
 import { runEvalCommand } from './cli/eval-command.ts';
 import { runIngestCommand } from './cli/ingest-command.ts';
 import { runMigrateCommand } from './cli/migrate-command.ts';
 import { runUserCreateCommand } from './cli/user-command.ts';
+import { outgoingLimit, outgoingLimitProblem } from './http/outgoing-limit.ts';
 import { listenOptions, openFilesLimit } from './http/serve.ts';
 import { startMetricsListener } from './observability/metrics-routes.ts';
 import { seedIfEmpty } from './seed.ts';
@@ -58,7 +61,16 @@ async function main() {
     traces: config.tracing ? 'OTLP/HTTP' : 'off',
     // Each socket is a file: the fewer allowed, the fewer clients before new ones are refused.
     openFiles: openFilesLimit() ?? 'unknown',
+    // Each answer streams from the model over one outgoing request; more wait in Bun's queue.
+    outgoingRequests: outgoingLimit(process.env),
   });
+  const limitProblem = outgoingLimitProblem();
+  if (limitProblem) {
+    deps.logger.warn('outgoing requests are capped at 256: answers beyond that wait for one to end', {
+      reason: limitProblem,
+      fix: 'set BUN_CONFIG_MAX_HTTP_REQUESTS=65535 in the environment that starts ragchat',
+    });
+  }
 
   // One bad request or stream must never take the server down with it.
   process.on('unhandledRejection', (error) => deps.logger.error('unhandled rejection', { error }));

@@ -237,6 +237,8 @@ describe('load balancer and service: tuned for streamed answers', () => {
       expect(container.portMappings).toEqual([{ containerPort: 3000, protocol: 'tcp' }]);
       expect(container.healthCheck.command).toEqual(['CMD', '/app/ragchat', 'healthcheck']);
       expect(container.environment).toContainEqual({ name: 'TRUST_PROXY', value: '1' });
+      // As many model streams at once as the task has answers (Bun's default is 256).
+      expect(container.environment).toContainEqual({ name: 'BUN_CONFIG_MAX_HTTP_REQUESTS', value: '65535' });
       // The app answers to its balancer's name (any other Host is refused as DNS rebinding).
       const hosts = container.environment.find((e: { name: string }) => e.name === 'ALLOWED_HOSTS')?.value ?? '';
       expect(hosts.split(',')).toContain('app-alb-123456.us-east-1.elb.amazonaws.com');

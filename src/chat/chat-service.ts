@@ -44,6 +44,8 @@ export function isValidId(id: unknown): id is string {
  */
 export class ChatService {
   private readonly active = new Map<string, Generation>();
+  /** Answers being written, per user: counting `active` on every question is quadratic in a burst. */
+  private readonly writingBy = new Map<string, number>();
   private closing = false;
 
   constructor(
@@ -110,7 +112,7 @@ export class ChatService {
     if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
     const limit = this.options.maxStreamsPerUser ?? 3;
-    const writing = [...this.active.values()].filter((g) => g.userId === userId).length;
+    const writing = this.writingBy.get(userId) ?? 0;
     if (writing >= limit) {
       this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
       throw new AppError(
@@ -119,12 +121,13 @@ export class ChatService {
         429,
       );
     }
+    // The slot is taken now, before the first await: questions of a burst all arrive before any is
+    // stored, and each must see the ones ahead of it.
+    this.writingBy.set(userId, writing + 1);
     const hasConversation =
       input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
-    const { conversation, earlier, userMessage, assistant } = await this.telemetry.span(
-      'chat.store_question',
-      { 'ragchat.new_conversation': !hasConversation },
-      async () => {
+    const { conversation, earlier, userMessage, assistant } = await this.telemetry
+      .span('chat.store_question', { 'ragchat.new_conversation': !hasConversation }, async () => {
         const conversation = hasConversation
           ? await this.conversationFor(userId, input.conversationId)
           : await this.repo.createConversation({ id: Bun.randomUUIDv7(), userId, title: titleFrom(question) });
@@ -145,8 +148,11 @@ export class ChatService {
           model: this.orchestratorModel(),
         });
         return { conversation, earlier, userMessage, assistant };
-      },
-    );
+      })
+      .catch((error) => {
+        this.release(userId);
+        throw error;
+      });
 
     const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel());
     this.active.set(generation.messageId, generation);
@@ -168,10 +174,18 @@ export class ChatService {
       .catch((error) => this.logger.error('answer crashed', { messageId: generation.messageId, error }))
       .finally(() => {
         this.active.delete(generation.messageId);
+        this.release(userId);
         metrics.answersInProgress.dec();
         generation.markFinished();
       });
     return { conversation, userMessage, generation, isNewConversation: !hasConversation };
+  }
+
+  /** Gives back a user's slot, taken in `ask`. */
+  private release(userId: string): void {
+    const left = (this.writingBy.get(userId) ?? 1) - 1;
+    if (left > 0) this.writingBy.set(userId, left);
+    else this.writingBy.delete(userId);
   }
 
   private orchestratorModel(): string {

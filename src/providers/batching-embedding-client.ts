@@ -14,12 +14,19 @@ interface Pending {
  */
 export class BatchingEmbeddingClient implements EmbeddingClient {
   private queue: Pending[] = [];
+  /** Texts in `queue`, kept as it changes: summing the queue on every call is quadratic in a burst. */
+  private queuedTexts = 0;
   private inFlight = 0;
   private scheduled = false;
 
   constructor(
     private readonly inner: EmbeddingClient,
-    private readonly options: { maxBatch: number; maxInFlight: number; lingerMs?: number },
+    private readonly options: {
+      maxBatch: number;
+      maxInFlight: number;
+      /** How long a lone call waits for company; 0 groups only the calls made in the same turn of the event loop. @default 10 */
+      lingerMs?: number;
+    },
   ) {}
 
   get model(): string {
@@ -34,24 +41,28 @@ export class BatchingEmbeddingClient implements EmbeddingClient {
     if (texts.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.queue.push({ texts, signal, resolve, reject });
+      this.queuedTexts += texts.length;
       this.schedule();
     });
   }
 
   private schedule(): void {
-    const queued = this.queue.reduce((n, p) => n + p.texts.length, 0);
-    if (queued >= this.options.maxBatch) {
+    if (this.queuedTexts >= this.options.maxBatch) {
       this.drain();
       return;
     }
     if (this.scheduled) return;
     this.scheduled = true;
     // Wait a moment for more callers (Kafka's linger.ms): a few milliseconds against a provider's
-    // tens, so that documents ingested together share requests.
-    setTimeout(() => {
+    // tens, so that documents ingested together share requests. With no linger, setImmediate runs
+    // once the requests that arrived in this turn of the event loop have all made their calls.
+    const go = () => {
       this.scheduled = false;
       this.drain();
-    }, this.options.lingerMs ?? 10);
+    };
+    const linger = this.options.lingerMs ?? 10;
+    if (linger === 0) setImmediate(go);
+    else setTimeout(go, linger);
   }
 
   private drain(): void {
@@ -63,6 +74,7 @@ export class BatchingEmbeddingClient implements EmbeddingClient {
         if (batch.length > 0 && size + next.texts.length > this.options.maxBatch) break;
         batch.push(this.queue.shift() as Pending);
         size += next.texts.length;
+        this.queuedTexts -= next.texts.length;
       }
       void this.send(batch);
     }
@@ -75,7 +87,8 @@ export class BatchingEmbeddingClient implements EmbeddingClient {
     try {
       if (live.length > 0) {
         const texts = live.flatMap((p) => p.texts);
-        const vectors = await this.inner.embed(texts);
+        const shared = sharedSignal(live);
+        const vectors = await this.inner.embed(texts, shared.signal).finally(shared.release);
         // Never hand a caller someone else's vectors.
         if (vectors.length !== texts.length) {
           throw new Error(`The embedding service returned ${vectors.length} vectors for ${texts.length} texts.`);
@@ -101,4 +114,31 @@ export class BatchingEmbeddingClient implements EmbeddingClient {
       if (this.queue.length > 0) this.drain();
     }
   }
+}
+
+/**
+ * A signal for a request shared by `callers`: it aborts once every one of them has (with the last
+ * one's reason, so a lone question's deadline still ends its request and is counted as its
+ * timeout), and never while one still waits. A caller that gives up is let go at once.
+ */
+function sharedSignal(callers: Pending[]): { signal?: AbortSignal; release: () => void } {
+  if (callers.some((p) => !p.signal)) return { release: () => {} };
+  const shared = new AbortController();
+  let waiting = callers.length;
+  const listeners = callers.map((p) => {
+    const signal = p.signal as AbortSignal;
+    const onAbort = () => {
+      p.reject(signal.reason);
+      if (--waiting === 0) shared.abort(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  });
+  // Callers' signals may outlive the request (a shutdown signal): no listener is left on them.
+  return {
+    signal: shared.signal,
+    release: () => {
+      for (const remove of listeners) remove();
+    },
+  };
 }

@@ -111,3 +111,49 @@ function dechunk(data: Buffer): { body: Buffer; complete: boolean } {
     at = chunkStart + size + 2;
   }
 }
+
+/** When a streamed answer's response head, first fragment and end arrived (`performance.now()`). */
+export interface StreamedAnswer {
+  status: number;
+  headAt?: number;
+  firstFragmentAt?: number;
+  endAt?: number;
+}
+
+/**
+ * `POST /api/chat` as a stream, over a connection of its own: no `fetch`, so a caller asking
+ * hundreds at once is not held to Bun's cap on its own outgoing requests. Resolves at the
+ * stream's `done` or `error` event, or when the connection ends.
+ */
+export function askStreamingRaw(port: number, message: string, onFirstFragment = () => {}): Promise<StreamedAnswer> {
+  return new Promise((resolve) => {
+    const body = JSON.stringify({ message });
+    const socket = connect({ port, host: '127.0.0.1' });
+    const outcome: StreamedAnswer = { status: 0 };
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () =>
+      socket.write(
+        `POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      ),
+    );
+    socket.on('data', (chunk: string) => {
+      const now = performance.now();
+      text += chunk;
+      if (!outcome.status) {
+        outcome.status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+        if (outcome.status) outcome.headAt = now;
+      }
+      if (outcome.firstFragmentAt === undefined && text.includes('event: token')) {
+        outcome.firstFragmentAt = now;
+        onFirstFragment();
+      }
+      if (/event: (done|error)/.test(text)) {
+        outcome.endAt = now;
+        socket.destroy();
+      }
+    });
+    socket.on('close', () => resolve(outcome));
+    socket.on('error', () => resolve(outcome));
+  });
+}

@@ -19,13 +19,17 @@ export interface ServerProcess {
 
 /**
  * Starts `bun run src/main.ts` on a free port (PORT=0) with the offline answerer and the local
- * embedder, and resolves once it logs its URL. `env` adds to (or overrides) that environment;
- * DATA_DIR belongs in it.
+ * embedder, and resolves once it logs its URL. `env` adds to (or overrides) that environment, a
+ * variable given as undefined is left out; DATA_DIR belongs in it.
  */
-export async function startServer(env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string | undefined>,
+  startTimeoutMs = 30_000,
+): Promise<ServerProcess> {
+  const merged = { ...process.env, PORT: '0', OPENAI_API_KEY: '', LLM_BASE_URL: '', EMBEDDINGS_BASE_URL: '', ...env };
   const proc = Bun.spawn([process.execPath, 'run', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', OPENAI_API_KEY: '', LLM_BASE_URL: '', EMBEDDINGS_BASE_URL: '', ...env },
+    env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<string, string>,
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',

@@ -212,3 +212,8 @@ test('connection hygiene: defaults, a cap that 0 turns off, and an idle timeout 
   expect(() => loadConfig({ IDLE_TIMEOUT_S: '0' })).toThrow('IDLE_TIMEOUT_S');
   expect(() => loadConfig({ IDLE_TIMEOUT_S: '300' })).toThrow('IDLE_TIMEOUT_S');
 });
+
+test('the stream cap can be set for a burst of a million answers, and no further', () => {
+  expect(loadConfig({ MAX_STREAMS_PER_USER: '1000000' }).limits.streamsPerUser).toBe(1_000_000);
+  expect(() => loadConfig({ MAX_STREAMS_PER_USER: '1000001' })).toThrow(/MAX_STREAMS_PER_USER/);
+});

@@ -52,3 +52,22 @@ test('a user may have only so many answers being written at once', async () => {
     await t.cleanup();
   }
 });
+
+test('the stream cap holds for questions asked at the same moment, before any is stored', async () => {
+  const t = await makeTestApp({ env: { MAX_STREAMS_PER_USER: '3' }, wordDelayMs: 30 });
+  try {
+    const asked = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => t.deps.chat.ask(LOCAL_PRINCIPAL, { message: `Question ${i}?` })),
+    );
+    const started = asked.filter((a) => a.status === 'fulfilled');
+    expect(started.length).toBe(3);
+    expect(asked.filter((a) => a.status === 'rejected').map((a) => (a.reason as { status: number }).status)).toEqual(
+      Array(7).fill(429),
+    );
+    await Promise.all(started.map((a) => a.value.generation.finished));
+    // Every slot is given back when its answer ends.
+    expect((await t.request('/api/chat', json({ message: 'Where is my data?' }))).status).toBe(200);
+  } finally {
+    await t.cleanup();
+  }
+});

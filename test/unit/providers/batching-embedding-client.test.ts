@@ -38,3 +38,31 @@ test('when a shared request fails, each caller is retried alone and only the bad
   ]);
   expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
 });
+
+test('with no linger, questions asked together share a request, and a request is given up only when all its callers are', async () => {
+  const { client, calls } = counting();
+  const batching = new BatchingEmbeddingClient(client, { maxBatch: 64, maxInFlight: 4, lingerMs: 0 });
+  await Promise.all(Array.from({ length: 5 }, (_, i) => batching.embed([`question ${i}`])));
+  expect(calls.length).toBe(1);
+
+  const signals: (AbortSignal | undefined)[] = [];
+  const hung = new BatchingEmbeddingClient(
+    {
+      ...client,
+      embed: (_texts, signal) => {
+        signals.push(signal);
+        return new Promise(() => {});
+      },
+    },
+    { maxBatch: 64, maxInFlight: 4, lingerMs: 0 },
+  );
+  const [a, b] = [new AbortController(), new AbortController()];
+  const asked = [hung.embed(['one'], a.signal), hung.embed(['two'], b.signal)];
+  await Bun.sleep(5);
+  a.abort(new Error('first gave up'));
+  await expect(asked[0] as Promise<unknown>).rejects.toThrow('first gave up');
+  expect(signals[0]?.aborted).toBe(false);
+  b.abort(new Error('second gave up'));
+  await expect(asked[1] as Promise<unknown>).rejects.toThrow('second gave up');
+  expect(signals[0]?.aborted).toBe(true);
+});
