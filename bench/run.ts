@@ -217,6 +217,18 @@ const setPace = async (stack: Stack, pace: Partial<Pace>) =>
 
 const PHASES = ['validate', 'store', 'rewrite', 'embed', 'search', 'prompt', 'provider', 'firstEvent', 'total'];
 
+/** p50 and p99 of each phase of the `done` events' timings, as table cells. */
+function phaseCells(turns: readonly Turn[], phase: string): string[] {
+  const xs = turns.flatMap((t) => (typeof t.timings?.[phase] === 'number' ? [t.timings[phase] as number] : []));
+  return [fixed(p50(xs)), fixed(p99(xs))];
+}
+
+/** CPU of the load core's processes (this driver and the fake provider) since `from`, in ms. */
+function loadCpuMs(stack: Stack, ticks: number): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1000 + cpuMs(stack.fake.proc.pid, ticks);
+}
+
 async function runLoad(stack: Stack): Promise<void> {
   const pace = await setPace(stack, DEFAULT_PACE);
   const ticks = clockTicks();
@@ -236,10 +248,16 @@ async function runLoad(stack: Stack): Promise<void> {
     let elapsedMs = 0;
     let cpu = 0;
     let embeds = 0;
+    let loadCpu = 0;
     for (let r = 0; r < rounds; r++) {
-      const before = { cpu: cpuMs(pid, ticks), embeds: (await providerStats(stack)).embeddingRequests };
+      const before = {
+        cpu: cpuMs(pid, ticks),
+        load: loadCpuMs(stack, ticks),
+        embeds: (await providerStats(stack)).embeddingRequests,
+      };
       const round = await closedLoop(stack.base, users, roundMs, stack.questions);
       const roundCpu = cpuMs(pid, ticks) - before.cpu;
+      loadCpu += loadCpuMs(stack, ticks) - before.load;
       const roundEmbeds = (await providerStats(stack)).embeddingRequests - before.embeds;
       // Embedding requests per answer, counted by the provider: 1 for a first question.
       const perTurn = round.turns.length > 0 ? roundEmbeds / round.turns.length : 0;
@@ -271,6 +289,8 @@ async function runLoad(stack: Stack): Promise<void> {
       cpuMsPerTurnNetOfIdle: (cpu - (stack.idleCpuMsPerSecond * elapsedMs) / 1000) / turns.length,
       embedsPerTurn: embeds / turns.length,
       peakRssMiB: peak,
+      serverBusy: cpu / elapsedMs,
+      loadCoreBusy: loadCpu / elapsedMs,
     };
     results.push(row);
     rows.push([
@@ -288,11 +308,9 @@ async function runLoad(stack: Stack): Promise<void> {
       fixed(row.cpuMsPerTurnNetOfIdle, 1),
       fixed(row.embedsPerTurn, 2),
       fixed(row.peakRssMiB, 0),
+      `${fixed(row.serverBusy * 100, 0)}% / ${fixed(row.loadCoreBusy * 100, 0)}%`,
     ]);
-    for (const phase of PHASES) {
-      const xs = ok.flatMap((t) => (typeof t.timings?.[phase] === 'number' ? [t.timings[phase] as number] : []));
-      phaseRows.get(phase)?.push(fixed(p50(xs)), fixed(p99(xs)));
-    }
+    for (const phase of PHASES) phaseRows.get(phase)?.push(...phaseCells(ok, phase));
   }
   printTable(
     `Closed loop over SSE: ${rounds} rounds of ${args['round-s']} s per concurrency after a ${args['warmup-s']} s warm-up. ` +
@@ -313,6 +331,7 @@ async function runLoad(stack: Stack): Promise<void> {
       'net of idle',
       'embeds/turn',
       'peak RSS MiB',
+      'busy: server / load core',
     ],
     rows,
   );
@@ -335,17 +354,27 @@ async function runBurst(stack: Stack): Promise<void> {
   const ticks = clockTicks();
   const rows: (string | number)[][] = [];
   const results: Record<string, unknown>[] = [];
-  for (const size of list(args.bursts)) {
+  const sizes = list(args.bursts);
+  const phaseRows = new Map<string, string[]>(PHASES.map((p) => [p, [p]]));
+  for (const size of sizes) {
     resetPeakRss(pid);
     let sampledPeak = 0;
+    const cpuBefore = cpuMs(pid, ticks);
+    const burstStart = performance.now();
+    // The server's CPU over time, to tell how busy its core was until every answer was streaming.
+    const cpuSamples: { at: number; cpu: number }[] = [];
     const sampler = setInterval(() => {
       sampledPeak = Math.max(sampledPeak, memoryMiB(pid).rss);
+      cpuSamples.push({ at: performance.now() - burstStart, cpu: cpuMs(pid, ticks) - cpuBefore });
     }, 100);
-    const cpuBefore = cpuMs(pid, ticks);
+    const loadBefore = loadCpuMs(stack, ticks);
     const before = await providerStats(stack);
     const result = await burst(stack.base, size, stack.questions);
     clearInterval(sampler);
     const cpu = cpuMs(pid, ticks) - cpuBefore;
+    const loadCpu = loadCpuMs(stack, ticks) - loadBefore;
+    const untilStreaming = cpuSamples.filter((x) => x.at <= result.allStreamingMs).at(-1);
+    const busyUntilStreaming = untilStreaming ? untilStreaming.cpu / untilStreaming.at : Number.NaN;
     const after = await providerStats(stack);
     const ttft = result.turns.flatMap((t) => (t.ttftMs === null ? [] : [t.ttftMs]));
     const refusals = new Map<string, number>();
@@ -368,8 +397,12 @@ async function runBurst(stack: Stack): Promise<void> {
       peakRssMiB: Math.max(sampledPeak, memoryMiB(pid).peak),
       providerPeakStreams: after.peakStreams,
       providerChats: after.chatRequests - before.chatRequests,
+      serverCpuMs: cpu,
+      serverBusyUntilAllStreaming: busyUntilStreaming,
+      loadCoreCpuMs: loadCpu,
     };
     results.push(row);
+    for (const phase of PHASES) phaseRows.get(phase)?.push(...phaseCells(result.turns, phase));
     rows.push([
       size,
       fixed(row.allStreamingMs / 1000, 2),
@@ -381,6 +414,8 @@ async function runBurst(stack: Stack): Promise<void> {
       fixed(row.elapsedMs / 1000, 1),
       fixed(row.cpuMsPerAnswer, 2),
       fixed(row.peakRssMiB, 0),
+      `${fixed(cpu / 1000, 1)} s / ${fixed(loadCpu / 1000, 1)} s`,
+      `${fixed(busyUntilStreaming * 100, 0)}%`,
     ]);
     if (refusals.size > 0)
       console.log(`burst ${size}: not completed: ${[...refusals].map(([k, n]) => `${n} × ${k}`).join(', ')}`);
@@ -401,8 +436,15 @@ async function runBurst(stack: Stack): Promise<void> {
       'all done s',
       'CPU ms/answer',
       'peak RSS MiB',
+      'CPU: server / load core',
+      'server busy until all streaming',
     ],
     rows,
+  );
+  printTable(
+    "Where a burst answer's time goes (completed answers' `timings`), p50 and p99 in ms",
+    ['phase', ...sizes.flatMap((k) => [`K=${k} p50`, 'p99'])],
+    [...phaseRows.values()],
   );
   report.burst = { pace, results };
 }
