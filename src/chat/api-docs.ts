@@ -1,4 +1,5 @@
 import type { DocumentDecoration } from 'elysia';
+import { ANSWER_PHASES, type AnswerPhase } from '../observability/answer-timings.ts';
 
 /** A JSON Schema fragment; checked where it is placed into an operation. */
 type Schema = Record<string, unknown>;
@@ -34,6 +35,33 @@ const source: Schema = {
   },
 };
 
+const PHASE_DESCRIPTIONS: Record<AnswerPhase | 'total', string> = {
+  validate: 'Checking the request and the question (its text, the per-user cap on answers being written).',
+  store: 'Storing the conversation, the question and the empty answer.',
+  rewrite: 'Rewriting a follow-up into a standalone question (0 for a first question).',
+  embed: 'Embedding the question.',
+  search: "The store's search and the reranker.",
+  prompt: 'Building the prompt from the passages.',
+  provider: "From the call to the model to its first answer fragment (the provider's time to first token).",
+  firstEvent: 'From that fragment to the first `token` event written to the stream (0 in the JSON answer).',
+  total: 'From the request reaching the handler to these timings being sent; the phases add up to at most this.',
+};
+
+/** Where an answer's time went (src/observability/answer-timings.ts); also sent as `Server-Timing` with JSON. */
+const timings: Schema = {
+  type: 'object',
+  description:
+    'Milliseconds per phase of the answer, to 0.1 ms, in the order they happen. A phase that did not happen is 0. ' +
+    'The JSON answer sends the same figures in a `Server-Timing` header (`validate;dur=0.4, store;dur=1.2, …`).',
+  properties: Object.fromEntries(
+    [...ANSWER_PHASES, 'total' as const].map((phase) => [
+      phase,
+      { type: 'number', minimum: 0, description: PHASE_DESCRIPTIONS[phase] },
+    ]),
+  ),
+  required: [...ANSWER_PHASES, 'total'],
+};
+
 const message: Schema = {
   type: 'object',
   properties: {
@@ -58,7 +86,9 @@ export const API_DOCS: Record<
     description:
       'Stores the question, retrieves passages, and answers. With `Accept: text/event-stream` the answer streams as ' +
       'server-sent events: `start` {conversationId, messageId}, `token` {text}…, `sources` [...], then `done` ' +
-      '{conversationId, messageId, status} or `error` {code, message, conversationId, messageId}. Closing the ' +
+      '{conversationId, messageId, status, searchQuery, timings} or `error` {code, message, conversationId, messageId}. ' +
+      '`timings` says where the time went, phase by phase (the JSON answer carries it too, and a `Server-Timing` ' +
+      'header). Closing the ' +
       'connection does not stop the answer; `POST /api/chat/{messageId}/stop` does.',
     requestBody: {
       required: true,
@@ -78,6 +108,12 @@ export const API_DOCS: Record<
     responses: {
       200: {
         description: 'The answer (JSON) or its stream (text/event-stream).',
+        headers: {
+          'Server-Timing': {
+            description: 'With the JSON answer: its `timings` in the W3C Server Timing format (`name;dur=ms, …`).',
+            schema: { type: 'string', example: 'validate;dur=0.2, store;dur=1.1, embed;dur=21.4, total;dur=1402.3' },
+          },
+        },
         content: {
           'application/json': {
             schema: {
@@ -89,6 +125,8 @@ export const API_DOCS: Record<
                 response: { type: 'string' },
                 sources: { type: 'array', items: source },
                 model: { type: 'string' },
+                searchQuery: { type: 'string', nullable: true },
+                timings,
               },
             },
           },

@@ -2,6 +2,7 @@ import { Elysia } from 'elysia';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, badInput } from '../errors.ts';
+import { AnswerTimings, serverTimingHeader } from '../observability/answer-timings.ts';
 import { API_DOCS } from './api-docs.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
@@ -15,6 +16,7 @@ export function apiRoutes(deps: AppDeps) {
     .post(
       '/chat',
       async ({ body, request, set, server }) => {
+        const timings = new AnswerTimings();
         if (body === null || typeof body !== 'object' || Array.isArray(body)) {
           throw badInput('Send a JSON object like {"message": "your question"}.');
         }
@@ -28,10 +30,11 @@ export function apiRoutes(deps: AppDeps) {
         if (input.conversationId !== undefined && typeof input.conversationId !== 'string') {
           throw badInput('conversationId must be a string (the id of an existing conversation).');
         }
-        const { conversation, generation } = await chat.ask(principalOf(request), {
-          message: input.message,
-          conversationId: input.conversationId,
-        });
+        const { conversation, generation } = await chat.ask(
+          principalOf(request),
+          { message: input.message, conversationId: input.conversationId },
+          timings,
+        );
         const ids = { conversationId: conversation.id, messageId: generation.messageId };
         // Streamed or awaited, the answer takes as long as the model does: the LLM's timeouts bound
         // it, not the request deadline (src/http/connection-limits.ts).
@@ -42,12 +45,22 @@ export function apiRoutes(deps: AppDeps) {
             (async function* () {
               // `start` names the message first, so a client can stop it (POST /api/chat/:id/stop).
               yield sseEvent(JSON.stringify(ids), 'start');
+              let written = false;
               for await (const event of generation.follow()) {
-                if (event.type === 'token') yield sseEvent(JSON.stringify({ text: event.text }), 'token');
-                else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
+                if (event.type === 'token') {
+                  yield sseEvent(JSON.stringify({ text: event.text }), 'token');
+                  // The stream asks for the next event once it has written this one.
+                  if (!written) timings.mark('firstEvent');
+                  written = true;
+                } else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
                 else if (event.type === 'done')
                   yield sseEvent(
-                    JSON.stringify({ ...ids, status: event.status, searchQuery: event.searchQuery }),
+                    JSON.stringify({
+                      ...ids,
+                      status: event.status,
+                      searchQuery: event.searchQuery,
+                      timings: timings.toJSON(),
+                    }),
                     'done',
                   );
                 else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
@@ -65,6 +78,8 @@ export function apiRoutes(deps: AppDeps) {
         if (!stored) {
           throw new AppError('not_found', 'The conversation was deleted while the answer was being written.', 404);
         }
+        const answerTimings = timings.toJSON();
+        set.headers['server-timing'] = serverTimingHeader(answerTimings);
         if (stored.status === 'failed') {
           // The question is stored; say so, so the client can show the conversation and retry.
           // A backend that is down (unavailable:*) is a 503, an answer past its deadline a 504;
@@ -77,6 +92,7 @@ export function apiRoutes(deps: AppDeps) {
               message: stored.error ?? 'The answer could not be completed.',
             },
             ...ids,
+            timings: answerTimings,
           };
         }
         return {
@@ -86,6 +102,7 @@ export function apiRoutes(deps: AppDeps) {
           sources: stored.sources,
           searchQuery: stored.searchQuery,
           model: stored.model,
+          timings: answerTimings,
         };
       },
       { detail: API_DOCS.chat },

@@ -2,6 +2,7 @@ import { formatBudget, untilAborted } from '../deadlines.ts';
 import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { AnswerTimings } from '../observability/answer-timings.ts';
 import { failSpan, Telemetry } from '../observability/telemetry.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
 import { countTokens } from '../rag/tokens.ts';
@@ -106,8 +107,13 @@ export class ChatService {
   /**
    * Stores the question, starts the answer and returns at once. The answer runs to its end (or to
    * Stop) even if nobody follows it, and is stored with its status, text, sources and latency.
+   * `timings` starts when the route got the request, so that its checks count as validation.
    */
-  async ask(asker: Principal, input: { message: unknown; conversationId?: unknown }): Promise<StartedAnswer> {
+  async ask(
+    asker: Principal,
+    input: { message: unknown; conversationId?: unknown },
+    timings = new AnswerTimings(),
+  ): Promise<StartedAnswer> {
     const userId = asker.user.id;
     if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
@@ -124,6 +130,7 @@ export class ChatService {
     // The slot is taken now, before the first await: questions of a burst all arrive before any is
     // stored, and each must see the ones ahead of it.
     this.writingBy.set(userId, writing + 1);
+    timings.mark('validate');
     const hasConversation =
       input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
     const { conversation, earlier, userMessage, assistant } = await this.telemetry
@@ -153,8 +160,9 @@ export class ChatService {
         this.release(userId);
         throw error;
       });
+    timings.mark('store');
 
-    const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel());
+    const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel(), timings);
     this.active.set(generation.messageId, generation);
     const collections = asker.collections === 'all' ? undefined : asker.collections;
     const { metrics } = this.telemetry;
@@ -221,12 +229,18 @@ export class ChatService {
     // Stop, a deleted conversation or shutdown (g.signal), or the whole answer's deadline.
     const signal = AbortSignal.any([g.signal, deadline.signal]);
     try {
-      const answer = await untilAborted(this.orchestrator.answer(question, history, signal, collections), signal);
+      const answer = await untilAborted(
+        this.orchestrator.answer(question, history, signal, collections, g.timings),
+        signal,
+      );
       promptTokens = answer.promptTokens;
       if (answer.searchQuery !== question) searchQuery = answer.searchQuery;
       try {
         for await (const text of answer.tokens) {
-          if (g.text === '') this.telemetry.metrics.timeToFirstToken.observe((performance.now() - g.startedAt) / 1000);
+          if (g.text === '') {
+            g.timings.mark('provider');
+            this.telemetry.metrics.timeToFirstToken.observe((performance.now() - g.startedAt) / 1000);
+          }
           g.push({ type: 'token', text });
         }
       } finally {

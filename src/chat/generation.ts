@@ -1,4 +1,5 @@
 import type { Source } from '../domain.ts';
+import { AnswerTimings } from '../observability/answer-timings.ts';
 
 export type GenerationEvent =
   | { type: 'token'; text: string }
@@ -27,6 +28,8 @@ export class Generation {
     readonly conversationId: string,
     readonly userId: string,
     readonly model: string,
+    /** Where the answer's time goes, from its request's arrival (`done` events and the JSON answer report it). */
+    readonly timings: AnswerTimings = new AnswerTimings(),
   ) {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;

@@ -1,4 +1,5 @@
 import type { ChatTurn, ScoredChunk, Source } from '../domain.ts';
+import type { AnswerTimings } from '../observability/answer-timings.ts';
 import { Telemetry } from '../observability/telemetry.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
 import { buildPrompt, type PromptBudget } from './prompt.ts';
@@ -45,12 +46,14 @@ export class RagOrchestrator {
   /**
    * `collections` limits retrieval to what the asker may read (absent: every collection); it is
    * enforced by the store's query, so nothing else reaches the prompt, the sources or a citation.
+   * `timings`, when given, gets the end of each phase (rewrite, embed, search, prompt).
    */
   async answer(
     question: string,
     history: ChatTurn[],
     signal: AbortSignal,
     collections?: readonly string[],
+    timings?: AnswerTimings,
   ): Promise<RagAnswer> {
     // Retrieval searches with a standalone question; the model still sees the question as asked,
     // after the conversation so far.
@@ -64,8 +67,10 @@ export class RagOrchestrator {
         return rewritten;
       },
     );
-    const retrieved = await this.retriever.retrieve(searchQuery, this.options.topK, signal, collections);
+    timings?.mark('rewrite');
+    const retrieved = await this.retriever.retrieve(searchQuery, this.options.topK, signal, collections, timings);
     const prompt = buildPrompt(question, retrieved, history, this.options);
+    timings?.mark('prompt');
     const tokens = this.llm.stream(
       {
         messages: prompt.messages,

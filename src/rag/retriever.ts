@@ -1,6 +1,7 @@
 import { formatBudget, withinBudget } from '../deadlines.ts';
 import type { ScoredChunk } from '../domain.ts';
 import { unavailable } from '../errors.ts';
+import type { AnswerTimings } from '../observability/answer-timings.ts';
 import { Telemetry } from '../observability/telemetry.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import { NoopReranker } from '../providers/noop-reranker.ts';
@@ -34,12 +35,16 @@ export class Retriever {
     private readonly budgets: RetrievalBudgets = DEFAULT_BUDGETS,
   ) {}
 
-  /** `collections`: only chunks of these (absent: all); the store applies it inside its queries. */
+  /**
+   * `collections`: only chunks of these (absent: all); the store applies it inside its queries.
+   * `timings`, when given, gets the end of the embedding and of the search (reranking included).
+   */
   async retrieve(
     question: string,
     topK: number,
     signal?: AbortSignal,
     collections?: readonly string[],
+    timings?: AnswerTimings,
   ): Promise<ScoredChunk[]> {
     if (collections?.length === 0) return [];
     const { telemetry, storeBackend } = this.observed;
@@ -58,6 +63,7 @@ export class Retriever {
           ),
         (bounded) => this.embedder.embed([question], bounded),
       );
+      timings?.mark('embed');
       if (!vector) return [];
       const searchStarted = performance.now();
       // One budget for the search and the reranking after it; the sentence names the one that hung.
@@ -88,6 +94,7 @@ export class Retriever {
         this.reranker.rerank(question, candidates, topK, bounded),
       );
       telemetry.metrics.retrievalDuration.observe((performance.now() - started) / 1000);
+      timings?.mark('search');
       return ranked;
     });
   }

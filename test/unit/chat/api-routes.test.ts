@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from 'bun:test';
+import { ANSWER_PHASES } from '../../../src/observability/answer-timings.ts';
 import { beforeSuite } from '../../support/before-suite.ts';
-import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
+import { json, makeTestApp, readEvents, type TestApp } from '../../support/test-deps.ts';
 
 let t: TestApp;
 beforeSuite(async () => {
@@ -179,6 +180,56 @@ describe('health', () => {
       'document-store (disk)',
       'llm',
     ]);
+  });
+});
+
+/** Every phase is there, none negative, and together they fit in the total. */
+function expectTimings(timings: Record<string, number>) {
+  expect(Object.keys(timings).sort()).toEqual([...ANSWER_PHASES, 'total'].sort());
+  for (const value of Object.values(timings)) expect(value).toBeGreaterThanOrEqual(0);
+  const sum = ANSWER_PHASES.reduce((n, phase) => n + (timings[phase] as number), 0);
+  expect(sum).toBeLessThanOrEqual((timings.total as number) + 1e-9);
+}
+
+/** `name;dur=ms` metrics of a Server-Timing header (W3C Server Timing), as a map. */
+function parseServerTiming(header: string): Map<string, number> {
+  return new Map(
+    header.split(',').map((metric) => {
+      const [name, ...params] = metric.trim().split(';');
+      const dur = params.find((p) => p.trim().startsWith('dur='));
+      return [name?.trim() as string, Number(dur?.trim().slice(4))];
+    }),
+  );
+}
+
+describe('where the time goes', () => {
+  test('the JSON answer carries its timings, and the same figures in a Server-Timing header', async () => {
+    const res = await t.request('/api/chat', json({ message: 'How do I add my own documents?' }));
+    const body = await res.json();
+    expectTimings(body.timings);
+    // A first question is not rewritten, and the JSON answer writes no event before it ends.
+    expect(body.timings.firstEvent).toBe(0);
+    expect(body.timings.provider).toBeGreaterThanOrEqual(0);
+    const header = parseServerTiming(res.headers.get('server-timing') ?? '');
+    expect([...header.keys()]).toEqual([...ANSWER_PHASES, 'total']);
+    for (const [name, dur] of header) expect(dur).toBe(body.timings[name]);
+  });
+
+  test("the stream's done event carries the timings, the first event written included", async () => {
+    const res = await t.request('/api/chat', json({ message: 'Where is my data?' }, { accept: 'text/event-stream' }));
+    let done: { timings: Record<string, number> } | undefined;
+    for await (const e of readEvents(res)) if (e.event === 'done') done = JSON.parse(e.data);
+    expectTimings(done?.timings ?? {});
+    expect(done?.timings.firstEvent).toBeGreaterThanOrEqual(0);
+    expect(done?.timings.total).toBeGreaterThan(0);
+  });
+
+  test('the OpenAPI document describes every phase of `timings`', async () => {
+    const spec = await (await t.request('/openapi.json')).json();
+    const answer = spec.paths['/api/chat'].post.responses['200'];
+    const schema = answer.content['application/json'].schema.properties.timings;
+    expect(Object.keys(schema.properties)).toEqual([...ANSWER_PHASES, 'total']);
+    expect(answer.headers['Server-Timing']).toBeDefined();
   });
 });
 

@@ -81,6 +81,7 @@ test('events arrive in order: start, tokens as the provider sends them, sources,
     messageId,
     status: 'complete',
     searchQuery: null,
+    timings: expect.any(Object),
   });
   const sources = JSON.parse((events.at(-2) as ParsedEvent).data);
   expect(sources[0]).toMatchObject({ id: 1, cited: true });
