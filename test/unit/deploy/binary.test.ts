@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import { beforeSuite } from '../../support/before-suite.ts';
+import { readText } from '../../support/server-process.ts';
 
 /**
  * The compiled binary, alone in an empty folder, is the whole app: it serves the styled page
@@ -34,17 +35,11 @@ beforeSuite(async () => {
     stdout: 'pipe',
     stderr: 'pipe',
   });
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      log += decoder.decode(value, { stream: true });
-    }
+  const append = (text: string) => {
+    log += text;
   };
-  void pump(server.stdout);
-  void pump(server.stderr);
+  void readText(server.stdout, append);
+  void readText(server.stderr, append);
   const deadline = Date.now() + 15_000;
   // It listens first, then reads the sample corpus.
   while (!url || !log.includes('ingested the sample documents')) {
