@@ -1,6 +1,5 @@
 import { html } from '@elysiajs/html';
 import { openapi } from '@elysiajs/openapi';
-import { staticPlugin } from '@elysiajs/static';
 import { context } from '@opentelemetry/api';
 import { Elysia } from 'elysia';
 import { Notice } from '../views/chat.tsx';
@@ -27,15 +26,17 @@ import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy, hostnameOf } from './http/host-policy.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { hostOf, pathOf } from './http/request-path.ts';
+import { staticAssets } from './http/static-assets.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
 import { failSpan } from './observability/telemetry.ts';
+import { shippedPath } from './shipped-files.ts';
 
 /** The largest request body accepted; a question is at most a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppOptions {
-  /** Folder served at /assets. @default 'assets' */
+  /** Folder served at /assets. @default the shipped `assets/` (the checkout's, or the binary's embedded copy) */
   assetsDir?: string;
 }
 
@@ -124,7 +125,6 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         }) as ReturnType<typeof handle>,
     )
     .use(html({ autoDetect: true, autoDoctype: false }))
-    .use(staticPlugin({ assets: options.assetsDir ?? 'assets', prefix: '/assets', alwaysStatic: false }))
     // The error handler never throws: if rendering the error fails too, a plain sentence goes out
     // (Bun would otherwise answer with its own page).
     .onError(async ({ code, error, request, set }) => {
@@ -150,6 +150,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         });
       }
     })
+    // After the error handler, so that a missing file gets the app's own 404.
+    .use(staticAssets({ root: options.assetsDir ?? shippedPath('assets') }))
     .onRequest(async ({ request, set, server }) => {
       const refused = await admit(request, set, server);
       // A request refused here never reaches a route, and Elysia runs no after-response hook for

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ProxyTrust, parseProxyTrust } from './http/forwarding.ts';
 import { allowedHosts, LOOPBACK_NAMES, validHostEntry } from './http/host-policy.ts';
-import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './providers/bedrock-embedding-client.ts';
+import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './providers/bedrock-embedding-models.ts';
 
 /**
  * Every setting ragchat reads, parsed once from the environment at start. Nothing else reads
@@ -38,6 +38,9 @@ const flag = (fallback: boolean) =>
 
 const MIN_PROMPT_TOKENS = 1024;
 
+/** The sample corpus in a checkout; the compiled binary carries its own copy (src/seed.ts). */
+export const DEFAULT_SEED_DOCS_DIR = './ingest/sample-docs';
+
 /** Without LLM_MODEL, the OpenAI-compatible answerer asks for this model. */
 const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
 const OPENAI_DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-small';
@@ -54,7 +57,7 @@ const ConfigSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().trim().min(1).default('127.0.0.1'),
     DATA_DIR: z.string().trim().min(1).default('./data'),
-    SEED_DOCS_DIR: z.string().trim().default('./ingest/sample-docs'),
+    SEED_DOCS_DIR: z.string().trim().default(DEFAULT_SEED_DOCS_DIR),
     MAX_MESSAGE_CHARS: positiveInt(4000, 100_000),
     RETRIEVAL_TOP_K: positiveInt(6, 50),
     CHUNK_SIZE_TOKENS: positiveInt(512, 8000),

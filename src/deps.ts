@@ -11,16 +11,12 @@ import {
 } from './observability/instrumented-providers.ts';
 import { Telemetry } from './observability/telemetry.ts';
 import { BatchingEmbeddingClient } from './providers/batching-embedding-client.ts';
-import { BedrockEmbeddingClient } from './providers/bedrock-embedding-client.ts';
-import { BedrockLlmClient } from './providers/bedrock-llm-client.ts';
 import type { EmbeddingClient } from './providers/embedding-client.ts';
 import { HttpReranker } from './providers/http-reranker.ts';
 import type { LlmClient } from './providers/llm-client.ts';
 import { LocalEmbeddingClient } from './providers/local-embedding-client.ts';
 import { NoopReranker } from './providers/noop-reranker.ts';
 import { OfflineLlmClient } from './providers/offline-llm-client.ts';
-import { OpenAiEmbeddingClient } from './providers/openai-embedding-client.ts';
-import { OpenAiLlmClient } from './providers/openai-llm-client.ts';
 import type { Reranker } from './providers/reranker.ts';
 import { Ingestion, REINDEX_PENDING } from './rag/ingestion.ts';
 import { HeuristicQueryRewriter, LlmQueryRewriter } from './rag/query-rewriter.ts';
@@ -31,12 +27,6 @@ import type { ChatRepository } from './stores/chat-repository.ts';
 import type { DocumentCatalog } from './stores/document-catalog.ts';
 import type { DocumentStore } from './stores/document-store.ts';
 import { FilesystemDocumentStore } from './stores/filesystem-document-store.ts';
-import { PostgresAccountStore } from './stores/postgres-account-store.ts';
-import { PostgresChatRepository } from './stores/postgres-chat-repository.ts';
-import { migratePostgres, openPostgres } from './stores/postgres-database.ts';
-import { PostgresDocumentCatalog } from './stores/postgres-document-catalog.ts';
-import { QdrantVectorStore } from './stores/qdrant-vector-store.ts';
-import { S3DocumentStore } from './stores/s3-document-store.ts';
 import { SqliteAccountStore } from './stores/sqlite-account-store.ts';
 import { SqliteChatRepository } from './stores/sqlite-chat-repository.ts';
 import { openSqliteDatabase } from './stores/sqlite-database.ts';
@@ -44,11 +34,22 @@ import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
 import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
 import type { VectorStore } from './stores/vector-store.ts';
 
-function chooseLlm(config: Config, overrides: DepsOverrides): LlmClient {
+/*
+ * Backends other than the embedded ones (SQLite, the disk, the offline answerer, the local embedder)
+ * are imported when the config picks them: their SDKs (AWS, OpenAI, postgres.js, Qdrant) would
+ * otherwise be loaded, and held in memory, by every server, the one binary started alone included.
+ */
+
+async function chooseLlm(config: Config, overrides: DepsOverrides): Promise<LlmClient> {
   const budgets = { firstTokenMs: config.timeouts.firstTokenMs, silenceMs: config.timeouts.silenceMs };
-  if (config.llm?.provider === 'bedrock')
+  if (config.llm?.provider === 'bedrock') {
+    const { BedrockLlmClient } = await import('./providers/bedrock-llm-client.ts');
     return new BedrockLlmClient({ ...config.llm, ...budgets, credentials: overrides.bedrockCredentials });
-  if (config.llm?.provider === 'openai') return new OpenAiLlmClient({ ...config.llm, ...budgets });
+  }
+  if (config.llm?.provider === 'openai') {
+    const { OpenAiLlmClient } = await import('./providers/openai-llm-client.ts');
+    return new OpenAiLlmClient({ ...config.llm, ...budgets });
+  }
   return new OfflineLlmClient();
 }
 
@@ -56,12 +57,49 @@ function chooseLlm(config: Config, overrides: DepsOverrides): LlmClient {
  * A request's own budget is ingestion's (a batch of texts); a question is embedded under the
  * retriever's shorter one, which it passes down as a signal.
  */
-function chooseEmbedder(config: Config, overrides: DepsOverrides): EmbeddingClient {
+async function chooseEmbedder(config: Config, overrides: DepsOverrides): Promise<EmbeddingClient> {
   const timeoutMs = config.timeouts.ingestEmbeddingMs;
-  if (config.embeddings?.provider === 'bedrock')
+  if (config.embeddings?.provider === 'bedrock') {
+    const { BedrockEmbeddingClient } = await import('./providers/bedrock-embedding-client.ts');
     return new BedrockEmbeddingClient({ ...config.embeddings, timeoutMs, credentials: overrides.bedrockCredentials });
-  if (config.embeddings?.provider === 'openai') return new OpenAiEmbeddingClient({ ...config.embeddings, timeoutMs });
+  }
+  if (config.embeddings?.provider === 'openai') {
+    const { OpenAiEmbeddingClient } = await import('./providers/openai-embedding-client.ts');
+    return new OpenAiEmbeddingClient({ ...config.embeddings, timeoutMs });
+  }
   return new LocalEmbeddingClient();
+}
+
+/** Chats, accounts and the catalog in Postgres when DATABASE_URL is set; null for SQLite. */
+async function openPostgresStores(config: Config) {
+  if (!config.database) return null;
+  const [
+    { migratePostgres, openPostgres },
+    { PostgresChatRepository },
+    { PostgresAccountStore },
+    { PostgresDocumentCatalog },
+  ] = await Promise.all([
+    import('./stores/postgres-database.ts'),
+    import('./stores/postgres-chat-repository.ts'),
+    import('./stores/postgres-account-store.ts'),
+    import('./stores/postgres-document-catalog.ts'),
+  ]);
+  const pg = openPostgres({
+    url: config.database.url,
+    poolSize: config.database.poolSize,
+    statementTimeoutMs: config.database.timeoutMs,
+  });
+  await migratePostgres(pg);
+  const pgLocks = openPostgres({ url: config.database.url, poolSize: 4 });
+  return {
+    repo: new PostgresChatRepository(pg),
+    accounts: new PostgresAccountStore(pg),
+    catalog: new PostgresDocumentCatalog(pg, pgLocks),
+    close: async () => {
+      await pg.end({ timeout: 5 });
+      await pgLocks.end({ timeout: 5 });
+    },
+  };
 }
 
 export interface ReadinessCheck {
@@ -114,27 +152,20 @@ export interface DepsOverrides {
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const telemetry =
-    overrides.telemetry ?? new Telemetry({ tracing: config.tracing, processMetrics: overrides.processMetrics });
+    overrides.telemetry ??
+    (await Telemetry.create({ tracing: config.tracing, processMetrics: overrides.processMetrics }));
   const baseLogger = overrides.logger ?? createLogger(config.logLevel);
   const logger = telemetry.tracing ? withFields(baseLogger, () => telemetry.logFields()) : baseLogger;
   // SQLite holds whatever has no production backend configured (and the embedded vector index).
   const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
-  const pg = config.database
-    ? openPostgres({
-        url: config.database.url,
-        poolSize: config.database.poolSize,
-        statementTimeoutMs: config.database.timeoutMs,
-      })
-    : null;
-  if (pg) await migratePostgres(pg);
-  const pgLocks = config.database ? openPostgres({ url: config.database.url, poolSize: 4 }) : null;
+  const pg = await openPostgresStores(config);
 
-  const llm: LlmClient = overrides.llm ?? chooseLlm(config, overrides);
-  const embedder: EmbeddingClient = overrides.embedder ?? chooseEmbedder(config, overrides);
+  const llm: LlmClient = overrides.llm ?? (await chooseLlm(config, overrides));
+  const embedder: EmbeddingClient = overrides.embedder ?? (await chooseEmbedder(config, overrides));
 
-  const repo: ChatRepository = pg ? new PostgresChatRepository(pg) : new SqliteChatRepository(db);
-  const accounts: AccountStore = pg ? new PostgresAccountStore(pg) : new SqliteAccountStore(db);
-  const catalog: DocumentCatalog = pg ? new PostgresDocumentCatalog(pg, pgLocks ?? pg) : new SqliteDocumentCatalog(db);
+  const repo: ChatRepository = pg?.repo ?? new SqliteChatRepository(db);
+  const accounts: AccountStore = pg?.accounts ?? new SqliteAccountStore(db);
+  const catalog: DocumentCatalog = pg?.catalog ?? new SqliteDocumentCatalog(db);
   // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
   // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So in embedded mode
   // with it the vector side defaults to 0. Qdrant mode keeps both (its fusion runs inside Qdrant,
@@ -144,10 +175,19 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     vector: config.retrievalWeights.vector ?? (embedder instanceof LocalEmbeddingClient && !config.qdrant ? 0 : 1),
   };
   const vectors: VectorStore = config.qdrant
-    ? new QdrantVectorStore({ ...config.qdrant, keywordWeight: weights.keyword, vectorWeight: weights.vector })
+    ? new (await import('./stores/qdrant-vector-store.ts')).QdrantVectorStore({
+        ...config.qdrant,
+        keywordWeight: weights.keyword,
+        vectorWeight: weights.vector,
+      })
     : new SqliteVectorStore(db, { keywordWeight: weights.keyword, vectorWeight: weights.vector });
+  // Also for `ingest s3://bucket/prefix`, which may read a bucket whatever store holds the documents.
+  const openS3 = async (bucket: { bucket: string; prefix: string }): Promise<DocumentStore> => {
+    const { S3DocumentStore } = await import('./stores/s3-document-store.ts');
+    return new S3DocumentStore({ ...config.s3Connection, ...bucket });
+  };
   const documents: DocumentStore = config.docsBucket
-    ? new S3DocumentStore({ ...config.s3Connection, ...config.docsBucket })
+    ? await openS3(config.docsBucket)
     : new FilesystemDocumentStore(join(config.dataDir, 'documents'));
 
   if (overrides.resetIndex) {
@@ -241,7 +281,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     concurrency: config.ingestConcurrency,
     limits: config.documentLimits,
     // `ingest s3://bucket/prefix` reads with the same S3 settings (region, endpoint) as the store.
-    openBucket: (bucket, prefix) => new S3DocumentStore({ ...config.s3Connection, bucket, prefix }),
+    openBucket: (bucket, prefix) => openS3({ bucket, prefix }),
   });
 
   const check = async (name: string, probe: () => Promise<unknown>): Promise<ReadinessCheck> => {
@@ -277,8 +317,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       ]),
     close: async () => {
       await telemetry.shutdown();
-      await pg?.end({ timeout: 5 });
-      await pgLocks?.end({ timeout: 5 });
+      await pg?.close();
       db.close();
     },
   };

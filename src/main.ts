@@ -1,10 +1,6 @@
 // First, as a bare import (never reordered): it may restart the process before the rest is loaded.
 import './outgoing-limit-first.ts';
 import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
-import { runEvalCommand } from './cli/eval-command.ts';
-import { runIngestCommand } from './cli/ingest-command.ts';
-import { runMigrateCommand } from './cli/migrate-command.ts';
-import { runUserCreateCommand } from './cli/user-command.ts';
 import { outgoingLimit, outgoingLimitProblem } from './http/outgoing-limit.ts';
 import { listenOptions, openFilesLimit } from './http/serve.ts';
 import { startMetricsListener } from './observability/metrics-routes.ts';
@@ -34,8 +30,6 @@ async function main() {
   const { config } = deps;
   // Only servers sweep orphaned answers (the ingest command shares the database and must not).
   const stopMaintenance = deps.chat.startMaintenance();
-  // A failed seed (say, an embedding server that is down) must not keep the chat from starting.
-  await seedIfEmpty(deps).catch((error) => deps.logger.error('could not ingest the sample documents', { error }));
   const app = createApp(deps).listen(
     listenOptions(
       config,
@@ -43,6 +37,12 @@ async function main() {
       // without a Content-Length.
       2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),
     ),
+  );
+  // After listening: the probes answer while the sample corpus is read (the tokenizer's tables and
+  // the embeddings take a few hundred ms locally, longer with a remote embedder), and a failed seed
+  // (an embedding server that is down) never keeps the chat from starting.
+  const seeding = seedIfEmpty(deps).catch((error) =>
+    deps.logger.error('could not ingest the sample documents', { error }),
   );
   const metricsListener = config.metrics.port
     ? startMetricsListener(deps.telemetry, config.metrics.port, config.host)
@@ -82,6 +82,7 @@ async function main() {
     deps.logger.info('shutting down', { signal, answersInFlight: deps.chat.activeCount });
     // Finish answers in flight (up to 25 s, inside ECS's default 30 s stop timeout), then close.
     await deps.chat.shutdown(25_000);
+    await seeding;
     stopMaintenance();
     metricsListener?.stop();
     await app.stop();
@@ -93,12 +94,16 @@ async function main() {
 }
 
 // Subcommands, so that the one compiled binary also runs the one-off tasks a deployment needs.
+// Each is imported when asked for: the server does not load what only they use (postgres.js).
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'healthcheck') await healthcheck();
-else if (command === 'ingest') process.exit(await runIngestCommand(rest));
-else if (command === 'migrate') process.exit(await runMigrateCommand(process.env));
-else if (command === 'eval') process.exit(await runEvalCommand(rest, process.env));
-else if (command === 'user:create') process.exit(await runUserCreateCommand(rest, process.env));
+else if (command === 'ingest') process.exit(await (await import('./cli/ingest-command.ts')).runIngestCommand(rest));
+else if (command === 'migrate')
+  process.exit(await (await import('./cli/migrate-command.ts')).runMigrateCommand(process.env));
+else if (command === 'eval')
+  process.exit(await (await import('./cli/eval-command.ts')).runEvalCommand(rest, process.env));
+else if (command === 'user:create')
+  process.exit(await (await import('./cli/user-command.ts')).runUserCreateCommand(rest, process.env));
 else if (command !== undefined) {
   console.error(
     `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | user:create --email ...]`,

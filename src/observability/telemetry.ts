@@ -1,8 +1,6 @@
 import {
   type Attributes,
   type Context,
-  context,
-  propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -10,14 +8,9 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { AppError } from '../errors.ts';
 import { Metrics } from './metrics.ts';
+import type { TraceExport } from './trace-export.ts';
 
 export interface TracingConfig {
   /** Where spans go: the OTLP/HTTP traces URL (…/v1/traces), protobuf-encoded. */
@@ -36,44 +29,36 @@ export interface TelemetryOptions {
   processMetrics?: boolean;
 }
 
-let contextManagerInstalled = false;
-
 /**
  * Metrics and traces, built once per app. Metrics always count (they cost a few additions, and
  * `/metrics` is only served when allowed); traces exist only when an OTLP endpoint is configured.
  * The tracer provider is this object's own, not the global one, so several apps in one process
  * (the tests) keep their spans apart; only the context manager is process-wide, as it must be for
- * the active span to follow `await`s.
+ * the active span to follow `await`s. Build it with `Telemetry.create`, which imports the
+ * OpenTelemetry SDK only when tracing is configured (`new Telemetry()` is the no-tracing kind).
  */
 export class Telemetry {
   readonly metrics: Metrics;
   readonly tracer: Tracer;
   readonly tracing: boolean;
   readonly recordContent: boolean;
-  private readonly provider: BasicTracerProvider | null;
-  private readonly propagator = new W3CTraceContextPropagator();
+  private readonly traces: TraceExport | null;
 
-  constructor(options: TelemetryOptions = {}) {
+  /** Telemetry for these options, with the SDK loaded (and exporting) when `tracing` is set. */
+  static async create(options: TelemetryOptions = {}): Promise<Telemetry> {
+    if (!options.tracing) return new Telemetry(options);
+    const { startTraceExport } = await import('./trace-export.ts');
+    return new Telemetry(options, startTraceExport(options.tracing));
+  }
+
+  constructor(options: TelemetryOptions = {}, traces: TraceExport | null = null) {
+    if (options.tracing && !traces) throw new Error('Telemetry with tracing is built by Telemetry.create().');
     this.metrics = new Metrics({ processMetrics: options.processMetrics });
-    const tracing = options.tracing;
-    this.tracing = tracing !== undefined;
-    this.recordContent = tracing?.recordContent ?? false;
-    if (!tracing) {
-      this.provider = null;
-      // The API's no-op tracer: spans cost nothing and go nowhere.
-      this.tracer = trace.getTracerProvider().getTracer('ragchat');
-      return;
-    }
-    if (!contextManagerInstalled) {
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-      propagation.setGlobalPropagator(this.propagator);
-      contextManagerInstalled = true;
-    }
-    this.provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: tracing.serviceName, [ATTR_SERVICE_VERSION]: '0.1.0' }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracing.url, headers: tracing.headers }))],
-    });
-    this.tracer = this.provider.getTracer('ragchat');
+    this.traces = traces;
+    this.tracing = traces !== null;
+    this.recordContent = options.tracing?.recordContent ?? false;
+    // Without tracing, the API's no-op tracer: spans cost nothing and go nowhere.
+    this.tracer = traces?.tracer ?? trace.getTracerProvider().getTracer('ragchat');
   }
 
   /**
@@ -99,12 +84,12 @@ export class Telemetry {
    * `traceparent`. Returns the context to run the request in and the span to end.
    */
   startRequest(request: Request, path: string): { ctx: Context; span: Span } | null {
-    if (!this.tracing) return null;
+    if (!this.traces) return null;
     const carrier = {
       traceparent: request.headers.get('traceparent') ?? '',
       tracestate: request.headers.get('tracestate') ?? '',
     };
-    const parent = this.propagator.extract(ROOT_CONTEXT, carrier, {
+    const parent = this.traces.propagator.extract(ROOT_CONTEXT, carrier, {
       get: (c, key) => (c as Record<string, string>)[key] || undefined,
       keys: (c) => Object.keys(c as object),
     });
@@ -125,12 +110,12 @@ export class Telemetry {
 
   /** Sends what is buffered; call before exit. */
   async shutdown(): Promise<void> {
-    await this.provider?.shutdown().catch(() => {});
+    await this.traces?.shutdown().catch(() => {});
   }
 
   /** Sends what is buffered now (tests). */
   async flush(): Promise<void> {
-    await this.provider?.forceFlush();
+    await this.traces?.forceFlush();
   }
 }
 

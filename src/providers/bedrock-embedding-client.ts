@@ -2,17 +2,9 @@ import { type BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-b
 import { formatBudget, untilAborted } from '../deadlines.ts';
 import { unavailable } from '../errors.ts';
 import { type BedrockConnection, newBedrockClient, resolveCredentials } from './bedrock-client.ts';
+import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './bedrock-embedding-models.ts';
 import { bedrockError } from './bedrock-errors.ts';
 import { type EmbeddingClient, unitLength } from './embedding-client.ts';
-
-/** The embedding models whose request bodies this client knows, and their vector lengths. */
-export const BEDROCK_EMBEDDING_MODELS = {
-  'amazon.titan-embed-text-v2:0': { family: 'titan', dimensions: [256, 512, 1024] },
-  'cohere.embed-english-v3': { family: 'cohere', dimensions: [1024] },
-  'cohere.embed-multilingual-v3': { family: 'cohere', dimensions: [1024] },
-} as const;
-
-export type BedrockEmbeddingModel = keyof typeof BEDROCK_EMBEDDING_MODELS;
 
 /** Cohere Embed v3 takes at most 96 texts per request (Bedrock's model parameters page). */
 const COHERE_MAX_TEXTS = 96;

@@ -102,7 +102,7 @@ export interface IngestionDeps {
   chunking: ChunkingOptions;
   logger: Logger;
   /** Reads `s3://bucket/prefix` sources; absent, such paths are refused. */
-  openBucket?: (bucket: string, prefix: string) => DocumentStore;
+  openBucket?: (bucket: string, prefix: string) => Promise<DocumentStore>;
   /** Chunks embedded per request. @default 64 */
   embedBatchSize?: number;
   /** Documents ingested at once. @default 16 */
@@ -408,7 +408,7 @@ export class Ingestion {
     if (!this.deps.openBucket) throw new AppError('invalid_input', 'Reading from S3 is not configured.', 400);
     const { bucket, prefix: rawPrefix } = s3;
     const prefix = rawPrefix && !rawPrefix.endsWith('/') ? `${rawPrefix}/` : rawPrefix;
-    const store = this.deps.openBucket(bucket, prefix);
+    const store = await this.deps.openBucket(bucket, prefix);
     const label = sourcePrefix(prefix.split('/').filter(Boolean).at(-1) ?? bucket);
     return (await store.list())
       .filter((key) => supported(key) && !basename(key).startsWith('.'))

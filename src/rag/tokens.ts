@@ -1,11 +1,23 @@
-import { decode, encode } from 'gpt-tokenizer/encoding/cl100k_base';
+import type * as Cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 
 /**
  * Token counting for chunk sizes and the prompt budget. cl100k_base is the tokenizer of the
  * OpenAI models of its generation and within a few percent of others' on English prose, which is
  * close enough for budgets that keep a margin.
+ *
+ * Its tables (100k entries) take about 150 ms and 40 MB to build, so they are built at the first
+ * count, not at start: a server that restarts over an index it already has answers its probes
+ * first. `require`, not `import()`: counting is synchronous, and Bun loads (and bundles) an ES
+ * module either way.
  */
+let cl100k: typeof Cl100k | undefined;
+function tokenizer(): typeof Cl100k {
+  cl100k ??= require('gpt-tokenizer/encoding/cl100k_base') as typeof Cl100k;
+  return cl100k;
+}
+
 export function countTokens(text: string): number {
+  const { encode } = tokenizer();
   let count = 0;
   for (const segment of segments(text)) count += encode(segment).length;
   return count;
@@ -13,6 +25,7 @@ export function countTokens(text: string): number {
 
 /** The first `max` tokens of `text`, cut back to the last whole word. */
 export function truncateToTokens(text: string, max: number): string {
+  const { encode, decode } = tokenizer();
   // Only a prefix that surely holds `max` tokens is encoded, so cutting a long text into pieces
   // costs its length once, not once per piece.
   for (let window = Math.max(256, max * 8); ; window *= 2) {

@@ -17,6 +17,17 @@ export interface ServerProcess {
   stop(): Promise<number>;
 }
 
+/** Hands each piece of a process's output to `append`, as text, until the stream ends. */
+export async function readText(stream: ReadableStream<Uint8Array>, append: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    append(decoder.decode(value, { stream: true }));
+  }
+}
+
 /**
  * Starts `bun run src/main.ts` on a free port (PORT=0) with the offline answerer and the local
  * embedder, and resolves once it logs its URL. `env` adds to (or overrides) that environment, a
@@ -35,17 +46,11 @@ export async function startServer(
     stderr: 'pipe',
   });
   let log = '';
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    const reader = stream.getReader();
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      log += decoder.decode(value, { stream: true });
-    }
+  const append = (text: string) => {
+    log += text;
   };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
+  void readText(proc.stdout, append);
+  void readText(proc.stderr, append);
   const deadline = Date.now() + startTimeoutMs;
   let url = '';
   while (!url) {

@@ -42,13 +42,14 @@ test('the first start ingests the sample corpus and answers; SIGTERM stops it cl
     const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
     let out = '';
     let url = '';
-    while (!url) {
+    // The server listens first and reads the sample corpus right after.
+    while (!url || !out.includes('ingested the sample documents')) {
       const { value, done } = await reader.read();
       if (done) throw new Error(`server exited: ${out}`);
       out += new TextDecoder().decode(value);
       url = out.match(/"url":"([^"]+)"/)?.[1] ?? '';
     }
-    expect(out).toContain('ingested the sample documents');
+    expect(out.indexOf('ragchat is listening')).toBeLessThan(out.indexOf('ingested the sample documents'));
     const res = await fetch(`${url}/api/chat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,9 +1,6 @@
 import { basename, extname } from 'node:path';
 import { AppError } from '../../errors.ts';
 import type { Section } from '../chunker.ts';
-import { loadDocx } from './docx-loader.ts';
-import { loadHtml } from './html-loader.ts';
-import { loadPdf } from './pdf-loader.ts';
 import { loadMarkdown, loadPlainText } from './text-loaders.ts';
 
 export type DocumentFormat = 'markdown' | 'text' | 'html' | 'pdf' | 'docx';
@@ -56,7 +53,12 @@ export function formatOf(name: string, bytes: Uint8Array, contentType?: string):
   return byExtension ?? BY_CONTENT_TYPE[(contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''] ?? null;
 }
 
-/** Reads a document into a title and sections, within the limits; each failure says why. */
+/**
+ * Reads a document into a title and sections, within the limits; each failure says why. The HTML,
+ * PDF and Word parsers (linkedom and Readability, pdf.js, mammoth and JSZip) are imported at the
+ * first document that needs them: most servers never see one, and they cost start-up time and
+ * tens of MB held for good.
+ */
 export async function loadDocument(
   name: string,
   bytes: Uint8Array,
@@ -79,11 +81,11 @@ export async function loadDocument(
     case 'text':
       return loadPlainText(file, bytes, fallbackTitle);
     case 'html':
-      return loadHtml(file, bytes, fallbackTitle);
+      return (await import('./html-loader.ts')).loadHtml(file, bytes, fallbackTitle);
     case 'pdf':
-      return loadPdf(file, bytes, fallbackTitle, limits.maxPages);
+      return (await import('./pdf-loader.ts')).loadPdf(file, bytes, fallbackTitle, limits.maxPages);
     case 'docx':
-      return loadDocx(file, bytes, fallbackTitle);
+      return (await import('./docx-loader.ts')).loadDocx(file, bytes, fallbackTitle);
     default:
       throw new AppError(
         'unsupported_type',

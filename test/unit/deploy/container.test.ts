@@ -37,10 +37,11 @@ test('the image builds the single binary with npm, runs it as non-root in a mini
   expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
   expect(dockerfile).toContain('RUN npm ci');
   expect(dockerfile).toContain('npm run build');
-  expect(dockerfile).toMatch(/^FROM gcr\.io\/distroless\/cc-debian12:nonroot$/m);
+  // glibc and nothing more: the binary links against libc, libm, libpthread and libdl only.
+  expect(dockerfile).toMatch(/^FROM gcr\.io\/distroless\/base-nossl-debian12:nonroot$/m);
   expect(dockerfile).toMatch(/COPY --from=build \/src\/dist\/ragchat /);
-  expect(dockerfile).toMatch(/COPY --from=build \/src\/assets /);
-  expect(dockerfile).toMatch(/COPY --from=build \/src\/ingest\/sample-docs /);
+  // The assets and the sample corpus are inside the binary (test/unit/deploy/binary.test.ts).
+  expect(dockerfile).not.toMatch(/COPY --from=build \/src\/(assets|ingest)/);
   expect(dockerfile).toMatch(/^USER 65532:65532$/m);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["\/app\/ragchat", "healthcheck"\]$/m);
   expect(dockerfile).toMatch(/ENV HOST=0\.0\.0\.0 PORT=3000 DATA_DIR=\/data/);
@@ -105,6 +106,7 @@ test('the build script compiles src/main.ts into dist/ragchat, and `ragchat heal
   const pkg = await Bun.file(join(ROOT, 'package.json')).json();
   expect(pkg.scripts.build).toContain('bun build --compile');
   expect(pkg.scripts.build).toContain('--outfile dist/ragchat');
+  expect(pkg.scripts.build).toContain('--asset assets --asset ingest/sample-docs');
   expect(pkg.devDependencies.bun).toMatch(/^1\.4\./);
   const down = Bun.spawn([process.execPath, 'run', 'src/main.ts', 'healthcheck'], {
     cwd: ROOT,

@@ -44,7 +44,7 @@ async function tracedApp(env: Record<string, string>, lines?: string[]) {
     ...env,
   };
   const { loadConfig } = await import('../../../src/config.ts');
-  const telemetry = new Telemetry({ tracing: loadConfig(config).tracing });
+  const telemetry = await Telemetry.create({ tracing: loadConfig(config).tracing });
   const t = await makeTestApp({
     env: config,
     overrides: { telemetry, ...(lines ? { logger: createLogger('info', (l) => lines.push(l)) } : {}) },
