@@ -1,5 +1,6 @@
 import { html } from '@elysiajs/html';
 import { openapi } from '@elysiajs/openapi';
+import { staticPlugin } from '@elysiajs/static';
 import { context } from '@opentelemetry/api';
 import { Elysia } from 'elysia';
 import { Notice } from '../views/chat.tsx';
@@ -26,7 +27,6 @@ import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy, hostnameOf } from './http/host-policy.ts';
 import { RateLimiter } from './http/rate-limiter.ts';
 import { hostOf, pathOf } from './http/request-path.ts';
-import { staticAssets } from './http/static-assets.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
 import { failSpan } from './observability/telemetry.ts';
@@ -151,7 +151,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       }
     })
     // After the error handler, so that a missing file gets the app's own 404.
-    .use(staticAssets({ root: options.assetsDir ?? shippedPath('assets') }))
+    .use(staticPlugin({ assets: options.assetsDir ?? shippedPath('assets'), prefix: '/assets', alwaysStatic: true }))
     .onRequest(async ({ request, set, server }) => {
       const refused = await admit(request, set, server);
       // A request refused here never reaches a route, and Elysia runs no after-response hook for
