@@ -140,8 +140,9 @@ test('silence in the middle of the answer is reported as such, and the partial t
 });
 
 test('an answer that trickles on past the whole-answer budget is cut off there, keeping its text', async () => {
-  // Each fragment inside the silence budget, but 40 of them take 4 s.
-  standIn.script = { tokens: Array.from({ length: 40 }, (_, i) => ` w${i}`), delayMs: 100 };
+  // Each fragment well inside the silence budget (a loaded machine may delay one by far more than
+  // its 40 ms), but 100 of them take 4 s.
+  standIn.script = { tokens: Array.from({ length: 100 }, (_, i) => ` w${i}`), delayMs: 40 };
   const asked = await ask('Tell me everything');
   const message = 'The answer was not finished within 1.5 s; it was cut off there.';
   expect(asked.error).toMatchObject({ code: 'answer_timeout', message });
