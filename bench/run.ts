@@ -137,6 +137,16 @@ interface Stack {
   idleCpuMsPerSecond: number;
 }
 
+/** Documents the server has ingested so far (any outcome), from its /metrics. */
+async function ingestedDocuments(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('ragchat_ingest_documents_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
 async function startStack(): Promise<Stack> {
   const work = mkdtempSync(join(tmpdir(), 'ragchat-bench-'));
   const corpus = writeCorpus(join(work, 'corpus'), { documents: Number(args.docs) });
@@ -174,12 +184,22 @@ async function startStack(): Promise<Stack> {
   const base = `http://127.0.0.1:${port}`;
   await waitFor(server, 'the ragchat server', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
   const startMs = performance.now() - started;
+  // The corpus is ingested after the server listens (src/seed.ts): until it is, the idle figure
+  // and the first concurrency would count the ingestion's work as the server's.
+  await waitFor(
+    server,
+    'the corpus ingestion',
+    async () => (await ingestedDocuments(base)) >= corpus.documents,
+    180_000,
+  );
+  const seededMs = performance.now() - started;
   // What the server spends doing nothing, so that the per-answer figures can leave it out.
   const ticks = clockTicks();
   const idleFrom = { cpu: cpuMs(server.proc.pid, ticks), at: performance.now() };
   await Bun.sleep(3000);
   const idleCpuMsPerSecond =
     (cpuMs(server.proc.pid, ticks) - idleFrom.cpu) / ((performance.now() - idleFrom.at) / 1000);
+  const idleRssMiB = memoryMiB(server.proc.pid).rss;
   console.log(
     `\nServer: bun run src/main.ts (pid ${server.proc.pid}), Bun ${Bun.version}, ${MACHINE_CORES} cores, ` +
       (canPin()
@@ -187,7 +207,7 @@ async function startStack(): Promise<Stack> {
         : 'not pinned (no taskset, or one core)') +
       `\nBUN_CONFIG_MAX_HTTP_REQUESTS: server ${args['server-max-http']}, driver ${DRIVER_MAX_HTTP}` +
       `\nCorpus: ${corpus.documents} generated Markdown files (${(corpus.bytes / 1024).toFixed(0)} KiB), ingested at start; ` +
-      `start to first /healthz ${(startMs / 1000).toFixed(1)} s; idle server CPU ${idleCpuMsPerSecond.toFixed(1)} ms/s`,
+      `start to first /healthz ${(startMs / 1000).toFixed(1)} s, corpus ingested at ${(seededMs / 1000).toFixed(1)} s; idle server CPU ${idleCpuMsPerSecond.toFixed(1)} ms/s, RSS ${idleRssMiB.toFixed(0)} MiB`,
   );
   report.setup = {
     bun: Bun.version,
@@ -196,7 +216,9 @@ async function startStack(): Promise<Stack> {
     serverMaxHttpRequests: Number(args['server-max-http']),
     documents: corpus.documents,
     startMs,
+    seededMs,
     idleCpuMsPerSecond,
+    idleRssMiB,
   };
   return {
     base,
