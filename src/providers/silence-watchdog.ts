@@ -27,6 +27,10 @@ export class SilenceWatchdog {
   private expiredWait: 'first-token' | 'silence' | null = null;
   private readonly silence = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last fragment came (performance.now()); NaN before the first. */
+  private lastHeard = Number.NaN;
+  private startedAt = 0;
+  private stopped = false;
 
   constructor(
     private readonly budgets: StreamBudgets,
@@ -37,12 +41,21 @@ export class SilenceWatchdog {
 
   /** Starts the wait for the first fragment. */
   start(): void {
-    this.arm('first-token', this.budgets.firstTokenMs);
+    this.startedAt = performance.now();
+    this.arm(this.budgets.firstTokenMs);
   }
 
-  /** A fragment of text arrived: the answer has begun; restarts the wait for the next one. */
+  /**
+   * A fragment of text arrived: the answer has begun; restarts the wait for the next one. Per
+   * fragment this only reads the clock: the timer is armed anew once, at the first fragment (the
+   * silence budget may be shorter than what is left of the first-token one), and after that only
+   * when it fires, for whatever is left of the silence since the last fragment. A clearTimeout and a
+   * setTimeout per fragment were about a tenth of the server's CPU per streamed answer.
+   */
   heard(): void {
-    this.arm('silence', this.budgets.silenceMs);
+    const first = Number.isNaN(this.lastHeard);
+    this.lastHeard = performance.now();
+    if (first) this.arm(this.budgets.silenceMs);
   }
 
   /** A wait ran out (and the caller did not abort first). */
@@ -71,14 +84,27 @@ export class SilenceWatchdog {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
   }
 
-  private arm(wait: 'first-token' | 'silence', ms: number): void {
+  private arm(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.expiredWait = wait;
-      this.silence.abort();
-    }, ms);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => this.check(), ms);
+  }
+
+  /** The timer fired: the wait has run out, or a fragment came since and the wait goes on. */
+  private check(): void {
+    const heard = !Number.isNaN(this.lastHeard);
+    const deadline = heard ? this.lastHeard + this.budgets.silenceMs : this.startedAt + this.budgets.firstTokenMs;
+    const left = deadline - performance.now();
+    // Timers may fire a little early; a millisecond is not worth another wake-up.
+    if (left > 1) {
+      this.arm(left);
+      return;
+    }
+    this.expiredWait = heard ? 'silence' : 'first-token';
+    this.silence.abort();
   }
 }
