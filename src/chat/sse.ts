@@ -5,9 +5,15 @@
  * closes a connection after 60 s of silence by default) from cutting a slow answer.
  */
 export function sseEvent(data: string, event?: string): string {
+  const head = event ? `event: ${hasLineBreak(event) ? event.replace(/[\r\n]/g, '') : event}\n` : '';
+  // The usual payload is one line of JSON (a fragment's newlines are escaped in it): framed as is,
+  // without a split, a map and a join per fragment.
+  if (!hasLineBreak(data)) return `${head}data: ${data}\n\n`;
   const lines = data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`);
-  return `${event ? `event: ${event.replace(/[\r\n]/g, '')}\n` : ''}${lines.join('')}\n`;
+  return `${head}${lines.join('')}\n`;
 }
+
+const hasLineBreak = (text: string) => text.includes('\n') || text.includes('\r');
 
 export const sseComment = (text: string) => `: ${text.replace(/[\r\n]/g, ' ')}\n\n`;
 
