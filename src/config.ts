@@ -107,6 +107,7 @@ const ConfigSchema = z
     S3_FORCE_PATH_STYLE: flag(false),
     STORE_TIMEOUT_MS: positiveInt(10_000, 600_000),
     RETRIEVAL_KEYWORD_WEIGHT: z.coerce.number().min(0).max(10).default(1),
+    RETRIEVAL_TRIGRAM: z.enum(['fallback', 'always']).default('fallback'),
     RETRIEVAL_VECTOR_WEIGHT: z.coerce.number().min(0).max(10).optional(),
     RERANK_BASE_URL: optionalUrlOf(/^https?$/, 'http://localhost:8080'),
     RERANK_MODEL: z.string().trim().min(1).default('BAAI/bge-reranker-base'),
@@ -392,6 +393,8 @@ export interface Config {
    * set: its default then depends on the embedder (see deps.ts).
    */
   readonly retrievalWeights: { keyword: number; vector?: number };
+  /** When the embedded keyword search also asks its trigram index (see SqliteVectorStore.keywordSearch). */
+  readonly retrievalTrigram: 'fallback' | 'always';
   /** Requests per minute per user and per client address; concurrent answers per user. */
   readonly limits: { chatPerMinute: number; uploadsPerMinute: number; streamsPerUser: number };
   /** Which proxies may say who the client is and whether it came over HTTPS (X-Forwarded-For, -Proto). */
@@ -568,6 +571,7 @@ function toConfig(raw: RawConfig): Config {
         raw.ADMIN_EMAIL && raw.ADMIN_PASSWORD ? { email: raw.ADMIN_EMAIL, password: raw.ADMIN_PASSWORD } : undefined,
     },
     retrievalWeights: { keyword: raw.RETRIEVAL_KEYWORD_WEIGHT, vector: raw.RETRIEVAL_VECTOR_WEIGHT },
+    retrievalTrigram: raw.RETRIEVAL_TRIGRAM,
     uploads: {
       maxBytes: raw.UPLOAD_MAX_BYTES,
       allowedExtensions: raw.UPLOAD_ALLOWED_TYPES.split(',').map((e) => e.trim().toLowerCase()),

@@ -180,7 +180,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
         keywordWeight: weights.keyword,
         vectorWeight: weights.vector,
       })
-    : new SqliteVectorStore(db, { keywordWeight: weights.keyword, vectorWeight: weights.vector });
+    : new SqliteVectorStore(db, {
+        keywordWeight: weights.keyword,
+        vectorWeight: weights.vector,
+        trigram: config.retrievalTrigram,
+      });
   // Also for `ingest s3://bucket/prefix`, which may read a bucket whatever store holds the documents.
   const openS3 = async (bucket: { bucket: string; prefix: string }): Promise<DocumentStore> => {
     const { S3DocumentStore } = await import('./stores/s3-document-store.ts');
