@@ -82,19 +82,24 @@ function lastEventData(text: string, marker: string): string | null {
 
 /**
  * `users` users, each asking again as soon as its answer ends, until `durationMs` has passed (an
- * answer begun before then is read to its end). `elapsedMs` runs to the last answer's end.
+ * answer begun before then is read to its end). `elapsedMs` runs to the last answer's end. User i
+ * starts `i / users × staggerMs` late: people do not press Enter on the same millisecond, and users
+ * started together stay in step (every answer takes as long), which would measure a burst of
+ * `users` questions each time round instead of a steady load.
  */
 export async function closedLoop(
   base: string,
   users: number,
   durationMs: number,
   questions: readonly string[],
+  staggerMs = 0,
 ): Promise<{ turns: Turn[]; elapsedMs: number }> {
   const turns: Turn[] = [];
   const started = performance.now();
   let asked = 0;
   await Promise.all(
-    Array.from({ length: users }, async () => {
+    Array.from({ length: users }, async (_, i) => {
+      if (staggerMs > 0) await Bun.sleep((i / users) * staggerMs);
       while (performance.now() - started < durationMs) {
         turns.push(await askOverSse(base, questions[asked++ % questions.length] as string));
       }

@@ -84,8 +84,8 @@ export interface Child {
 }
 
 /** Spawns `command`, keeping what it prints (the last 64 KiB) for error messages. */
-export function spawnChild(command: string[], env: Record<string, string>): Child {
-  const proc = Bun.spawn(command, { cwd: ROOT, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+export function spawnChild(command: string[], env: Record<string, string>, cwd = ROOT): Child {
+  const proc = Bun.spawn(command, { cwd, env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   let log = '';
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();

@@ -48,6 +48,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --burst-gap-ms=MS    between a burst answer's fragments (default 1000)
   --docs=N             documents in the generated corpus (default 300)
   --server-max-http=N  BUN_CONFIG_MAX_HTTP_REQUESTS given to the server (default 4096; Bun's own is 256)
+  --stagger-ms=MS      closed loop: user i starts i/users × MS late, so arrivals spread like
+                       independent people's (default 1500, about one answer; 0 starts all at once)
+  --server-root=DIR    run the server of another checkout (say, an earlier commit in a git worktree
+                       with its own npm install), to compare before and after with the same load
+  --server-env=K=V,..  extra server variables (an earlier server may refuse today's limits)
   --json=FILE          also write every figure as JSON`;
 
 // Read at process start by Bun: the driver holds thousands of streams, far past the default 256.
@@ -66,6 +71,9 @@ const { values: args } = parseArgs({
     'burst-gap-ms': { type: 'string', default: '1000' },
     docs: { type: 'string', default: '300' },
     'server-max-http': { type: 'string', default: '4096' },
+    'server-root': { type: 'string', default: ROOT },
+    'stagger-ms': { type: 'string', default: '1500' },
+    'server-env': { type: 'string', default: '' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -160,27 +168,37 @@ async function startStack(): Promise<Stack> {
 
   const port = freePort();
   const started = performance.now();
-  const server = spawnChild(pinned(SERVER_CORE, [process.execPath, 'run', 'src/main.ts']), {
-    // Only what the bench sets: no variable from the caller's shell changes the backends.
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: join(work, 'data'),
-    SEED_DOCS_DIR: corpus.dir,
-    LLM_BASE_URL: `${provider}/v1`,
-    EMBEDDINGS_BASE_URL: `${provider}/v1`,
-    OPENAI_API_KEY: 'bench-not-a-key',
-    LLM_MODEL: 'fake-chat',
-    EMBEDDING_MODEL: 'fake-embed',
-    LOG_LEVEL: 'warn',
-    OTEL_SDK_DISABLED: 'true',
-    // The limits a single benchmark user would otherwise run into, lifted to their maxima.
-    RATE_LIMIT_CHAT_PER_MINUTE: '100000',
-    MAX_STREAMS_PER_USER: '1000000',
-    MAX_REQUESTS_PER_ADDRESS: '0',
-    BUN_CONFIG_MAX_HTTP_REQUESTS: args['server-max-http'],
-  });
+  const server = spawnChild(
+    pinned(SERVER_CORE, [process.execPath, 'run', 'src/main.ts']),
+    {
+      // Only what the bench sets: no variable from the caller's shell changes the backends.
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: join(work, 'data'),
+      SEED_DOCS_DIR: corpus.dir,
+      LLM_BASE_URL: `${provider}/v1`,
+      EMBEDDINGS_BASE_URL: `${provider}/v1`,
+      OPENAI_API_KEY: 'bench-not-a-key',
+      LLM_MODEL: 'fake-chat',
+      EMBEDDING_MODEL: 'fake-embed',
+      LOG_LEVEL: 'warn',
+      OTEL_SDK_DISABLED: 'true',
+      // The limits a single benchmark user would otherwise run into, lifted to their maxima.
+      RATE_LIMIT_CHAT_PER_MINUTE: '100000',
+      MAX_STREAMS_PER_USER: '1000000',
+      MAX_REQUESTS_PER_ADDRESS: '0',
+      BUN_CONFIG_MAX_HTTP_REQUESTS: args['server-max-http'],
+      ...Object.fromEntries(
+        args['server-env']
+          .split(',')
+          .filter((pair) => pair.includes('='))
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      ),
+    },
+    args['server-root'],
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitFor(server, 'the ragchat server', async () => (await fetch(`${base}/healthz`)).ok, 180_000);
   const startMs = performance.now() - started;
@@ -201,7 +219,7 @@ async function startStack(): Promise<Stack> {
     (cpuMs(server.proc.pid, ticks) - idleFrom.cpu) / ((performance.now() - idleFrom.at) / 1000);
   const idleRssMiB = memoryMiB(server.proc.pid).rss;
   console.log(
-    `\nServer: bun run src/main.ts (pid ${server.proc.pid}), Bun ${Bun.version}, ${MACHINE_CORES} cores, ` +
+    `\nServer: bun run src/main.ts in ${args['server-root']} (pid ${server.proc.pid}), Bun ${Bun.version}, ${MACHINE_CORES} cores, ` +
       (canPin()
         ? `server on core ${SERVER_CORE}, fake provider and load on core ${LOAD_CORE} (taskset)`
         : 'not pinned (no taskset, or one core)') +
@@ -262,7 +280,7 @@ async function runLoad(stack: Stack): Promise<void> {
   const levels = list(args.users);
   const results: Record<string, unknown>[] = [];
   for (const users of levels) {
-    await closedLoop(stack.base, users, Number(args['warmup-s']) * 1000, stack.questions);
+    await closedLoop(stack.base, users, Number(args['warmup-s']) * 1000, stack.questions, Number(args['stagger-ms']));
     resetPeakRss(pid);
     const turns: Turn[] = [];
     const overheads: number[] = [];
@@ -277,7 +295,7 @@ async function runLoad(stack: Stack): Promise<void> {
         load: loadCpuMs(stack, ticks),
         embeds: (await providerStats(stack)).embeddingRequests,
       };
-      const round = await closedLoop(stack.base, users, roundMs, stack.questions);
+      const round = await closedLoop(stack.base, users, roundMs, stack.questions, Number(args['stagger-ms']));
       const roundCpu = cpuMs(pid, ticks) - before.cpu;
       loadCpu += loadCpuMs(stack, ticks) - before.load;
       const roundEmbeds = (await providerStats(stack)).embeddingRequests - before.embeds;
@@ -335,7 +353,7 @@ async function runLoad(stack: Stack): Promise<void> {
     for (const phase of PHASES) phaseRows.get(phase)?.push(...phaseCells(ok, phase));
   }
   printTable(
-    `Closed loop over SSE: ${rounds} rounds of ${args['round-s']} s per concurrency after a ${args['warmup-s']} s warm-up. ` +
+    `Closed loop over SSE: ${rounds} rounds of ${args['round-s']} s per concurrency after a ${args['warmup-s']} s warm-up; users start spread over ${args['stagger-ms']} ms. ` +
       `Provider: first fragment after ${pace.firstTokenMs} ms, ${pace.tokens} fragments ${pace.tokenGapMs} ms apart, ` +
       `${pace.embedMs} ms per embedding request. Times in ms; overhead = TTFT − ${pace.firstTokenMs} − ${pace.embedMs} × embeds/turn.`,
     [
