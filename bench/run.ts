@@ -464,7 +464,7 @@ async function runBurst(stack: Stack): Promise<void> {
   }
   printTable(
     `Bursts: K answers asked at once over SSE. Provider: first fragment after ${pace.firstTokenMs} ms, ${pace.tokens} fragments ` +
-      `${pace.tokenGapMs} ms apart. Server BUN_CONFIG_MAX_HTTP_REQUESTS=${args['server-max-http']}, MAX_STREAMS_PER_USER=1000 (one user).`,
+      `${pace.tokenGapMs} ms apart. Server BUN_CONFIG_MAX_HTTP_REQUESTS=${args['server-max-http']}, MAX_STREAMS_PER_USER=1000000 (one user).`,
     [
       'K',
       'all streaming s',
