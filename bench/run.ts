@@ -53,6 +53,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --server-root=DIR    run the server of another checkout (say, an earlier commit in a git worktree
                        with its own npm install), to compare before and after with the same load
   --server-env=K=V,..  extra server variables (an earlier server may refuse today's limits)
+  --server-bun-args=.. space-separated options for the server's bun, before \`run\` (say
+                       "--cpu-prof-md --cpu-prof-dir=/tmp/prof" for a profile of the server)
   --json=FILE          also write every figure as JSON`;
 
 // Read at process start by Bun: the driver holds thousands of streams, far past the default 256.
@@ -74,6 +76,7 @@ const { values: args } = parseArgs({
     'server-root': { type: 'string', default: ROOT },
     'stagger-ms': { type: 'string', default: '1500' },
     'server-env': { type: 'string', default: '' },
+    'server-bun-args': { type: 'string', default: '' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -169,7 +172,12 @@ async function startStack(): Promise<Stack> {
   const port = freePort();
   const started = performance.now();
   const server = spawnChild(
-    pinned(SERVER_CORE, [process.execPath, 'run', 'src/main.ts']),
+    pinned(SERVER_CORE, [
+      process.execPath,
+      ...args['server-bun-args'].split(' ').filter((arg) => arg !== ''),
+      'run',
+      'src/main.ts',
+    ]),
     {
       // Only what the bench sets: no variable from the caller's shell changes the backends.
       PATH: process.env.PATH ?? '',

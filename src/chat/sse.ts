@@ -1,3 +1,5 @@
+import { reportsItsEnd } from '../http/body-end.ts';
+
 /**
  * Server-sent events framing (WHATWG HTML §9.2). A `data:` line ends at the first line break, so a
  * payload with newlines is sent as several `data:` lines, which the reader joins back with '\n'.
@@ -36,6 +38,7 @@ export function sseResponse(
   const encoder = new TextEncoder();
   const iterator = events[Symbol.asyncIterator]();
   let closed = false;
+  let ended = () => {};
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
   const stream = new ReadableStream<Uint8Array>({
@@ -68,14 +71,19 @@ export function sseResponse(
               controller.close();
             } catch {}
           }
+          ended();
         }
       })();
     },
     cancel() {
       closed = true;
       clearInterval(heartbeat);
+      ended();
       void iterator.return?.(undefined);
     },
   });
-  return new Response(stream, { headers: { ...SSE_HEADERS, ...options.headers } });
+  const response = new Response(stream, { headers: { ...SSE_HEADERS, ...options.headers } });
+  // Whoever counts the stream until it ends (src/http/connection-limits.ts) is told so directly.
+  ended = reportsItsEnd(response);
+  return response;
 }

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
 import { AppError } from '../errors.ts';
+import { whenBodyEnds } from './body-end.ts';
 import { pathOf } from './request-path.ts';
 
 /**
@@ -105,7 +106,7 @@ export function connectionLimits(
         // slow link still gets it; the socket's idle timeout comes back once it has been sent.
         if (responseValue instanceof Response && Number(responseValue.headers.get('content-length')) > LARGE_BYTES) {
           server?.timeout(request, options.uploadTimeoutS);
-          return whenDone(responseValue, () => server?.timeout(request, options.idleTimeoutS));
+          return whenBodyEnds(responseValue, () => server?.timeout(request, options.idleTimeoutS));
         }
         // Ready: what is left is sending it, within the idle timeout, as Bun does by default.
         server?.timeout(request, options.idleTimeoutS);
@@ -113,7 +114,7 @@ export function connectionLimits(
       }
       server?.timeout(request, 0);
       streams.add(request);
-      return whenDone(responseValue, () => {
+      return whenBodyEnds(responseValue, () => {
         releases.get(request)?.();
         server?.timeout(request, options.idleTimeoutS);
       });
@@ -129,31 +130,3 @@ const LARGE_BYTES = 1024 * 1024;
 
 const isEventStream = (response: Response) =>
   (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
-
-/** The same response, calling `done` once its body has been read to the end or cancelled. */
-function whenDone(response: Response, done: () => void): Response {
-  if (!response.body) {
-    done();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await reader.read();
-        if (next.done) {
-          done();
-          controller.close();
-        } else controller.enqueue(next.value);
-      } catch (error) {
-        done();
-        controller.error(error);
-      }
-    },
-    cancel(reason) {
-      done();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-}

@@ -213,7 +213,12 @@ export class SqliteVectorStore implements VectorStore {
       .all(...candidates);
     return rows
       .map((r) => {
-        const v = new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + dims * 4));
+        // A view of the blob where its offset allows one (the usual case): copying 200 blobs a
+        // question to align them was about a twentieth of the server's CPU per answer.
+        const v =
+          r.vector.byteOffset % 4 === 0
+            ? new Float32Array(r.vector.buffer, r.vector.byteOffset, dims)
+            : new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + dims * 4));
         let s = 0;
         for (let d = 0; d < dims; d++) s += (v[d] as number) * (q[d] as number);
         return { rowid: r.rowid, score: s };
