@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     }
     const crossSite = crossSiteProblem(request, principal, deps.config.publicOrigin);
     if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
-    const limited = rateLimit(request, context.address, principal, limiters, telemetry.metrics);
+    const limited = rateLimit(request, path, context.address, principal, limiters, telemetry.metrics);
     if (limited) return limited;
     const length = Number(request.headers.get('content-length') ?? 0);
     const limit = bodyLimit(path, deps.config.uploads.maxBytes);
@@ -295,15 +295,13 @@ export function securityHeaders(https: boolean): Record<string, string> {
 
 /** Why a request's Host is refused, or null when this server answers to it. */
 function badHost(request: Request, hosts: HostPolicy): { status: number; message: string } | null {
-  const host = hostOf(request);
-  if (hostnameOf(host) === null) {
-    return { status: 400, message: 'The request has a missing or malformed Host header.' };
-  }
-  if (!hosts.allows(host)) {
+  const name = hostnameOf(hostOf(request));
+  if (name === null) return { status: 400, message: 'The request has a missing or malformed Host header.' };
+  if (!hosts.allowsName(name)) {
     return {
       status: 421,
       message:
-        `This server does not answer to the name ${JSON.stringify(hostnameOf(host))}. ` +
+        `This server does not answer to the name ${JSON.stringify(name)}. ` +
         'If you run it and meant to reach it by that name, add the name to ALLOWED_HOSTS (or set PUBLIC_URL).',
     };
   }
@@ -333,12 +331,13 @@ const RATE_LIMITED: Record<string, 'chat' | 'upload' | 'login'> = {
  */
 function rateLimit(
   request: Request,
+  path: string,
   address: string,
   principal: Principal | null,
   limiters: Record<'chat' | 'upload' | 'login', RateLimiter>,
   metrics: Metrics,
 ): Promise<Response> | undefined {
-  const kind = RATE_LIMITED[`${request.method} ${pathOf(request)}`];
+  const kind = RATE_LIMITED[`${request.method} ${path}`];
   if (!kind) return undefined;
   const keys = principal ? [`user:${principal.user.id}`, `ip:${address}`] : [`ip:${address}`];
   for (const key of keys) {

@@ -22,8 +22,12 @@ export class HostPolicy {
   /** True for an allowed `Host` value (name or `name:port`); false for anything else. */
   allows(host: string | null | undefined): boolean {
     const name = hostnameOf(host);
-    if (name === null) return false;
-    if (isIP(name.startsWith('[') ? name.slice(1, -1) : name)) return true;
+    return name !== null && this.allowsName(name);
+  }
+
+  /** The same for a host name already read by `hostnameOf`. */
+  allowsName(name: string): boolean {
+    if (isIpLiteral(name)) return true;
     return this.exact.has(name) || this.suffixes.some((suffix) => name.endsWith(suffix));
   }
 }
@@ -43,9 +47,14 @@ export function allowedHosts(options: { bind: string; publicUrl?: string; extra:
 /** Checks one `ALLOWED_HOSTS` entry: a host name, `*.` and a domain, or an IP literal. */
 export function validHostEntry(entry: string): boolean {
   const name = normalise(entry);
-  if (isIP(name.startsWith('[') ? name.slice(1, -1) : name)) return true;
+  if (isIpLiteral(name)) return true;
   const bare = name.startsWith('*.') ? name.slice(2) : name;
   return bare.length > 0 && bare.length <= 253 && bare.split('.').every((label) => /^[a-z0-9_-]{1,63}$/.test(label));
+}
+
+/** An IPv4 address or a bracketed IPv6 one (`[::1]`), as a Host header writes them. */
+function isIpLiteral(name: string): boolean {
+  return isIP(name.startsWith('[') ? name.slice(1, -1) : name) !== 0;
 }
 
 function normalise(name: string): string {
