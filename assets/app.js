@@ -131,6 +131,24 @@
     xhr.send(new FormData(upload));
   });
 
+  // On a phone the side bar is a drawer: the menu button opens it, and Escape, the backdrop or its
+  // close button shut it, giving focus back to the menu button.
+  const menuButton = () => document.querySelector('.menu-button');
+  const setDrawer = (open) => {
+    document.body.classList.toggle('drawer-open', open);
+    menuButton()?.setAttribute('aria-expanded', String(open));
+    if (open) document.querySelector('#sidebar .new-chat')?.focus();
+    else menuButton()?.focus();
+  };
+  document.addEventListener('click', (event) => {
+    const el = event.target instanceof Element ? event.target : null;
+    if (el?.closest('.menu-button')) setDrawer(!document.body.classList.contains('drawer-open'));
+    else if (el?.closest('[data-close-drawer]')) setDrawer(false);
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && document.body.classList.contains('drawer-open')) setDrawer(false);
+  });
+
   document.addEventListener('ragchat:conversation', (event) => {
     const id = event.detail?.data;
     if (id && location.pathname !== `/c/${id}`) history.pushState({}, '', `/c/${id}`);

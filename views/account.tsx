@@ -1,20 +1,40 @@
 import type { Principal } from '../src/domain.ts';
 import type { ApiTokenInfo } from '../src/stores/account-store.ts';
 import { Notice } from './chat.tsx';
-import { Layout, PageHeader } from './layout.tsx';
+import { AppShell, CardPage, type ShellData, type ShellSection, TextCell } from './shell.tsx';
 
 /** Who is logged in, with links to the account and admin pages and a log-out button. */
-export function AccountLinks({ principal, accounts }: { principal: Principal; accounts: boolean }): JSX.Element {
+export function AccountLinks({
+  principal,
+  accounts,
+  current,
+}: {
+  principal: Principal;
+  accounts: boolean;
+  current?: ShellSection;
+}): JSX.Element {
   const isAdmin = principal.user.role === 'admin';
   if (!accounts) return '';
   return (
     <div class="account-links">
-      <a href="/account" class="who" title="Your account" safe>
+      <a
+        href="/account"
+        class="nav-link who"
+        title="Your account"
+        aria-current={current === 'account' ? 'page' : undefined}
+        safe
+      >
         {principal.user.email ?? principal.user.name}
       </a>
-      {isAdmin ? <a href="/admin">Admin</a> : ''}
+      {isAdmin ? (
+        <a href="/admin" class="nav-link" aria-current={current === 'admin' ? 'page' : undefined}>
+          Admin
+        </a>
+      ) : (
+        ''
+      )}
       <form hx-post="/logout" class="inline">
-        <button type="submit" class="link-button">
+        <button type="submit" class="nav-link log-out">
           Log out
         </button>
       </form>
@@ -34,49 +54,56 @@ export interface LoginPageProps {
 /** A plain form (works before htmx loads); the server answers with a redirect or the form again. */
 export function LoginPage(p: LoginPageProps): JSX.Element {
   return (
-    <Layout title="Log in · ragchat">
-      <main class="auth-page">
-        <h1>ragchat</h1>
-        {p.noAdmin ? (
-          <Notice
-            kind="info"
-            message="No account exists yet. Create the first admin with: npm run user:create -- --admin --email you@example.com (or set ADMIN_EMAIL and ADMIN_PASSWORD)."
-          />
-        ) : (
-          ''
-        )}
-        {p.error ? <Notice message={p.error} /> : ''}
-        <form method="post" action="/login" class="auth-form">
-          <input type="hidden" name="next" value={p.next} />
+    <CardPage title="Log in" heading="Log in">
+      <p class="lead">Chat with your team's documents.</p>
+      {p.noAdmin ? (
+        <Notice
+          kind="info"
+          message="No account exists yet. Create the first admin with: npm run user:create -- --admin --email you@example.com (or set ADMIN_EMAIL and ADMIN_PASSWORD)."
+        />
+      ) : (
+        ''
+      )}
+      {p.error ? <Notice message={p.error} /> : ''}
+      <form method="post" action="/login" class="stack-form">
+        <input type="hidden" name="next" value={p.next} />
+        <div class="field">
           <label for="email">Email</label>
           <input id="email" name="email" type="email" autocomplete="username" required value={p.email ?? ''} />
+        </div>
+        <div class="field">
           <label for="password">Password</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
-          <button type="submit">Log in</button>
-        </form>
-        {p.allowSignup ? (
-          <p class="hint">
-            No account? <a href="/signup">Sign up</a>.
-          </p>
-        ) : (
-          ''
-        )}
-      </main>
-    </Layout>
+        </div>
+        <button type="submit" class="button primary wide">
+          Log in
+        </button>
+      </form>
+      {p.allowSignup ? (
+        <p class="card-foot">
+          No account? <a href="/signup">Sign up</a>.
+        </p>
+      ) : (
+        ''
+      )}
+    </CardPage>
   );
 }
 
 export function SignupPage({ error, email, minPassword }: { error?: string; email?: string; minPassword: number }) {
   return (
-    <Layout title="Sign up · ragchat">
-      <main class="auth-page">
-        <h1>Create an account</h1>
-        {error ? <Notice message={error} /> : ''}
-        <form method="post" action="/signup" class="auth-form">
+    <CardPage title="Sign up" heading="Create an account">
+      {error ? <Notice message={error} /> : ''}
+      <form method="post" action="/signup" class="stack-form">
+        <div class="field">
           <label for="email">Email</label>
           <input id="email" name="email" type="email" autocomplete="username" required value={email ?? ''} />
+        </div>
+        <div class="field">
           <label for="name">Name</label>
           <input id="name" name="name" type="text" autocomplete="name" maxlength="80" />
+        </div>
+        <div class="field">
           <label for="password">Password</label>
           <input
             id="password"
@@ -86,62 +113,91 @@ export function SignupPage({ error, email, minPassword }: { error?: string; emai
             required
             minlength={String(minPassword)}
           />
-          <button type="submit">Sign up</button>
-        </form>
-        <p class="hint">
-          Have an account? <a href="/login">Log in</a>.
-        </p>
-      </main>
-    </Layout>
+          <p class="help" safe>{`At least ${minPassword} characters.`}</p>
+        </div>
+        <button type="submit" class="button primary wide">
+          Sign up
+        </button>
+      </form>
+      <p class="card-foot">
+        Have an account? <a href="/login">Log in</a>.
+      </p>
+    </CardPage>
   );
 }
 
 export interface AccountPageProps {
-  principal: Principal;
+  shell: ShellData;
   tokens: ApiTokenInfo[];
   collections: string[];
   minPassword: number;
 }
 
 export function AccountPage(p: AccountPageProps): JSX.Element {
+  const { principal } = p.shell;
   return (
-    <Layout title="Account · ragchat">
-      <main class="docs-page">
-        <PageHeader title="Your account" />
-        <p safe>{`${p.principal.user.email ?? ''} · ${p.principal.user.role}`}</p>
-        <p class="hint" safe>
-          {p.principal.collections === 'all'
-            ? 'You can read every collection.'
-            : `You can read: ${p.collections.join(', ') || 'no collection yet (ask an admin)'}.`}
-        </p>
-        <h2>Change password</h2>
-        <form hx-post="/account/password" hx-target="#password-result" class="auth-form">
-          <label for="current">Current password</label>
-          <input id="current" name="current" type="password" autocomplete="current-password" required />
-          <label for="next">New password</label>
-          <input
-            id="next"
-            name="next"
-            type="password"
-            autocomplete="new-password"
-            required
-            minlength={String(p.minPassword)}
-          />
-          <button type="submit">Change password</button>
-          <div id="password-result"></div>
-        </form>
-        <h2>Personal API tokens</h2>
-        <p class="hint">
-          Send one as <code>Authorization: Bearer rc_…</code> to call the API as you. A token is shown once.
-        </p>
-        <form hx-post="/account/tokens" hx-target="#tokens" hx-swap="outerHTML" class="inline-form">
-          <label for="token-name">Name</label>
-          <input id="token-name" name="name" type="text" maxlength="60" required placeholder="laptop script" />
-          <button type="submit">Create token</button>
-        </form>
-        <TokenList tokens={p.tokens} />
-      </main>
-    </Layout>
+    <AppShell {...p.shell} title="Account" heading="Your account" section="account">
+      <div class="page">
+        <section class="panel" aria-labelledby="who-heading">
+          <h2 id="who-heading">Profile</h2>
+          <dl class="facts">
+            <dt>Email</dt>
+            <dd safe>{principal.user.email ?? principal.user.name}</dd>
+            <dt>Role</dt>
+            <dd>{principal.user.role}</dd>
+            <dt>Collections</dt>
+            <dd safe>
+              {principal.collections === 'all'
+                ? 'Every collection'
+                : p.collections.join(', ') || 'None yet (ask an admin)'}
+            </dd>
+          </dl>
+        </section>
+        <section class="panel" aria-labelledby="password-heading">
+          <h2 id="password-heading">Change password</h2>
+          <form hx-post="/account/password" hx-target="#password-result" class="stack-form narrow">
+            <div class="field">
+              <label for="current">Current password</label>
+              <input id="current" name="current" type="password" autocomplete="current-password" required />
+            </div>
+            <div class="field">
+              <label for="next">New password</label>
+              <input
+                id="next"
+                name="next"
+                type="password"
+                autocomplete="new-password"
+                required
+                minlength={String(p.minPassword)}
+              />
+              <p class="help" safe>{`At least ${p.minPassword} characters. Your other sessions are logged out.`}</p>
+            </div>
+            <div>
+              <button type="submit" class="button primary">
+                Change password
+              </button>
+            </div>
+            <div id="password-result"></div>
+          </form>
+        </section>
+        <section class="panel" aria-labelledby="tokens-heading">
+          <h2 id="tokens-heading">Personal API tokens</h2>
+          <p class="help">
+            Send one as <code>Authorization: Bearer rc_…</code> to call the API as you. A token is shown once.
+          </p>
+          <form hx-post="/account/tokens" hx-target="#tokens" hx-swap="outerHTML" class="inline-form">
+            <div class="field">
+              <label for="token-name">Name</label>
+              <input id="token-name" name="name" type="text" maxlength="60" required placeholder="laptop script" />
+            </div>
+            <button type="submit" class="button primary">
+              Create token
+            </button>
+          </form>
+          <TokenList tokens={p.tokens} />
+        </section>
+      </div>
+    </AppShell>
   );
 }
 
@@ -150,7 +206,7 @@ export function TokenList({ tokens, created }: { tokens: ApiTokenInfo[]; created
   return (
     <section id="tokens">
       {created ? (
-        <div class="notice info" role="status">
+        <div class="notice success" role="status">
           <p>Copy this token now; it will not be shown again:</p>
           <code class="token" safe>
             {created}
@@ -160,29 +216,32 @@ export function TokenList({ tokens, created }: { tokens: ApiTokenInfo[]; created
         ''
       )}
       {tokens.length === 0 ? (
-        <p class="empty-list">No tokens.</p>
+        <p class="empty">No tokens yet.</p>
       ) : (
-        <table>
+        <table class="table">
           <thead>
             <tr>
               <th>Name</th>
               <th>Token</th>
               <th>Created</th>
               <th>Last used</th>
-              <th></th>
+              <th>
+                <span class="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {tokens.map((t) => (
               <tr>
-                <td safe>{t.name}</td>
-                <td safe>{t.hint}</td>
-                <td safe>{t.createdAt.slice(0, 10)}</td>
-                <td safe>{t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
-                <td>
+                <TextCell label="Name" text={t.name} />
+                <TextCell label="Token" text={t.hint} />
+                <TextCell label="Created" text={t.createdAt.slice(0, 10)} />
+                <TextCell label="Last used" text={t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'} />
+                <td class="actions">
                   <button
                     type="button"
-                    class="link-button danger"
+                    class="button danger small"
+                    aria-label={`Revoke the token ${t.name}`}
                     hx-delete={`/account/tokens/${t.id}`}
                     hx-target="#tokens"
                     hx-swap="outerHTML"

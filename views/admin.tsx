@@ -1,9 +1,10 @@
 import type { Collection, User } from '../src/domain.ts';
 import type { AuditEntry } from '../src/stores/account-store.ts';
-import { Notice } from './chat.tsx';
-import { Layout, PageHeader } from './layout.tsx';
+import { Notice, type NoticeKind } from './chat.tsx';
+import { AppShell, type ShellData, TextCell } from './shell.tsx';
 
 export interface AdminPageProps {
+  shell: ShellData;
   users: { user: User; collections: string[] }[];
   collections: Collection[];
   audit: AuditEntry[];
@@ -14,17 +15,16 @@ export interface AdminPageProps {
 /** Users (roles, collections, password resets), collections, and the audit log. */
 export function AdminPage(p: AdminPageProps): JSX.Element {
   return (
-    <Layout title="Admin · ragchat">
-      <main class="docs-page admin-page">
-        <PageHeader title="Admin">
-          <a href="/docs">Documents</a>
-        </PageHeader>
+    <AppShell {...p.shell} title="Admin" heading="Admin" section="admin">
+      <div class="page">
         <UsersSection {...p} />
         <CollectionsSection collections={p.collections} />
-        <h2>Audit log</h2>
-        <AuditTable entries={p.audit} />
-      </main>
-    </Layout>
+        <section class="panel" aria-labelledby="audit-heading">
+          <h2 id="audit-heading">Audit log</h2>
+          <AuditTable entries={p.audit} />
+        </section>
+      </div>
+    </AppShell>
   );
 }
 
@@ -33,27 +33,27 @@ export function UsersSection(p: {
   collections: Collection[];
   currentUserId: string;
   minPassword: number;
-  notice?: { message: string; kind: 'error' | 'info' };
+  notice?: { message: string; kind: NoticeKind };
 }): JSX.Element {
   return (
-    <section id="users">
-      <h2>Users</h2>
+    <section id="users" class="panel" aria-labelledby="users-heading">
+      <h2 id="users-heading">Users</h2>
       {p.notice ? <Notice message={p.notice.message} kind={p.notice.kind} /> : ''}
-      <table>
+      <table class="table users">
         <thead>
           <tr>
             <th>Email</th>
-            <th>Role</th>
-            <th>Collections</th>
-            <th>New password</th>
-            <th></th>
+            <th>Role, collections and new password</th>
+            <th>
+              <span class="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
           {p.users.map(({ user, collections }) => (
             <tr>
-              <td safe>{user.email ?? user.name}</td>
-              <td colspan="3">
+              <TextCell class="title-cell" label="Email" text={user.email ?? user.name} />
+              <td data-label="Access">
                 <form
                   class="inline-form"
                   hx-post={`/admin/users/${user.id}`}
@@ -67,19 +67,22 @@ export function UsersSection(p: {
                     name="password"
                     type="password"
                     autocomplete="new-password"
-                    placeholder="unchanged"
-                    aria-label="New password"
+                    placeholder="new password"
+                    aria-label={`New password for ${user.email ?? user.name}`}
                   />
-                  <button type="submit">Save</button>
+                  <button type="submit" class="button">
+                    Save
+                  </button>
                 </form>
               </td>
-              <td>
+              <td class="actions">
                 {user.id === p.currentUserId ? (
                   ''
                 ) : (
                   <button
                     type="button"
-                    class="link-button danger"
+                    class="button danger small"
+                    aria-label={`Delete the user ${user.email ?? user.name}`}
                     hx-delete={`/admin/users/${user.id}`}
                     hx-target="#users"
                     hx-swap="outerHTML"
@@ -94,7 +97,7 @@ export function UsersSection(p: {
         </tbody>
       </table>
       <h3>Add a user</h3>
-      <form class="inline-form" hx-post="/admin/users" hx-target="#users" hx-swap="outerHTML">
+      <form class="inline-form add-user" hx-post="/admin/users" hx-target="#users" hx-swap="outerHTML">
         <input name="email" type="email" required placeholder="email" aria-label="Email" />
         <input name="name" type="text" placeholder="name" aria-label="Name" maxlength="80" />
         <input
@@ -108,7 +111,9 @@ export function UsersSection(p: {
         />
         <RoleSelect current="member" />
         <CollectionChoices collections={p.collections} granted={['general']} />
-        <button type="submit">Add user</button>
+        <button type="submit" class="button primary">
+          Add user
+        </button>
       </form>
     </section>
   );
@@ -129,7 +134,8 @@ function RoleSelect({ current }: { current: string }): JSX.Element {
 
 function CollectionChoices({ collections, granted }: { collections: Collection[]; granted: string[] }) {
   return (
-    <span class="choices">
+    <fieldset class="choices">
+      <legend class="visually-hidden">Collections</legend>
       {/* An empty value, so that unticking every box still sends the field (and removes the grants). */}
       <input type="hidden" name="collections" value="" />
       {collections.map((c) => (
@@ -138,7 +144,7 @@ function CollectionChoices({ collections, granted }: { collections: Collection[]
           <span safe>{c.name}</span>
         </label>
       ))}
-    </span>
+    </fieldset>
   );
 }
 
@@ -147,14 +153,14 @@ export function CollectionsSection({
   notice,
 }: {
   collections: Collection[];
-  notice?: { message: string; kind: 'error' | 'info' };
+  notice?: { message: string; kind: NoticeKind };
 }): JSX.Element {
   return (
-    <section id="collections">
-      <h2>Collections</h2>
-      <p class="hint">Documents belong to one collection; users read the collections they are granted.</p>
+    <section id="collections" class="panel" aria-labelledby="collections-heading">
+      <h2 id="collections-heading">Collections</h2>
+      <p class="help">Documents belong to one collection; users read the collections they are granted.</p>
       {notice ? <Notice message={notice.message} kind={notice.kind} /> : ''}
-      <ul>
+      <ul class="chips">
         {collections.map((c) => (
           <li>
             <strong safe>{c.name}</strong> <code safe>{c.id}</code>
@@ -162,17 +168,26 @@ export function CollectionsSection({
         ))}
       </ul>
       <form class="inline-form" hx-post="/admin/collections" hx-target="#collections" hx-swap="outerHTML">
-        <input name="name" type="text" required maxlength="60" placeholder="Engineering" aria-label="Name" />
-        <button type="submit">Add collection</button>
+        <input
+          name="name"
+          type="text"
+          required
+          maxlength="60"
+          placeholder="Engineering"
+          aria-label="New collection's name"
+        />
+        <button type="submit" class="button primary">
+          Add collection
+        </button>
       </form>
     </section>
   );
 }
 
 export function AuditTable({ entries }: { entries: AuditEntry[] }): JSX.Element {
-  if (entries.length === 0) return <p class="empty-list">Nothing yet.</p>;
+  if (entries.length === 0) return <p class="empty">Nothing yet.</p>;
   return (
-    <table class="audit">
+    <table class="table audit">
       <thead>
         <tr>
           <th>When</th>
@@ -185,11 +200,11 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }): JSX.Element 
       <tbody>
         {entries.map((e) => (
           <tr>
-            <td safe>{e.at.slice(0, 19).replace('T', ' ')}</td>
-            <td safe>{e.actor}</td>
-            <td safe>{e.action}</td>
-            <td safe>{e.target}</td>
-            <td>
+            <TextCell label="When" text={e.at.slice(0, 19).replace('T', ' ')} />
+            <TextCell label="Who" text={e.actor} />
+            <TextCell label="What" text={e.action} />
+            <TextCell label="Target" text={e.target} />
+            <td data-label="Details" class="details">
               <code safe>{JSON.stringify(e.details)}</code>
             </td>
           </tr>

@@ -1,8 +1,7 @@
 import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
-import { AccountLinks } from './account.tsx';
-import { Layout } from './layout.tsx';
 import { renderMarkdown } from './markdown.ts';
+import { AppShell } from './shell.tsx';
 
 /**
  * The chat page and every fragment it is updated with: the page renders them on load, and the
@@ -32,70 +31,61 @@ const SUGGESTIONS = [
 
 export function ChatPage(p: ChatPageProps): JSX.Element {
   return (
-    <Layout title={p.current ? `${p.current.title} · ragchat` : 'ragchat'}>
-      <div class="app">
-        <aside class="sidebar" aria-label="Conversations">
-          <div class="sidebar-head">
-            <a class="brand" href="/">
-              ragchat
-            </a>
-            <a class="new-chat" href="/" title="Start a new conversation">
-              + New chat
-            </a>
-          </div>
-          <nav id="conversation-list" class="conversation-list">
-            <ConversationList conversations={p.conversations} currentId={p.current?.id ?? null} />
-          </nav>
-          <footer class="sidebar-foot">
-            <a class="docs-link" href="/docs">
-              Documents
-            </a>
-            <AccountLinks principal={p.principal} accounts={p.accounts} />
-            <ModeBadge offline={p.offline} model={p.model} />
-          </footer>
-        </aside>
-        <main class="chat">
-          <header class="chat-head">
-            <h1 id="chat-title" safe>
-              {p.current?.title ?? 'New conversation'}
-            </h1>
-          </header>
-          <section id="messages" class="messages" aria-live="polite">
-            {p.messages.length === 0 ? (
-              <EmptyState />
-            ) : (
-              p.messages.map((m) => <MessageView message={m} live={p.liveMessageIds?.has(m.id) ?? false} />)
-            )}
-          </section>
-          <form
-            id="composer"
-            class="composer"
-            hx-post="/chat/messages"
-            hx-target="#messages"
-            hx-swap="beforeend"
-            hx-disable="#send"
-          >
-            <ConversationIdInput id={p.current?.id ?? ''} />
-            <label for="message" class="visually-hidden">
-              Your question
-            </label>
-            <textarea
-              id="message"
-              name="message"
-              rows="1"
-              maxlength={String(p.maxMessageChars)}
-              placeholder="Ask a question about your documents…"
-              autofocus
-              required
-            ></textarea>
-            <button id="send" type="submit" class="send" title="Send (Enter)">
-              Send
-            </button>
-          </form>
-          <p class="hint">Enter sends · Shift+Enter adds a line · answers cite their sources as [n]</p>
-        </main>
-      </div>
-    </Layout>
+    <AppShell
+      principal={p.principal}
+      accounts={p.accounts}
+      conversations={p.conversations}
+      offline={p.offline}
+      model={p.model}
+      title={p.current?.title ?? 'ragchat'}
+      heading={p.current?.title ?? 'New conversation'}
+      headingId="chat-title"
+      section="chat"
+      currentConversationId={p.current?.id ?? null}
+      mainClass="chat"
+      actions={
+        <a class="icon-button new-chat-icon" href="/" aria-label="New chat" title="New chat">
+          +
+        </a>
+      }
+    >
+      {/* Not a live region itself: a screen reader would read every word as it streams. The
+          finished answer is announced once, through #announcer. */}
+      <section id="messages" class="messages" tabindex="0" aria-label="Conversation">
+        {p.messages.length === 0 ? (
+          <EmptyState />
+        ) : (
+          p.messages.map((m) => <MessageView message={m} live={p.liveMessageIds?.has(m.id) ?? false} />)
+        )}
+      </section>
+      <div id="announcer" class="visually-hidden" role="status" aria-live="polite"></div>
+      <form
+        id="composer"
+        class="composer"
+        hx-post="/chat/messages"
+        hx-target="#messages"
+        hx-swap="beforeend"
+        hx-disable="#send"
+      >
+        <ConversationIdInput id={p.current?.id ?? ''} />
+        <label for="message" class="visually-hidden">
+          Your question
+        </label>
+        <textarea
+          id="message"
+          name="message"
+          rows="1"
+          maxlength={String(p.maxMessageChars)}
+          placeholder="Ask a question about your documents…"
+          autofocus
+          required
+        ></textarea>
+        <button id="send" type="submit" class="button primary send" title="Send (Enter)">
+          Send
+        </button>
+      </form>
+      <p class="composer-hint">Enter sends · Shift+Enter adds a line · answers cite their sources as [n]</p>
+    </AppShell>
   );
 }
 
@@ -125,7 +115,7 @@ export function ConversationList({
   conversations: Conversation[];
   currentId: string | null;
 }): JSX.Element {
-  if (conversations.length === 0) return <p class="empty-list">No conversations yet.</p>;
+  if (conversations.length === 0) return <p class="empty-list">No conversations yet. Ask a question to start one.</p>;
   return (
     <ul>
       {conversations.map((c) => (
@@ -222,7 +212,7 @@ export function UserBubble({ id, text }: { id: string; text: string }): JSX.Elem
  */
 export function AssistantBubble({ id, resume = false }: { id: string; resume?: boolean }): JSX.Element {
   return (
-    <article class="msg assistant streaming" id={`m-${id}`}>
+    <article class="msg assistant streaming" id={`m-${id}`} aria-busy="true">
       {resume ? (
         <div hidden hx-get={`/chat/messages/${id}/stream`} hx-trigger="load" hx-target="this" hx-swap="beforeend"></div>
       ) : (
@@ -384,10 +374,13 @@ function SourceList({ messageId, sources }: { messageId: string; sources: Source
   );
 }
 
+/** Success and warning look different: "added" is good news, "nothing to do" is not a problem. */
+export type NoticeKind = 'error' | 'warning' | 'success' | 'info';
+
 /** A message a person can act on, shown where the answer would have gone. */
-export function Notice({ message, kind = 'error' }: { message: string; kind?: 'error' | 'info' }): JSX.Element {
+export function Notice({ message, kind = 'error' }: { message: string; kind?: NoticeKind }): JSX.Element {
   return (
-    <div class={`notice ${kind}`} role="alert" safe>
+    <div class={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'} safe>
       {message}
     </div>
   );

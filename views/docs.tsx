@@ -1,9 +1,10 @@
 import Html from '@kitajs/html';
 import type { Collection, DocumentRecord } from '../src/domain.ts';
-import { Notice } from './chat.tsx';
-import { Layout, PageHeader } from './layout.tsx';
+import { Notice, type NoticeKind } from './chat.tsx';
+import { AppShell, type ShellData, TextCell } from './shell.tsx';
 
 export interface DocsPageProps {
+  shell: ShellData;
   /** Admins upload and delete; everyone else only reads the list of what they may read. */
   canManage: boolean;
   collections: Collection[];
@@ -15,27 +16,42 @@ export interface DocsPageProps {
 /** The documents page: upload (with progress, see assets/app.js), list, delete. */
 export function DocsPage(p: DocsPageProps): JSX.Element {
   return (
-    <Layout title="Documents · ragchat">
-      <main class="docs-page">
-        <PageHeader title="Documents" />
+    <AppShell {...p.shell} title="Documents" heading="Documents" section="docs">
+      <div class="page">
         {p.canManage ? (
-          <form id="upload-form" class="upload" action="/docs/upload" method="post" enctype="multipart/form-data">
-            <label for="upload-file">Add documents</label>
-            <input id="upload-file" type="file" name="file" multiple required accept={p.allowedExtensions.join(',')} />
-            {p.collections.length > 1 ? (
-              <select name="collection" aria-label="Collection">
-                {p.collections.map((c) => (
-                  <option value={c.id} selected={c.id === 'general'}>
-                    {Html.escapeHtml(c.name)}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              ''
-            )}
-            <button type="submit">Upload</button>
-            <progress id="upload-progress" max="100" value="0" hidden></progress>
-            <p class="hint" safe>
+          <form id="upload-form" class="upload panel" action="/docs/upload" method="post" enctype="multipart/form-data">
+            <div class="upload-row">
+              <div class="field grow">
+                <label for="upload-file">Add documents</label>
+                <input
+                  id="upload-file"
+                  type="file"
+                  name="file"
+                  multiple
+                  required
+                  accept={p.allowedExtensions.join(',')}
+                />
+              </div>
+              {p.collections.length > 1 ? (
+                <div class="field">
+                  <label for="upload-collection">Collection</label>
+                  <select id="upload-collection" name="collection">
+                    {p.collections.map((c) => (
+                      <option value={c.id} selected={c.id === 'general'}>
+                        {Html.escapeHtml(c.name)}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              ) : (
+                ''
+              )}
+              <button type="submit" class="button primary">
+                Upload
+              </button>
+            </div>
+            <progress id="upload-progress" max="100" value="0" hidden aria-label="Upload progress"></progress>
+            <p class="help" safe>
               {`${p.allowedExtensions.join(', ')} files up to ${Math.round(p.maxBytes / 1024 / 1024)} MB. The same file again changes nothing; a new version of a file replaces the old one.`}
             </p>
           </form>
@@ -43,8 +59,8 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
           ''
         )}
         <DocumentsSection documents={p.documents} canManage={p.canManage} />
-      </main>
-    </Layout>
+      </div>
+    </AppShell>
   );
 }
 
@@ -55,18 +71,21 @@ export function DocumentsSection({
   canManage = false,
 }: {
   documents: DocumentRecord[];
-  notices?: { message: string; kind: 'error' | 'info' }[];
+  notices?: { message: string; kind: NoticeKind }[];
   canManage?: boolean;
 }): JSX.Element {
   return (
-    <section id="documents" class="documents" aria-live="polite">
+    <section id="documents" class="documents" aria-label="Documents">
       {notices.map((n) => (
         <Notice message={n.message} kind={n.kind} />
       ))}
       {documents.length === 0 ? (
-        <p class="empty-list">No documents yet.</p>
+        <div class="empty">
+          <h2>No documents yet</h2>
+          <p>{canManage ? 'Upload Markdown, text, HTML, PDF or Word files above.' : 'An admin adds them.'}</p>
+        </div>
       ) : (
-        <table>
+        <table class="table">
           <thead>
             <tr>
               <th>Title</th>
@@ -74,28 +93,28 @@ export function DocumentsSection({
               <th>Collection</th>
               <th class="num">Chunks</th>
               <th>Updated</th>
-              <th>
-                <span class="visually-hidden">Actions</span>
-              </th>
+              {canManage ? (
+                <th>
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              ) : (
+                ''
+              )}
             </tr>
           </thead>
           <tbody>
             {documents.map((d) => (
               <tr id={`doc-${d.id}`}>
-                <td safe>{d.title}</td>
-                <td class="path" safe>
-                  {d.source}
-                </td>
-                <td safe>{d.collection}</td>
-                <td class="num" safe>
-                  {String(d.chunkCount)}
-                </td>
-                <td safe>{d.updatedAt.slice(0, 16).replace('T', ' ')}</td>
-                <td>
-                  {canManage ? (
+                <TextCell class="title-cell" label="Title" text={d.title} />
+                <TextCell class="path" label="Source" text={d.source} />
+                <TextCell label="Collection" text={d.collection} />
+                <TextCell class="num" label="Chunks" text={String(d.chunkCount)} />
+                <TextCell class="nowrap" label="Updated" text={d.updatedAt.slice(0, 16).replace('T', ' ')} />
+                {canManage ? (
+                  <td class="actions">
                     <button
                       type="button"
-                      class="doc-delete"
+                      class="button danger small doc-delete"
                       hx-delete={`/docs/${d.id}`}
                       hx-confirm={`Delete ${d.source}? Its chunks and vectors go too.`}
                       hx-target="closest tr"
@@ -104,10 +123,10 @@ export function DocumentsSection({
                     >
                       Delete
                     </button>
-                  ) : (
-                    ''
-                  )}
-                </td>
+                  </td>
+                ) : (
+                  ''
+                )}
               </tr>
             ))}
           </tbody>

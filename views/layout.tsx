@@ -1,6 +1,8 @@
+import type { Children } from '@kitajs/html';
+
 export interface LayoutProps {
   title: string;
-  children?: JSX.Element;
+  children?: Children;
 }
 
 /** The HTML shell: styles, htmx and its SSE extension, all served from /assets (no CDN). */
@@ -11,7 +13,7 @@ export function Layout({ title, children }: LayoutProps): JSX.Element {
       <html lang="en">
         <head>
           <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="viewport" content="width=device-width, initial-scale=1, interactive-widget=resizes-content" />
           <meta name="color-scheme" content="light dark" />
           <title safe>{title}</title>
           <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
@@ -23,18 +25,5 @@ export function Layout({ title, children }: LayoutProps): JSX.Element {
         <body>{children as 'safe'}</body>
       </html>
     </>
-  );
-}
-
-/** The heading of a secondary page (documents, account, admin), with the way back to the chat. */
-export function PageHeader({ title, children }: { title: string; children?: JSX.Element }): JSX.Element {
-  return (
-    <header class="docs-head">
-      <a href="/" class="back">
-        ← Chat
-      </a>
-      <h1 safe>{title}</h1>
-      {children as 'safe'}
-    </header>
   );
 }

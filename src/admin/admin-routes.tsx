@@ -1,6 +1,8 @@
 import { Elysia } from 'elysia';
 import { AdminPage, CollectionsSection, UsersSection } from '../../views/admin.tsx';
+import type { NoticeKind } from '../../views/chat.tsx';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
+import { shellData } from '../chat/shell-data.ts';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Principal } from '../domain.ts';
@@ -25,7 +27,7 @@ export function adminRoutes(deps: AppDeps) {
   const usersWithGrants = async () =>
     Promise.all((await auth.listUsers()).map(async (user) => ({ user, collections: await auth.grantsOf(user.id) })));
 
-  const usersSection = async (principal: Principal, notice?: { message: string; kind: 'error' | 'info' }) => (
+  const usersSection = async (principal: Principal, notice?: { message: string; kind: NoticeKind }) => (
     <UsersSection
       users={await usersWithGrants()}
       collections={await auth.listCollections()}
@@ -43,7 +45,7 @@ export function adminRoutes(deps: AppDeps) {
   ) => {
     set.headers['content-type'] = HTML_TYPE;
     try {
-      return await usersSection(principal, { message: await work(), kind: 'info' });
+      return await usersSection(principal, { message: await work(), kind: 'success' });
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
       return usersSection(principal, { message: error.message, kind: 'error' });
@@ -60,6 +62,7 @@ export function adminRoutes(deps: AppDeps) {
         set.headers['content-type'] = HTML_TYPE;
         return (
           <AdminPage
+            shell={await shellData(deps, principal)}
             users={await usersWithGrants()}
             collections={await auth.listCollections()}
             audit={await auth.listAudit(100)}
@@ -98,10 +101,10 @@ export function adminRoutes(deps: AppDeps) {
       .post('/admin/collections', async ({ body, request, set }) => {
         const principal = admin(deps, request);
         set.headers['content-type'] = HTML_TYPE;
-        let notice: { message: string; kind: 'error' | 'info' };
+        let notice: { message: string; kind: NoticeKind };
         try {
           const c = await auth.createCollection(principal, { name: (body as Form | null)?.name });
-          notice = { message: `Added the collection ${c.name} (${c.id}).`, kind: 'info' };
+          notice = { message: `Added the collection ${c.name} (${c.id}).`, kind: 'success' };
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
           notice = { message: error.message, kind: 'error' };

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import { AccountPage, LoginPage, SignupPage, TokenList } from '../../views/account.tsx';
 import { Notice } from '../../views/chat.tsx';
+import { shellData } from '../chat/shell-data.ts';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -102,7 +103,7 @@ export function authRoutes(deps: AppDeps) {
       set.headers['content-type'] = HTML_TYPE;
       return (
         <AccountPage
-          principal={principal}
+          shell={await shellData(deps, principal)}
           tokens={await auth.listApiTokens(principal)}
           collections={principal.collections === 'all' ? [] : [...principal.collections]}
           minPassword={MIN_PASSWORD_CHARS}
@@ -114,7 +115,7 @@ export function authRoutes(deps: AppDeps) {
       const form = (body ?? {}) as Record<string, unknown>;
       await auth.changePassword(principalOf(request), form.current, form.next);
       set.headers['content-type'] = HTML_TYPE;
-      return <Notice kind="info" message="Password changed. Your other sessions were logged out." />;
+      return <Notice kind="success" message="Password changed. Your other sessions were logged out." />;
     })
     .post('/account/tokens', async ({ body, request, set }) => {
       if (!auth.enabled) throw accountsOff();

@@ -15,6 +15,7 @@ import type { AppDeps } from '../deps.ts';
 import type { Conversation, Principal } from '../domain.ts';
 import type { StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
+import { shellData } from './shell-data.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -31,8 +32,8 @@ export function pageRoutes(deps: AppDeps) {
 
   const renderPage = async (principal: Principal, current: Conversation | null) => {
     const userId = principal.user.id;
-    const [conversations, messages] = await Promise.all([
-      chat.listConversations(userId),
+    const [shell, messages] = await Promise.all([
+      shellData(deps, principal),
       current ? chat.messages(userId, current.id).then((r) => r.messages) : Promise.resolve([]),
     ]);
     const live = new Set(
@@ -40,13 +41,9 @@ export function pageRoutes(deps: AppDeps) {
     );
     return (
       <ChatPage
-        principal={principal}
-        accounts={deps.auth.enabled}
-        conversations={conversations}
+        {...shell}
         current={current}
         messages={messages}
-        offline={chat.offline}
-        model={deps.llm.model}
         maxMessageChars={config.maxMessageChars}
         liveMessageIds={live}
       />

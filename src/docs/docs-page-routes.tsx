@@ -1,8 +1,11 @@
 import { Elysia } from 'elysia';
+import type { NoticeKind } from '../../views/chat.tsx';
 import { DocsPage, DocumentsSection } from '../../views/docs.tsx';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
+import { shellData } from '../chat/shell-data.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
+import type { IngestResult } from '../rag/ingestion.ts';
 import { readableDocuments, uploadCollection, uploadMessage } from './docs-api-routes.ts';
 import { checkUpload, filesOf } from './upload.ts';
 
@@ -24,6 +27,14 @@ function originalContentType(name: string): string {
   }
 }
 
+/** How each upload outcome reads: new text is good news; the same bytes again is only a remark. */
+const UPLOAD_NOTICE: Record<IngestResult['outcome'], NoticeKind> = {
+  added: 'success',
+  updated: 'success',
+  unchanged: 'info',
+  empty: 'error',
+};
+
 /** The /docs page and its hypermedia endpoints. */
 export function docsPageRoutes(deps: AppDeps) {
   const { ingestion, catalog, config, auth } = deps;
@@ -33,6 +44,7 @@ export function docsPageRoutes(deps: AppDeps) {
       set.headers['content-type'] = HTML_TYPE;
       return (
         <DocsPage
+          shell={await shellData(deps, principal)}
           canManage={principal.user.role === 'admin'}
           collections={await auth.listCollections()}
           documents={await readableDocuments(deps, request)}
@@ -46,7 +58,7 @@ export function docsPageRoutes(deps: AppDeps) {
       requireAdmin(principal);
       // Several files at once: each gets its own line saying what happened; one refusal does not
       // stop the others.
-      const notices: { message: string; kind: 'error' | 'info' }[] = [];
+      const notices: { message: string; kind: NoticeKind }[] = [];
       const files = filesOf(body);
       if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
       const collection = await uploadCollection(body, auth);
@@ -55,7 +67,7 @@ export function docsPageRoutes(deps: AppDeps) {
           const { key, bytes, contentType } = await checkUpload(file, config.uploads, collection);
           const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType, collection });
           await auth.audit(principal, 'document.upload', `document:${key}`, { collection, outcome: result.outcome });
-          notices.push({ message: uploadMessage(result), kind: result.outcome === 'empty' ? 'error' : 'info' });
+          notices.push({ message: uploadMessage(result), kind: UPLOAD_NOTICE[result.outcome] });
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
           notices.push({ message: error.message, kind: 'error' });
