@@ -115,3 +115,115 @@ test('a successful upload and a "nothing to do" one look different, and neither 
 function colourOf(el: Element): string {
   return getComputedStyle(el).backgroundColor;
 }
+
+/**
+ * What sticks out sideways: the page's own width beyond the window, and any element whose right
+ * edge passes the window's, unless a scroll box of its own (a code block, a wide table in an
+ * answer) holds it.
+ */
+async function overflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = window.innerWidth;
+    const found: string[] = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > width) found.push(`the page is ${root.scrollWidth} px wide`);
+    const clipped = (el: Element): boolean => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const style = getComputedStyle(p);
+        if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && !p.matches('.main, .app'))
+          return p.getBoundingClientRect().right <= width + 1;
+      }
+      return false;
+    };
+    for (const el of document.body.querySelectorAll('*')) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 || rect.right <= width + 1 || el.closest('.visually-hidden')) continue;
+      if (getComputedStyle(el).visibility === 'hidden' || clipped(el)) continue;
+      found.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} ends at ${Math.round(rect.right)} px`);
+    }
+    return found.slice(0, 5);
+  });
+}
+
+for (const width of [360, 390, 430, 1280]) {
+  test(`no page scrolls sideways at ${width} px`, async () => {
+    const { context, page } = await signedIn({ width, height: 800 });
+    for (const path of SIGNED_IN) {
+      await page.goto(pathOf(path));
+      expect({ path, overflow: await overflow(page) }).toEqual({ path, overflow: [] });
+    }
+    await context.close();
+    const anonymous = await browser.newPage({ viewport: { width, height: 800 } });
+    await anonymous.goto(`${base}/login`);
+    expect({ path: '/login', overflow: await overflow(anonymous) }).toEqual({ path: '/login', overflow: [] });
+    await anonymous.close();
+  });
+}
+
+test('on a phone the menu button opens the side bar as a drawer, with Documents, the account and Log out', async () => {
+  const { context, page } = await signedIn({ width: 390, height: 844 });
+  await page.goto(conversationUrl);
+  // Closed, the drawer is out of sight and out of the tab order.
+  expect(await page.locator('#sidebar').isVisible()).toBe(false);
+  const menu = page.locator('.menu-button');
+  expect(await menu.getAttribute('aria-expanded')).toBe('false');
+  await menu.click();
+  expect(await menu.getAttribute('aria-expanded')).toBe('true');
+  const documents = page.locator('#sidebar a', { hasText: 'Documents' });
+  await documents.waitFor({ state: 'visible' });
+  await transitionsDone(page);
+  expect(await inViewport(page, '#sidebar .who')).toBe(true);
+  expect(await inViewport(page, '#sidebar .log-out')).toBe(true);
+  // Escape closes it and gives focus back to the menu button.
+  await page.keyboard.press('Escape');
+  await page.locator('#sidebar').waitFor({ state: 'hidden' });
+  expect(await page.evaluate(() => document.activeElement?.classList.contains('menu-button'))).toBe(true);
+
+  await menu.click();
+  await documents.click();
+  await page.waitForURL(`${base}/docs`);
+  await page.locator('.menu-button').click();
+  await page.locator('#sidebar .log-out').click();
+  await page.waitForURL(`${base}/login`);
+  await context.close();
+});
+
+test('on a phone the composer stays usable with the keyboard up, and tables become lists', async () => {
+  const { context, page } = await signedIn({ width: 390, height: 844 });
+  await page.goto(conversationUrl);
+  // An on-screen keyboard takes about half the height; the page is laid out for what is left
+  // (the viewport meta's interactive-widget=resizes-content).
+  await page.setViewportSize({ width: 390, height: 420 });
+  const composer = await page.locator('#composer').boundingBox();
+  expect(composer).not.toBeNull();
+  expect((composer?.y ?? 0) + (composer?.height ?? 0)).toBeLessThanOrEqual(420);
+  expect(await inViewport(page, '#send')).toBe(true);
+  await ask(page, 'What does the offline mode do?');
+  expect(await inViewport(page, '#composer')).toBe(true);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/docs`);
+  const row = page.locator('#documents tbody tr').first();
+  expect(await row.evaluate((el) => getComputedStyle(el).display)).toBe('block');
+  expect(await page.locator('#documents thead').evaluate((el) => el.getBoundingClientRect().height <= 1)).toBe(true);
+  // Each card shows its labels, and its Delete is on screen.
+  expect(await row.locator('td[data-label="Source"]').evaluate((el) => getComputedStyle(el, '::before').content)).toBe(
+    '"Source"',
+  );
+  expect(await inViewport(page, '#documents tbody tr:first-child .doc-delete')).toBe(true);
+  await context.close();
+});
+
+/** Waits for the drawer's slide (a CSS transition) to end. */
+async function transitionsDone(page: Page): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+}
+
+/** Whether the element is shown and wholly inside the window. */
+async function inViewport(page: Page, selector: string): Promise<boolean> {
+  return page.locator(selector).evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const shown = getComputedStyle(el).visibility !== 'hidden' && r.width > 0 && r.height > 0;
+    return shown && r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
+  });
+}
