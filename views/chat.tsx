@@ -196,6 +196,22 @@ export function MessageView({ message, live = false }: { message: Message; live?
   );
 }
 
+/**
+ * What a screen reader hears once an answer ends (the live region #announcer), instead of every
+ * word as it streams: the answer as plain text, without Markdown marks or citation numbers.
+ */
+export function answerAnnouncement(message: Pick<Message, 'status' | 'content' | 'error'>): string {
+  const text = message.content
+    .replace(/\[\d{1,3}\]/g, '')
+    .replace(/^\s{0,3}(?:#{1,6}|[-*+]|\d+\.)\s+/gm, '')
+    .replace(/[*_`~]+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (message.status === 'failed') return `The answer failed: ${message.error ?? 'it could not be completed.'}`;
+  if (message.status === 'stopped') return `Answer stopped: ${text}`;
+  return `Answer: ${text}`;
+}
+
 export function UserBubble({ id, text }: { id: string; text: string }): JSX.Element {
   return (
     <article class="msg user" id={`m-${id}`}>
@@ -301,7 +317,7 @@ export function SourcesPanel({
       )}
       {cited.length > 0 ? (
         <>
-          <h3 class="sources-title" safe>{`Sources · ${cited.length} cited`}</h3>
+          <h2 class="sources-title" safe>{`Sources · ${cited.length} cited`}</h2>
           <SourceList messageId={messageId} sources={cited} />
         </>
       ) : (

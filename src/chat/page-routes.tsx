@@ -2,6 +2,7 @@ import Html from '@kitajs/html';
 import { Elysia } from 'elysia';
 import {
   AssistantBubble,
+  answerAnnouncement,
   ChatPage,
   ConversationIdInput,
   ConversationList,
@@ -58,7 +59,8 @@ export function pageRoutes(deps: AppDeps) {
     await g.finished;
     const stored = await deps.repo.getMessage(g.messageId);
     return stored
-      ? partial(`#m-${g.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string)
+      ? partial(`#m-${g.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string) +
+          partial('#announcer', 'innerHTML', Html.escapeHtml(answerAnnouncement(stored)))
       : '';
   };
 

@@ -1,4 +1,5 @@
 import { afterAll, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, makeAccountsApp } from '../support/accounts.ts';
 import { beforeSuite } from '../support/before-suite.ts';
@@ -227,3 +228,129 @@ async function inViewport(page: Page, selector: string): Promise<boolean> {
     return shown && r.left >= 0 && r.top >= 0 && r.right <= window.innerWidth && r.bottom <= window.innerHeight;
   });
 }
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's serious and critical violations on the page as it is shown. axe is evaluated through
+ * the DevTools protocol, so the page's Content Security Policy (no inline script) stays on.
+ */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe;
+    return (await axe.run(document)).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+interface AxeResults {
+  violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+}
+
+for (const [width, height] of [
+  [390, 844],
+  [1280, 800],
+] as const) {
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`axe-core finds no serious or critical violation on any page at ${width} px, ${scheme}`, async () => {
+      const { context, page } = await signedIn({ width, height }, scheme);
+      for (const path of SIGNED_IN) {
+        await page.goto(pathOf(path));
+        expect({ path, violations: await axeViolations(page) }).toEqual({ path, violations: [] });
+      }
+      if (width < 760) {
+        await page.goto(conversationUrl);
+        await page.click('.menu-button');
+        await transitionsDone(page);
+        expect({ path: 'open drawer', violations: await axeViolations(page) }).toEqual({
+          path: 'open drawer',
+          violations: [],
+        });
+      }
+      await context.close();
+      const anonymous = await browser.newPage({ viewport: { width, height }, colorScheme: scheme });
+      await anonymous.goto(`${base}/login`);
+      expect({ path: '/login', violations: await axeViolations(anonymous) }).toEqual({
+        path: '/login',
+        violations: [],
+      });
+      await anonymous.close();
+    });
+  }
+}
+
+test('a screen reader hears the answer once, when it ends, not word by word', async () => {
+  const { context, page } = await signedIn({ width: 1280, height: 800 });
+  // The conversation is not a live region; the announcer is the only one that speaks.
+  expect(await page.locator('#messages').getAttribute('aria-live')).toBeNull();
+  expect(await page.locator('#announcer').getAttribute('aria-live')).toBe('polite');
+  await page.evaluate(() => {
+    const w = window as unknown as { announced: string[] };
+    w.announced = [];
+    const announcer = document.getElementById('announcer') as HTMLElement;
+    new MutationObserver(() => w.announced.push(announcer.textContent ?? '')).observe(announcer, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+    });
+  });
+  await ask(page, 'How do I add my own documents?');
+  const announced = await page.evaluate(() => (window as unknown as { announced: string[] }).announced);
+  expect(announced.length).toBe(1);
+  const answer = (await page.locator('.msg.assistant .answer').last().textContent()) ?? '';
+  expect(announced[0]).toStartWith('Answer: ');
+  // The same words as the answer shown, without the citation numbers.
+  const words = (x: string) =>
+    x
+      .replace(/\[\d+\]/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+  expect(words(announced[0] ?? '')).toBe(words(`Answer: ${answer}`));
+  expect(await page.locator('.msg.assistant[aria-live], .answer[aria-live]').count()).toBe(0);
+  await context.close();
+});
+
+/** Tabs through the page until `selector` has focus; returns how it looked then, or null. */
+async function tabTo(page: Page, selector: string, maxTabs = 80): Promise<{ opacity: string; outline: string } | null> {
+  for (let i = 0; i < maxTabs; i++) {
+    await page.keyboard.press('Tab');
+    const seen = await page.evaluate((sel) => {
+      const el = document.activeElement;
+      if (!el?.matches(sel)) return null;
+      const style = getComputedStyle(el);
+      return { opacity: style.opacity, outline: `${style.outlineStyle} ${style.outlineWidth}` };
+    }, selector);
+    if (seen) return seen;
+  }
+  return null;
+}
+
+test('every control is reachable and visible by keyboard, delete buttons included', async () => {
+  const { context, page } = await signedIn({ width: 1280, height: 800 });
+  await page.goto(`${base}/`);
+  // A conversation that is not the open one: its delete button shows only on hover or focus.
+  const del = await tabTo(page, '#conversation-list li:not(.active) .delete');
+  expect(del).toEqual({ opacity: '1', outline: 'solid 2px' });
+  await page.keyboard.press('Enter');
+  // Enter on it asks for confirmation, as a click does.
+  page.once('dialog', (d) => void d.dismiss());
+
+  await page.goto(`${base}/docs`);
+  expect(await tabTo(page, '.doc-delete')).toEqual({ opacity: '1', outline: 'solid 2px' });
+  for (const selector of ['#sidebar .log-out', '#upload-file']) {
+    await page.goto(`${base}/docs`);
+    expect({ selector, seen: (await tabTo(page, selector)) !== null }).toEqual({ selector, seen: true });
+  }
+  await context.close();
+
+  // On a phone the menu button comes first, and the drawer's links follow it once it is open.
+  const phone = await signedIn({ width: 390, height: 844 });
+  await phone.page.goto(`${base}/docs`);
+  expect(await tabTo(phone.page, '.menu-button', 3)).not.toBeNull();
+  await phone.page.keyboard.press('Enter');
+  await transitionsDone(phone.page);
+  expect(await tabTo(phone.page, '#sidebar .log-out')).toEqual({ opacity: '1', outline: 'solid 2px' });
+  await phone.context.close();
+});
