@@ -86,49 +86,116 @@
     if (button) button.disabled = document.querySelector('.msg.assistant.streaming') !== null;
   };
 
-  // Uploads go through XMLHttpRequest, the one browser API that reports upload progress; the
-  // answer is the documents section, rendered by the server, which replaces the current one.
+  // Uploads, from the file field or dropped on the page (the Documents page or the chat): one
+  // request per file, one after the other, each with its own line, progress bar and outcome.
+  // XMLHttpRequest is the one browser API that reports upload progress.
+  const dropTarget = () => document.querySelector('[data-drop-upload]');
+  const uploadOne = (zone, file, line) =>
+    new Promise((resolve) => {
+      const progress = line.querySelector('progress');
+      const outcome = line.querySelector('.upload-outcome');
+      const body = new FormData();
+      body.append('file', file);
+      const collection = zone.querySelector('[name="collection"]');
+      if (collection?.value) body.append('collection', collection.value);
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', zone.dataset.uploadUrl ?? zone.getAttribute('action') ?? '/docs/upload');
+      xhr.setRequestHeader('HX-Request', 'true');
+      xhr.upload.addEventListener('progress', (e) => {
+        if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
+        if (e.loaded === e.total) outcome.textContent = 'Indexing…';
+      });
+      const finish = (kind, message, section) => {
+        progress.hidden = true;
+        outcome.className = `upload-outcome notice ${kind}`;
+        outcome.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+        outcome.textContent = message;
+        line.classList.remove('uploading');
+        resolve(section);
+      };
+      xhr.addEventListener('load', () => {
+        const template = document.createElement('template');
+        template.innerHTML = xhr.responseText;
+        const notice = template.content.querySelector('.notice');
+        const kind =
+          notice?.classList.contains('error') || xhr.status >= 400 ? 'error' : (notice?.classList[1] ?? 'success');
+        finish(
+          kind,
+          notice?.textContent ?? `The upload failed (${xhr.status}).`,
+          template.content.getElementById('documents'),
+        );
+      });
+      xhr.addEventListener('error', () => finish('error', 'The upload failed: the server could not be reached.', null));
+      progress.hidden = false;
+      outcome.textContent = 'Uploading…';
+      line.classList.add('uploading');
+      xhr.send(body);
+    });
+  const uploadAll = async (zone, files) => {
+    const queue = zone.querySelector('.upload-queue') ?? document.getElementById('upload-queue');
+    if (!queue || files.length === 0) return;
+    const lines = files.map((file) => {
+      const line = document.createElement('li');
+      const name = document.createElement('span');
+      name.className = 'upload-name';
+      name.textContent = file.name;
+      const progress = document.createElement('progress');
+      progress.max = 100;
+      progress.value = 0;
+      progress.setAttribute('aria-label', `Uploading ${file.name}`);
+      const outcome = document.createElement('span');
+      outcome.className = 'upload-outcome';
+      outcome.textContent = 'Waiting…';
+      line.append(name, progress, outcome);
+      queue.append(line);
+      return line;
+    });
+    const button = zone.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    let section = null;
+    for (const [i, file] of files.entries()) section = (await uploadOne(zone, file, lines[i])) ?? section;
+    if (button) button.disabled = false;
+    // The list as the server has it now, through the filter form when there is one (so the
+    // filter and sort stay), else as the last upload answered it.
+    const filter = document.getElementById('doc-filter');
+    const current = document.getElementById('documents');
+    if (filter && window.htmx) window.htmx.trigger(filter, 'submit');
+    else if (section && current) current.replaceWith(section);
+  };
   document.addEventListener('submit', (event) => {
     const upload = event.target;
     if (!(upload instanceof HTMLFormElement) || upload.id !== 'upload-form') return;
     event.preventDefault();
-    const progress = document.getElementById('upload-progress');
-    const button = upload.querySelector('button[type="submit"]');
-    const show = (html) => {
-      const template = document.createElement('template');
-      template.innerHTML = html;
-      const section = template.content.getElementById('documents');
-      const current = document.getElementById('documents');
-      if (section && current) {
-        current.replaceWith(section);
-        window.htmx?.process(section);
-      } else if (current) {
-        current.prepend(template.content);
-      }
-    };
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', upload.action);
-    xhr.setRequestHeader('HX-Request', 'true');
-    xhr.upload.addEventListener('progress', (e) => {
-      if (e.lengthComputable && progress) progress.value = Math.round((e.loaded / e.total) * 100);
-    });
-    xhr.addEventListener('load', () => {
-      show(xhr.responseText);
-      if (xhr.status < 400) upload.reset();
-    });
-    xhr.addEventListener('error', () => {
-      show('<div class="notice error" role="alert">The upload failed: the server could not be reached.</div>');
-    });
-    xhr.addEventListener('loadend', () => {
-      if (progress) progress.hidden = true;
-      if (button) button.disabled = false;
-    });
-    if (progress) {
-      progress.value = 0;
-      progress.hidden = false;
-    }
-    if (button) button.disabled = true;
-    xhr.send(new FormData(upload));
+    const input = upload.querySelector('input[type="file"]');
+    const files = [...(input?.files ?? [])];
+    upload.reset();
+    void uploadAll(upload, files);
+  });
+  // Dragging files over a page that takes them shows where they go; dropping them anywhere on it
+  // uploads them.
+  const carriesFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+  let dragDepth = 0;
+  const setDragging = (on) => document.body.classList.toggle('dragging-files', on);
+  document.addEventListener('dragenter', (event) => {
+    if (!dropTarget() || !carriesFiles(event)) return;
+    dragDepth++;
+    setDragging(true);
+  });
+  document.addEventListener('dragleave', () => {
+    if (dragDepth > 0 && --dragDepth === 0) setDragging(false);
+  });
+  document.addEventListener('dragover', (event) => {
+    if (!dropTarget() || !carriesFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  });
+  document.addEventListener('drop', (event) => {
+    const zone = dropTarget();
+    if (!zone || !carriesFiles(event)) return;
+    event.preventDefault();
+    dragDepth = 0;
+    setDragging(false);
+    void uploadAll(zone, [...event.dataTransfer.files]);
   });
 
   // On a phone the side bar is a drawer: the menu button opens it, and Escape, the backdrop or its

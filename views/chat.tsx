@@ -1,5 +1,6 @@
 import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
+import { UploadQueue } from './docs.tsx';
 import { renderMarkdown } from './markdown.ts';
 import { AppShell } from './shell.tsx';
 
@@ -59,6 +60,14 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
         )}
       </section>
       <div id="announcer" class="visually-hidden" role="status" aria-live="polite"></div>
+      {/* Admins can drop files on the conversation: they go to the documents, as on /docs. */}
+      {p.principal.user.role === 'admin' ? (
+        <div class="chat-uploads" data-drop-upload data-upload-url="/docs/upload">
+          <UploadQueue />
+        </div>
+      ) : (
+        ''
+      )}
       <form
         id="composer"
         class="composer"

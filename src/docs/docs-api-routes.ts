@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.ts';
 import { DEFAULT_COLLECTION } from '../domain.ts';
 import { badInput, notFound } from '../errors.ts';
 import { type IngestResult, REINDEX_PENDING } from '../rag/ingestion.ts';
+import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
 import { checkUpload, filesOf } from './upload.ts';
 
 /** What a person reads about one upload. */
@@ -76,8 +77,8 @@ export function docsApiRoutes(deps: AppDeps) {
     )
     .get(
       '',
-      async ({ request }) => ({
-        documents: (await readableDocuments(deps, request)).map((d) => ({
+      async ({ request, query }) => ({
+        documents: filterDocuments(await readableDocuments(deps, request), parseDocumentFilter(query)).map((d) => ({
           id: d.id,
           source: d.source,
           title: d.title,
@@ -89,7 +90,14 @@ export function docsApiRoutes(deps: AppDeps) {
           status: d.contentHash === REINDEX_PENDING ? 'reindex-pending' : 'indexed',
         })),
       }),
-      { detail: { summary: 'List the documents of the collections the caller may read, with their chunk counts' } },
+      {
+        detail: {
+          summary: 'List the documents of the collections the caller may read, with their chunk counts',
+          description:
+            'Optional query: `q` (words that must all appear in the title or path, any case), `collection` (one collection id) and ' +
+            '`sort` (`title`, the default; `updated`, newest first; `source`; `chunks`, most first). A bad `sort` is a 400 that lists the choices.',
+        },
+      },
     )
     .delete(
       '/:id',

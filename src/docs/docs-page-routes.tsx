@@ -1,12 +1,13 @@
 import { Elysia } from 'elysia';
 import type { NoticeKind } from '../../views/chat.tsx';
-import { DocsPage, DocumentsSection } from '../../views/docs.tsx';
+import { DocsPage, DocumentsSection, isFiltered } from '../../views/docs.tsx';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import { shellData } from '../chat/shell-data.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { IngestResult } from '../rag/ingestion.ts';
 import { readableDocuments, uploadCollection, uploadMessage } from './docs-api-routes.ts';
+import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
 import { checkUpload, filesOf } from './upload.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -39,15 +40,23 @@ const UPLOAD_NOTICE: Record<IngestResult['outcome'], NoticeKind> = {
 export function docsPageRoutes(deps: AppDeps) {
   const { ingestion, catalog, config, auth } = deps;
   return new Elysia()
-    .get('/docs', async ({ request, set }) => {
+    .get('/docs', async ({ request, query, set }) => {
       const principal = principalOf(request);
+      const filter = parseDocumentFilter(query);
+      const documents = filterDocuments(await readableDocuments(deps, request), filter);
+      const canManage = principal.user.role === 'admin';
       set.headers['content-type'] = HTML_TYPE;
+      // The filter form asks for the list only (htmx); a link or a reload gets the whole page.
+      if (request.headers.get('hx-request')) {
+        return <DocumentsSection documents={documents} canManage={canManage} filtered={isFiltered(filter)} />;
+      }
       return (
         <DocsPage
           shell={await shellData(deps, principal)}
-          canManage={principal.user.role === 'admin'}
+          canManage={canManage}
           collections={await auth.listCollections()}
-          documents={await readableDocuments(deps, request)}
+          documents={documents}
+          filter={filter}
           maxBytes={config.uploads.maxBytes}
           allowedExtensions={config.uploads.allowedExtensions}
         />

@@ -1,42 +1,14 @@
-import { afterAll, expect, test } from 'bun:test';
-import type { Browser } from 'playwright-core';
+import { expect, test } from 'bun:test';
 import { ADMIN, ALICE, BOB, makeAccountsApp } from '../support/accounts.ts';
-import { beforeSuite } from '../support/before-suite.ts';
-import { launchChromium, serve } from '../support/browser.ts';
-import type { TestApp } from '../support/test-deps.ts';
+import { browserSuite, logIn } from '../support/browser.ts';
 
 /**
  * Accounts in a real browser: log in through the form, ask, log out; another user in another
  * browser context sees none of it and gets no passage from a collection they may not read.
  */
-let t: TestApp;
-let browser: Browser;
-let base: string;
-let stop: () => void;
+const suite = browserSuite(makeAccountsApp);
 
-beforeSuite(async () => {
-  t = await makeAccountsApp();
-  ({ base, stop } = serve(t));
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  stop?.();
-  await t?.cleanup();
-});
-
-async function loggedIn(who: { email: string; password: string }) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(base);
-  expect(page.url()).toBe(`${base}/login`);
-  await page.fill('#email', who.email);
-  await page.fill('#password', who.password);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/`);
-  return { context, page };
-}
+const loggedIn = (who: { email: string; password: string }) => logIn(suite, who);
 
 test('two people log in, each sees only their own conversation, and HR passages reach only the one granted HR', async () => {
   const question = 'What is the zanzibar salary band for staff engineers?';
@@ -53,7 +25,7 @@ test('two people log in, each sees only their own conversation, and HR passages 
   expect(await bob.page.locator('#conversation-list a').count()).toBe(0);
   const other = await bob.page.goto(aliceUrl);
   expect(other?.status()).toBe(404);
-  await bob.page.goto(base);
+  await bob.page.goto(suite.base);
   await bob.page.fill('#message', question);
   await bob.page.press('#message', 'Enter');
   await bob.page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
@@ -63,9 +35,9 @@ test('two people log in, each sees only their own conversation, and HR passages 
 
   // Log out: the session is over, and the pages ask for a login again.
   await bob.page.click('.account-links button');
-  await bob.page.waitForURL(`${base}/login`);
-  await bob.page.goto(base);
-  expect(bob.page.url()).toBe(`${base}/login`);
+  await bob.page.waitForURL(`${suite.base}/login`);
+  await bob.page.goto(suite.base);
+  expect(bob.page.url()).toBe(`${suite.base}/login`);
   await alice.context.close();
   await bob.context.close();
 });
@@ -73,7 +45,7 @@ test('two people log in, each sees only their own conversation, and HR passages 
 test('an admin adds a user on the admin page, who can then log in', async () => {
   const admin = await loggedIn(ADMIN);
   await admin.page.click('a[href="/admin"]');
-  await admin.page.waitForURL(`${base}/admin`);
+  await admin.page.waitForURL(`${suite.base}/admin`);
   const add = admin.page.locator('#users form').last();
   await add.locator('input[name=email]').fill('dora@example.com');
   await add.locator('input[name=password]').fill('dora-password-123');

@@ -224,10 +224,12 @@ test('the documents page uploads with progress, lists, and deletes a document', 
     buffer: Buffer.from('# On-call handbook\n\nPage the secondary after fifteen minutes without an answer.\n'),
   });
   await page.locator('#upload-form button[type="submit"]').click();
-  await page.locator('#documents .notice').waitFor();
-  expect(await page.locator('#documents .notice').textContent()).toBe('Added "On-call handbook" (1 chunk).');
+  const outcome = page.locator('#upload-queue li .upload-outcome.notice');
+  await outcome.waitFor();
+  expect(await outcome.textContent()).toBe('Added "On-call handbook" (1 chunk).');
+  await page.locator('#documents tr', { hasText: 'uploads/on-call.md' }).waitFor();
   expect(await page.locator('#documents tbody tr').count()).toBe(before + 1);
-  expect(await page.locator('#upload-progress').isHidden()).toBe(true);
+  expect(await page.locator('#upload-queue progress').isHidden()).toBe(true);
 
   // The chat finds it.
   await page.goto(base);
