@@ -198,6 +198,65 @@
     void uploadAll(zone, [...event.dataTransfer.files]);
   });
 
+  // Hovering or focusing a citation shows its passage: the title, where it is, and the snippet,
+  // read from the sources panel the citation links to (a screen reader gets the snippet through
+  // the link's aria-describedby instead).
+  let preview = null;
+  const hidePreview = () => {
+    if (preview) preview.hidden = true;
+  };
+  const showPreview = (cite) => {
+    const source = document.getElementById(decodeURIComponent(cite.hash.slice(1)));
+    if (!source) return;
+    if (!preview) {
+      preview = document.createElement('div');
+      preview.id = 'cite-preview';
+      preview.className = 'cite-preview';
+      preview.setAttribute('role', 'tooltip');
+      document.body.append(preview);
+    }
+    const part = (selector, className) => {
+      const from = source.querySelector(selector);
+      if (!from) return null;
+      const el = document.createElement('p');
+      el.className = className;
+      el.textContent = from.textContent;
+      return el;
+    };
+    preview.replaceChildren(
+      ...[
+        part('.title', 'cite-preview-title'),
+        part('.location', 'cite-preview-location'),
+        part('.snippet', 'cite-preview-text'),
+      ].filter(Boolean),
+    );
+    preview.hidden = false;
+    const r = cite.getBoundingClientRect();
+    const width = Math.min(360, window.innerWidth - 16);
+    preview.style.width = `${width}px`;
+    preview.style.left = `${Math.max(8, Math.min(r.left, window.innerWidth - width - 8))}px`;
+    const below = r.bottom + 6;
+    const height = preview.offsetHeight;
+    preview.style.top = `${below + height > window.innerHeight ? Math.max(8, r.top - height - 6) : below}px`;
+  };
+  const citeOf = (event) => (event.target instanceof Element ? event.target.closest('a.cite') : null);
+  document.addEventListener('mouseover', (event) => {
+    const cite = citeOf(event);
+    if (cite) showPreview(cite);
+  });
+  document.addEventListener('mouseout', (event) => {
+    if (citeOf(event)) hidePreview();
+  });
+  document.addEventListener('focusin', (event) => {
+    const cite = citeOf(event);
+    if (cite) showPreview(cite);
+    else hidePreview();
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') hidePreview();
+  });
+  document.addEventListener('scroll', hidePreview, true);
+
   // On a phone the side bar is a drawer: the menu button opens it, and Escape, the backdrop or its
   // close button shut it, giving focus back to the menu button.
   const menuButton = () => document.querySelector('.menu-button');

@@ -24,3 +24,17 @@ export function trimEndWhere(text: string, strip: (ch: string) => boolean): stri
   while (end > 0 && strip(text[end - 1] as string)) end--;
   return text.slice(0, end);
 }
+
+/**
+ * The anchor of a heading in an original shown as a page (`/docs/:id/original`): its letters and
+ * digits, lower-case and without accents, joined by dashes. The page's headings and the citation
+ * links both use this one function, so a citation always lands on its section.
+ */
+export function headingAnchor(text: string): string {
+  const words =
+    text
+      .normalize('NFKD')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
+  return words.join('-').slice(0, 80) || 'section';
+}

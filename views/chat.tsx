@@ -199,7 +199,12 @@ export function MessageView({ message, live = false }: { message: Message; live?
         <MessageStatusLine message={message} />
       </div>
       <div id={`sources-${message.id}`}>
-        <SourcesPanel messageId={message.id} sources={message.sources} searchQuery={message.searchQuery} />
+        <SourcesPanel
+          messageId={message.id}
+          sources={message.sources}
+          text={message.content}
+          searchQuery={message.searchQuery}
+        />
       </div>
     </article>
   );
@@ -305,16 +310,22 @@ export function StopButton({ messageId }: { messageId: string }): JSX.Element {
 export function SourcesPanel({
   messageId,
   sources,
+  text,
   searchQuery = null,
 }: {
   messageId: string;
   sources: Source[];
+  /** The answer (so far): cited sources are numbered 1..n in the order it first cites them. */
+  text: string;
   /** The standalone question a follow-up was rewritten to, shown so the reader sees what was searched. */
   searchQuery?: string | null;
 }): JSX.Element {
   if (sources.length === 0 && !searchQuery) return '';
-  const cited = sources.filter((s) => s.cited);
-  const others = sources.filter((s) => !s.cited);
+  const numbers = citationNumbers(text, sources);
+  const cited = sources
+    .filter((s) => numbers.has(s.id))
+    .sort((a, b) => (numbers.get(a.id) ?? 0) - (numbers.get(b.id) ?? 0));
+  const others = sources.filter((s) => !numbers.has(s.id));
   return (
     <section class="sources" aria-label="Sources">
       {searchQuery ? (
@@ -327,7 +338,7 @@ export function SourcesPanel({
       {cited.length > 0 ? (
         <>
           <h2 class="sources-title" safe>{`Sources · ${cited.length} cited`}</h2>
-          <SourceList messageId={messageId} sources={cited} />
+          <SourceList messageId={messageId} sources={cited} numbers={numbers} />
         </>
       ) : (
         ''
@@ -339,7 +350,7 @@ export function SourcesPanel({
               ? `${others.length} more retrieved, not cited`
               : `${others.length} passages retrieved, none cited`}
           </summary>
-          <SourceList messageId={messageId} sources={others} />
+          <SourceList messageId={messageId} sources={others} numbers={numbers} />
         </details>
       ) : (
         ''
@@ -348,16 +359,24 @@ export function SourcesPanel({
   );
 }
 
-function SourceList({ messageId, sources }: { messageId: string; sources: Source[] }): JSX.Element {
+function SourceList({
+  messageId,
+  sources,
+  numbers,
+}: {
+  messageId: string;
+  sources: Source[];
+  numbers: Map<number, number>;
+}): JSX.Element {
   return (
     <ol>
       {sources.map((s) => (
-        <li id={`src-${messageId}-${s.id}`} class={s.cited ? 'source cited' : 'source'}>
+        <li id={`src-${messageId}-${s.id}`} class={numbers.has(s.id) ? 'source cited' : 'source'}>
           <div class="source-head">
-            <span class="num" safe>{`[${s.id}]`}</span>
+            {numbers.has(s.id) ? <span class="num" safe>{`[${numbers.get(s.id)}]`}</span> : ''}
             <a
               class="title"
-              href={s.url ?? originalUrl(s.documentId, s.location)}
+              href={s.url ?? originalUrl(s.documentId, s.location, s.source)}
               target="_blank"
               rel="noopener"
               title="Open the original at this passage"
@@ -378,15 +397,14 @@ function SourceList({ messageId, sources }: { messageId: string; sources: Source
           </div>
           {s.text && s.text.replace(/\s+/g, ' ').trim() !== s.snippet ? (
             <details class="passage">
-              <summary class="snippet" safe>
+              <summary class="snippet" id={`snip-${messageId}-${s.id}`} safe>
                 {s.snippet}
               </summary>
-              <p class="passage-text" safe>
-                {s.text}
-              </p>
+              {/* The same Markdown renderer and sanitiser as answers: a document's markup is text. */}
+              <div class="passage-text">{renderMarkdown(s.text, () => null) as 'safe'}</div>
             </details>
           ) : (
-            <p class="snippet" safe>
+            <p class="snippet" id={`snip-${messageId}-${s.id}`} safe>
               {s.snippet}
             </p>
           )}
@@ -412,10 +430,29 @@ export function Notice({ message, kind = 'error' }: { message: string; kind?: No
 }
 
 /**
- * Renders the answer's Markdown, sanitised, with `[n]` linked to source n of this message, but only
- * when n is a passage the model was given: a made-up citation stays plain text.
+ * The number each cited source is shown with: 1..n in the order the answer first cites them, so
+ * an answer citing passages 3 and 1 of the prompt reads [1], [2], with no gap and no jump. Only
+ * passages the model was given count; a made-up `[9]` gets no number.
+ */
+export function citationNumbers(text: string, sources: Source[]): Map<number, number> {
+  const known = new Set(sources.map((s) => s.id));
+  const numbers = new Map<number, number>();
+  for (const match of text.matchAll(/\[(\d{1,3})\]/g)) {
+    const id = Number(match[1]);
+    if (known.has(id) && !numbers.has(id)) numbers.set(id, numbers.size + 1);
+  }
+  return numbers;
+}
+
+/**
+ * Renders the answer's Markdown, sanitised, with `[n]` linked to source n of this message (shown
+ * with its number in order of first citation), but only when n is a passage the model was given:
+ * a made-up citation stays plain text. The same while it streams and once it is stored.
  */
 export function renderAnswer(text: string, messageId: string, sources: Source[]): string {
-  const known = new Set(sources.map((s) => s.id));
-  return renderMarkdown(text, (n) => (known.has(n) ? `#src-${messageId}-${n}` : null));
+  const numbers = citationNumbers(text, sources);
+  return renderMarkdown(text, (n) => {
+    const label = numbers.get(n);
+    return label ? { href: `#src-${messageId}-${n}`, label, describedBy: `snip-${messageId}-${n}` } : null;
+  });
 }

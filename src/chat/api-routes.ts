@@ -63,7 +63,8 @@ export function apiRoutes(deps: AppDeps) {
                     }),
                     'done',
                   );
-                else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
+                else if (event.type === 'error')
+                  yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
               }
             })(),
             {

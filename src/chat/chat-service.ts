@@ -234,6 +234,7 @@ export class ChatService {
         signal,
       );
       promptTokens = answer.promptTokens;
+      g.push({ type: 'passages', sources: answer.sourcesFor('') });
       if (answer.searchQuery !== question) searchQuery = answer.searchQuery;
       try {
         for await (const text of answer.tokens) {

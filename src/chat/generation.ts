@@ -3,6 +3,8 @@ import { AnswerTimings } from '../observability/answer-timings.ts';
 
 export type GenerationEvent =
   | { type: 'token'; text: string }
+  /** The passages the answer is written from, before its first word: citations link as they stream. */
+  | { type: 'passages'; sources: Source[] }
   | { type: 'sources'; sources: Source[] }
   | { type: 'done'; status: 'complete' | 'stopped'; searchQuery: string | null }
   | { type: 'error'; code: string; message: string };

@@ -6,14 +6,16 @@ import {
   ChatPage,
   ConversationIdInput,
   ConversationList,
+  citationNumbers,
   MessageView,
   Notice,
+  renderAnswer,
+  SourcesPanel,
   UserBubble,
 } from '../../views/chat.tsx';
-import { renderMarkdown } from '../../views/markdown.ts';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import type { Conversation, Principal } from '../domain.ts';
+import type { Conversation, Principal, Source } from '../domain.ts';
 import type { StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
 import { shellData } from './shell-data.ts';
@@ -67,34 +69,37 @@ export function pageRoutes(deps: AppDeps) {
   /**
    * While an answer is written, its Markdown is rendered (sanitised) again and replaces the bubble's
    * content: at most every 50 ms, so that a fast model does not send the whole answer per token.
+   * Citations are links, numbered in order of first citation, from the first word on: the
+   * passages are known before it; the sources panel is sent again whenever a new one is cited.
    * The last event is the stored message, rendered the way a reload renders it.
    */
   async function* answerEvents(g: Generation): AsyncGenerator<string> {
     let text = '';
     let sent = '';
     let last = 0;
+    let passages: Source[] = [];
+    let citedKey = '';
+    const render = async () => {
+      sent = text;
+      let html = partial(`#answer-${g.messageId}`, 'innerHTML', renderAnswer(text, g.messageId, passages));
+      const key = [...citationNumbers(text, passages).keys()].join(',');
+      if (key !== citedKey) {
+        citedKey = key;
+        const panel = (await (<SourcesPanel messageId={g.messageId} sources={passages} text={text} />)) as string;
+        html += partial(`#sources-${g.messageId}`, 'innerHTML', panel);
+      }
+      return sseEvent(html);
+    };
     for await (const event of g.follow()) {
-      if (event.type === 'token') {
+      if (event.type === 'passages') {
+        passages = event.sources;
+      } else if (event.type === 'token') {
         text += event.text;
         if (performance.now() - last < RENDER_INTERVAL_MS) continue;
         last = performance.now();
-        sent = text;
-        yield sseEvent(
-          partial(
-            `#answer-${g.messageId}`,
-            'innerHTML',
-            renderMarkdown(text, () => null),
-          ),
-        );
+        yield await render();
       } else if (event.type === 'done' || event.type === 'error') {
-        if (sent !== text)
-          yield sseEvent(
-            partial(
-              `#answer-${g.messageId}`,
-              'innerHTML',
-              renderMarkdown(text, () => null),
-            ),
-          );
+        if (sent !== text) yield await render();
         yield sseEvent(await finalFragments(g));
       }
     }

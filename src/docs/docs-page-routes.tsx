@@ -1,11 +1,14 @@
 import { Elysia } from 'elysia';
 import type { NoticeKind } from '../../views/chat.tsx';
 import { DocsPage, DocumentsSection, isFiltered } from '../../views/docs.tsx';
+import { renderOriginal } from '../../views/markdown.ts';
+import { OriginalPage } from '../../views/original.tsx';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import { shellData } from '../chat/shell-data.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { IngestResult } from '../rag/ingestion.ts';
+import { decodeText } from '../rag/loaders/normalize.ts';
 import { readableDocuments, uploadCollection, uploadMessage } from './docs-api-routes.ts';
 import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
 import { checkUpload, filesOf } from './upload.ts';
@@ -35,6 +38,20 @@ const UPLOAD_NOTICE: Record<IngestResult['outcome'], NoticeKind> = {
   unchanged: 'info',
   empty: 'error',
 };
+
+/** Markdown and Word originals as sanitised HTML with heading anchors; null for other formats. */
+async function originalHtml(name: string, bytes: Uint8Array): Promise<string | null> {
+  const extension = name.slice(name.lastIndexOf('.')).toLowerCase();
+  if (extension === '.md' || extension === '.markdown') {
+    return renderOriginal({ markdown: decodeText(name, bytes).replace(/\r\n?/g, '\n') });
+  }
+  if (extension === '.docx') {
+    // Imported here: the binary's start stays lean (mammoth and JSZip load at the first use).
+    const { docxToHtml } = await import('../rag/loaders/docx-loader.ts');
+    return renderOriginal({ html: await docxToHtml(name, bytes) });
+  }
+  return null;
+}
 
 /** The /docs page and its hypermedia endpoints. */
 export function docsPageRoutes(deps: AppDeps) {
@@ -86,13 +103,28 @@ export function docsPageRoutes(deps: AppDeps) {
       if (notices.every((n) => n.kind === 'error')) set.status = 400;
       return <DocumentsSection documents={await catalog.list()} notices={notices} canManage />;
     })
-    .get('/docs/:id/original', async ({ params, request }) => {
+    .get('/docs/:id/original', async ({ params, query, request, set }) => {
       const found = await catalog.get(params.id);
       // A document of a collection the user may not read does not exist, as far as they can tell.
       const record = found && auth.canRead(principalOf(request), found.collection) ? found : null;
       const bytes = record ? await deps.documents.get(record.source) : null;
       if (!record || !bytes) throw notFound('That document');
       const name = record.source.split('/').at(-1) ?? 'document';
+      // Markdown and Word are shown as a page of ours (sanitised, an anchor per heading), so a
+      // citation opens at its section; `?raw` (and every other format) is the file itself.
+      const html = query.raw === undefined ? await originalHtml(name, bytes) : null;
+      if (html !== null) {
+        set.headers['content-type'] = HTML_TYPE;
+        set.headers['cache-control'] = 'private, max-age=60';
+        return (
+          <OriginalPage
+            title={record.title}
+            source={record.source}
+            html={html}
+            rawHref={`/docs/${encodeURIComponent(record.id)}/original?raw`}
+          />
+        );
+      }
       return new Response(bytes as Uint8Array<ArrayBuffer>, {
         headers: {
           'content-type': originalContentType(name),

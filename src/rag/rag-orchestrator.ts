@@ -2,6 +2,7 @@ import type { ChatTurn, ScoredChunk, Source } from '../domain.ts';
 import type { AnswerTimings } from '../observability/answer-timings.ts';
 import { Telemetry } from '../observability/telemetry.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
+import { headingAnchor } from '../strings.ts';
 import { buildPrompt, type PromptBudget } from './prompt.ts';
 import type { QueryRewriter } from './query-rewriter.ts';
 import type { Retriever } from './retriever.ts';
@@ -110,7 +111,7 @@ function toSources(chunks: ScoredChunk[], cited: Set<number>): Source[] {
     location: c.location,
     snippet: snippet(c.text),
     text: c.text,
-    url: originalUrl(c.documentId, c.location),
+    url: originalUrl(c.documentId, c.location, c.source),
     score: Math.round(c.score * 1000) / 1000,
     cited: cited.has(i + 1),
   }));
@@ -118,17 +119,23 @@ function toSources(chunks: ScoredChunk[], cited: Set<number>): Source[] {
   return [...sources.filter((s) => s.cited), ...sources.filter((s) => !s.cited)];
 }
 
+/** Originals that ragchat shows as its own page, with an anchor on every heading. */
+const RENDERED_ORIGINAL = /\.(?:md|markdown|docx)$/i;
+
 /**
  * The route that serves the original, with a fragment that lands on the passage: `#page=N` for a
- * PDF page (browsers' PDF viewers honour it), else a text fragment on the nearest heading
+ * PDF page (browsers' PDF viewers honour it); the heading's anchor for Markdown and Word, which
+ * are shown as pages with one anchor per heading; else a text fragment on the nearest heading
  * (`#:~:text=`, which Chromium-based browsers and Safari scroll to and highlight).
  */
-export function originalUrl(documentId: string, location: string): string {
+export function originalUrl(documentId: string, location: string, source = ''): string {
   const base = `/docs/${encodeURIComponent(documentId)}/original`;
   const page = /^Page (\d+)/.exec(location);
   if (page) return `${base}#page=${page[1]}`;
   const heading = location.split(' › ').at(-1)?.trim();
-  return heading ? `${base}#:~:text=${encodeURIComponent(heading).replace(/-/g, '%2D')}` : base;
+  if (!heading) return base;
+  if (RENDERED_ORIGINAL.test(source)) return `${base}#${headingAnchor(heading)}`;
+  return `${base}#:~:text=${encodeURIComponent(heading).replace(/-/g, '%2D')}`;
 }
 
 function snippet(text: string): string {

@@ -268,3 +268,57 @@ test('a hostile document quoted back in an answer shows its markup as text and r
   await page.reload();
   expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 });
+
+test('citations are numbered links while the answer streams, show their passage on hover or focus, and open the original at their section', async () => {
+  await page.goto(base);
+  await page.evaluate(() => {
+    const w = window as unknown as { linkedWhileStreaming: boolean };
+    w.linkedWhileStreaming = false;
+    new MutationObserver(() => {
+      if (document.querySelector('.msg.assistant.streaming .answer a.cite')) w.linkedWhileStreaming = true;
+    }).observe(document.getElementById('messages') as HTMLElement, { childList: true, subtree: true });
+  });
+  await page.locator('#message').fill('How do I add my own documents and what formats are read?');
+  await page.locator('#message').press('Enter');
+  await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
+  expect(await page.evaluate(() => (window as unknown as { linkedWhileStreaming: boolean }).linkedWhileStreaming)).toBe(
+    true,
+  );
+
+  // Numbered 1..n in the order first cited: no gaps, and the panel lists them so.
+  const shown = (await page.locator('.msg.assistant .answer a.cite').allTextContents()).map((x) =>
+    Number(x.slice(1, -1)),
+  );
+  const firsts = [...new Set(shown)];
+  expect(firsts).toEqual(firsts.map((_, i) => i + 1));
+  expect(await page.locator('.msg.assistant .source.cited .num').allTextContents()).toEqual(
+    firsts.map((n) => `[${n}]`),
+  );
+
+  // Hover: the cited passage's title and snippet, next to the citation.
+  const first = page.locator('.msg.assistant .answer a.cite').first();
+  await first.hover();
+  const preview = page.locator('#cite-preview');
+  await preview.waitFor({ state: 'visible' });
+  const target = (await first.getAttribute('href')) as string;
+  const snippet = (await page.locator(`${target} .snippet`).textContent()) ?? '';
+  expect(await preview.textContent()).toContain(snippet.slice(0, 60));
+  // Focus (the keyboard's hover) does the same, and a screen reader gets the snippet too.
+  await page.mouse.move(0, 0);
+  await preview.waitFor({ state: 'hidden' });
+  await first.focus();
+  await preview.waitFor({ state: 'visible' });
+  const describedBy = (await first.getAttribute('aria-describedby')) as string;
+  expect(await page.locator(`#${describedBy}`).textContent()).toBe(snippet);
+
+  // The source's title opens the Markdown original as a page, at the cited section.
+  const [original] = await Promise.all([page.waitForEvent('popup'), page.locator(`${target} a.title`).click()]);
+  await original.waitForLoadState();
+  const anchor = new URL(original.url()).hash.slice(1);
+  expect(anchor).toMatch(/^[a-z0-9-]+$/);
+  const heading = original.locator(`[id="${anchor}"]`);
+  expect(await heading.evaluate((el) => el.tagName)).toMatch(/^H[1-6]$/);
+  const box = await heading.boundingBox();
+  expect(box && box.y >= 0 && box.y < 200).toBe(true);
+  await original.close();
+});

@@ -34,12 +34,15 @@ const MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024;
 const MAX_RATIO = 100;
 
 export async function loadDocx(file: string, bytes: Uint8Array, fallbackTitle: string): Promise<LoadedDocument> {
+  return htmlToDocument(await docxToHtml(file, bytes), fallbackTitle, 'docx');
+}
+
+/** The document's HTML as mammoth writes it (headings as h1–h6), once the zip's sizes are checked. */
+export async function docxToHtml(file: string, bytes: Uint8Array): Promise<string> {
   await checkZipSizes(file, bytes);
-  let html: string;
   try {
-    html = (await mammoth.convertToHtml({ buffer: Buffer.from(bytes) })).value;
+    return (await mammoth.convertToHtml({ buffer: Buffer.from(bytes) })).value;
   } catch (error) {
     throw new AppError('unreadable', `${file} could not be read as a Word document (.docx).`, 422, { cause: error });
   }
-  return htmlToDocument(html, fallbackTitle, 'docx');
 }

@@ -20,7 +20,11 @@ beforeSuite(async () => {
       ],
       'Platform handbook',
     ),
-    'expenses.docx': await makeDocx(['# Expense policy', 'Submit receipts within thirty days of the purchase.']),
+    'expenses.docx': await makeDocx([
+      '# Expense policy',
+      '## Receipts',
+      'Submit receipts within thirty days of the purchase.',
+    ]),
     'runbook.html': new TextEncoder().encode(HTML_PAGE),
     'glossary.md': new TextEncoder().encode(
       '# Glossary\n\n## SLO\n\nA service level objective is the target reliability of a service.\n',
@@ -54,6 +58,24 @@ test('an answer cites the PDF by page, and the source opens the PDF at that page
   const original = await t.request(cited.url.split('#')[0]);
   expect(original.headers.get('content-type')).toBe('application/pdf');
   expect(Buffer.from(await original.arrayBuffer()).equals(Buffer.from(files['handbook.pdf'] as Uint8Array))).toBe(true);
+});
+
+test('a Word answer links to its heading, and the original opens as a page at that heading', async () => {
+  const answer = await (await t.request('/api/chat', json({ message: 'When are receipts due for expenses?' }))).json();
+  const cited = answer.sources.find((s: { source: string }) => s.source === 'uploads/expenses.docx');
+  expect(cited.location).toBe('Receipts');
+  expect(cited.url).toMatch(/\/original#receipts$/);
+  const page = await t.request(cited.url.split('#')[0]);
+  expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  const html = await page.text();
+  expect(html).toContain('<h1 id="expense-policy">Expense policy</h1>');
+  expect(html).toContain('<h2 id="receipts">Receipts</h2>');
+  expect(html).toContain('Submit receipts within thirty days');
+  // The .docx itself is still there, for whoever wants the file.
+  const raw = await t.request(`${cited.url.split('#')[0]}?raw`);
+  expect(raw.headers.get('content-type')).toBe(
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  );
 });
 
 test('the ingest command reads the same four formats from a folder', async () => {

@@ -276,9 +276,16 @@ test('a source opens its original at the passage, served safely', async () => {
       await t.request('/api/chat', json({ message: 'How are answers streamed to the browser?' }))
     ).json();
     const source = answer.sources[0];
-    expect(source.url).toMatch(new RegExp(`^/docs/${source.documentId}/original#:~:text=`));
+    // A Markdown original is shown as a page with an anchor per heading; the link names the
+    // passage's heading.
+    expect(source.url).toBe(`/docs/${source.documentId}/original#how-answers-are-streamed-to-the-browser`);
     expect(source.text.length).toBeGreaterThan(source.snippet.length - 5);
-    const res = await t.request(source.url.split('#')[0]);
+    const shown = await t.request(source.url.split('#')[0]);
+    expect(shown.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(shown.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await shown.text()).toContain('<h2 id="how-answers-are-streamed-to-the-browser">');
+    // The file itself, as it was uploaded, is one link away.
+    const res = await t.request(`${source.url.split('#')[0]}?raw`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.headers.get('content-security-policy')).toBe('sandbox');
