@@ -85,7 +85,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
           name="message"
           rows="1"
           maxlength={String(p.maxMessageChars)}
-          placeholder="Ask a question about your documents…"
+          placeholder="Ask about your documents…"
           autofocus
           required
         ></textarea>

@@ -11,14 +11,6 @@ import { makeTestApp, type TestApp } from '../support/test-deps.ts';
  * answer grow, see its sources, reload and find the conversation restored.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/**
- * Where the browser test leaves its picture of the page: test-results/ (ignored by git), so a test
- * run leaves the clone clean. `UPDATE_SCREENSHOT=1` writes the README's picture instead.
- */
-export const SCREENSHOT = process.env.UPDATE_SCREENSHOT
-  ? join(import.meta.dir, 'screenshots', 'chat.png')
-  : join(import.meta.dir, '..', '..', 'test-results', 'chat.png');
-
 let t: TestApp;
 let server: { stop(): void; port: number };
 let context: BrowserContext;
@@ -120,12 +112,6 @@ test('a question streams a grounded answer with sources, and a reload restores t
   expect(await page.locator('#conversation-list li.active a').textContent()).toBe(
     'How are answers streamed to the browser?',
   );
-  await page.locator('.msg.user').first().scrollIntoViewIfNeeded();
-  await page.locator('#messages').evaluate((el) => {
-    el.style.scrollBehavior = 'auto';
-    el.scrollTop = 0;
-  });
-  await page.screenshot({ path: SCREENSHOT });
 
   await page.reload();
   expect(await page.locator('.msg.user .bubble').textContent()).toBe('How are answers streamed to the browser?');

@@ -1,23 +1,34 @@
 import { expect, test } from 'bun:test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ADMIN, makeAccountsApp } from '../support/accounts.ts';
 import { beforeSuite } from '../support/before-suite.ts';
-import { browserSuite, logIn } from '../support/browser.ts';
+import { browserSuite, logIn, screenshotPath } from '../support/browser.ts';
 
 /**
  * Every page of the product in a real browser (Debian's Chromium), with accounts on so that the
  * log-in, account and admin pages exist: one design on every page, at phone and desktop widths,
  * in light and dark.
  */
-const suite = browserSuite(makeAccountsApp);
+// Many log-ins from one address within a minute: more than the login rate limit lets through.
+const suite = browserSuite(() => makeAccountsApp({ RATE_LIMIT_LOGINS_PER_MINUTE: '1000' }));
 let conversationUrl = '';
 
+/** The conversation the README's pictures show. */
+let pictureUrl = '';
+
 beforeSuite(async () => {
-  // One conversation with a long title, so that the pages show a real side list and answer.
+  // A few conversations, one with a long title, so that the pages show a real side list.
   const { page, context } = await signedIn({ width: 1280, height: 800 });
   await ask(page, 'How are answers streamed to the browser, and what happens with a very long question like this one?');
   conversationUrl = page.url();
+  for (const question of ['What does the offline mode do?', 'How do I add my own documents?']) {
+    await page.goto(`${suite.base}/`);
+    await ask(page, question);
+  }
+  await page.goto(`${suite.base}/`);
+  await ask(page, 'How are answers streamed to the browser?');
+  pictureUrl = page.url();
   await context.close();
 });
 
@@ -148,7 +159,7 @@ test('on a phone the menu button opens the side bar as a drawer, with Documents,
   expect(await menu.getAttribute('aria-expanded')).toBe('false');
   await menu.click();
   expect(await menu.getAttribute('aria-expanded')).toBe('true');
-  const documents = page.locator('#sidebar a', { hasText: 'Documents' });
+  const documents = page.locator('#sidebar .docs-link');
   await documents.waitFor({ state: 'visible' });
   await transitionsDone(page);
   expect(await inViewport(page, '#sidebar .who')).toBe(true);
@@ -334,3 +345,51 @@ test('every control is reachable and visible by keyboard, delete buttons include
   expect(await tabTo(phone.page, '#sidebar .log-out')).toEqual({ opacity: '1', outline: 'solid 2px' });
   await phone.context.close();
 });
+
+/** Shows the conversation from its first question, as a person opening it sees it. */
+async function fromTheTop(page: Page): Promise<void> {
+  // The page scrolls smoothly to the newest message when it loads; let that end, then go up.
+  await page.waitForTimeout(500);
+  await page.locator('#messages').evaluate((el) => {
+    el.style.scrollBehavior = 'auto';
+    el.scrollTop = 0;
+  });
+  expect(await page.locator('#messages').evaluate((el) => el.scrollTop)).toBe(0);
+}
+
+test('the README pictures: the chat in light and dark, a phone, documents, log in and admin', async () => {
+  const shots: string[] = [];
+  const shoot = async (page: Page, name: string) => {
+    await transitionsDone(page);
+    const path = screenshotPath(name);
+    await page.screenshot({ path });
+    shots.push(path);
+  };
+  for (const scheme of ['light', 'dark'] as const) {
+    const { context, page } = await signedIn({ width: 1280, height: 800 }, scheme);
+    await page.goto(pictureUrl);
+    await fromTheTop(page);
+    await shoot(page, `chat-${scheme}`);
+    await context.close();
+  }
+  const phone = await signedIn({ width: 390, height: 844 });
+  await phone.page.goto(pictureUrl);
+  await fromTheTop(phone.page);
+  await shoot(phone.page, 'phone');
+  await phone.page.click('.menu-button');
+  await shoot(phone.page, 'phone-menu');
+  await phone.context.close();
+
+  const desk = await signedIn({ width: 1280, height: 800 });
+  await desk.page.goto(`${suite.base}/docs`);
+  await shoot(desk.page, 'documents');
+  await desk.page.goto(`${suite.base}/admin`);
+  await shoot(desk.page, 'admin');
+  await desk.context.close();
+  const anonymous = await suite.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await anonymous.goto(`${suite.base}/login`);
+  await shoot(anonymous, 'login');
+  await anonymous.close();
+  for (const path of shots) expect(statSync(path).size).toBeGreaterThan(10_000);
+  // Eight pictures, each waiting for the page to settle: more than the default 30 s on a busy machine.
+}, 90_000);

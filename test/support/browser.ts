@@ -1,4 +1,5 @@
 import { afterAll } from 'bun:test';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { beforeSuite } from './before-suite.ts';
 import type { TestApp } from './test-deps.ts';
@@ -63,4 +64,14 @@ export async function logIn(
   await page.click('button[type=submit]');
   await page.waitForURL(`${suite.base}/`);
   return { context, page };
+}
+
+/**
+ * Where a browser test leaves a picture of a page: test-results/ (ignored by git), so a test run
+ * leaves the clone clean; with `UPDATE_SCREENSHOT=1`, test/e2e/screenshots/, the README's pictures.
+ */
+export function screenshotPath(name: string): string {
+  return process.env.UPDATE_SCREENSHOT
+    ? join(import.meta.dir, '..', 'e2e', 'screenshots', `${name}.png`)
+    : join(import.meta.dir, '..', '..', 'test-results', `${name}.png`);
 }
