@@ -214,7 +214,8 @@ export class QdrantVectorStore implements VectorStore {
     const prefetch: { query: number[]; using: string; limit: number; filter?: typeof filter }[] = [];
     const weights: number[] = [];
     if (vectorWeight > 0) {
-      prefetch.push({ query: Array.from(query.vector), using: DENSE, limit: candidates, filter });
+      // One request carries both sides, so the vector is awaited before anything is sent.
+      prefetch.push({ query: Array.from(await query.vector), using: DENSE, limit: candidates, filter });
       weights.push(vectorWeight);
     }
     if (keywordWeight > 0 && keywords.indices.length > 0) {
