@@ -85,7 +85,7 @@ export function buildPrompt(
   for (const chunk of retrieved) {
     const n = passages.length + 1;
     const header = `[${n}] ${chunk.title}${chunk.location ? ` › ${chunk.location}` : ''}\n`;
-    const headerTokens = countTokens(header);
+    const headerTokens = recurringTokens(header);
     const remaining = passageBudget - used - headerTokens - 2;
     if (remaining <= 20) break;
     const fitted = fitSentences(chunk.text, remaining);
