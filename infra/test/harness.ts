@@ -40,6 +40,13 @@ export interface Recorded {
   type: string;
   name: string;
   inputs: Inputs;
+  /**
+   * The URN the Pulumi engine gives it (`urn:pulumi:<stack>::ragchat::<parent types>$<type>::<name>`):
+   * the key a deployed stack's state knows it by. A resource whose URN changes is replaced.
+   */
+  urn: string;
+  /** The URNs its `aliases` option names: earlier URNs under which the state may still hold it. */
+  aliases: string[];
 }
 
 export interface StackRun {
@@ -191,10 +198,7 @@ async function configure(
 ): Promise<void> {
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
-      },
+      newResource: (args) => ({ id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) }),
       call: (args) => {
         const answer = CALLS[args.token];
         if (!answer) throw new Error(`no mock answer for ${args.token}`);
@@ -206,6 +210,7 @@ async function configure(
     false,
   );
   pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...settings, ...secrets }, Object.keys(secrets));
+  recordRegistrations(resources);
 }
 
 async function runOnce(
@@ -223,6 +228,7 @@ async function runOnce(
   const outputs: Record<string, unknown> = {};
   for (const [name, output] of Object.entries(stackOutputs)) outputs[name] = await resolved(output);
   await settled();
+  resolveUrns(resources, stack);
 
   return {
     resources,
@@ -234,6 +240,85 @@ async function runOnce(
       return found;
     },
   };
+}
+
+/** What the harness reads of a `RegisterResourceRequest` (the protobuf getters of @pulumi/pulumi 3.270). */
+interface Registration {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getAliasesList(): {
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+  }[];
+}
+type MockMonitor = {
+  registerResource(req: Registration, callback: (error: unknown, response?: { getUrn(): string }) => void): void;
+};
+
+/** A recorded resource as the mock monitor named it, with its parent and alias specs (mock URNs). */
+interface Registered {
+  record: Recorded;
+  parentMockUrn: string;
+  aliasSpecs: ReturnType<Registration['getAliasesList']>;
+}
+/** This run's registrations by the URN the mock monitor answered with. */
+const registrations = new Map<string, Registered>();
+
+/**
+ * Records every registration the program sends, in order, with what the mocks' `newResource` does
+ * not see: the parent and the aliases. The mock monitor names a child by its parent's last type
+ * only, not by the whole chain of parent types as the engine does, so {@link resolveUrns} rebuilds
+ * the engine's URNs from the parents once the run has settled.
+ */
+function recordRegistrations(resources: Recorded[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor | undefined;
+  if (!monitor?.registerResource) throw new Error('no mock monitor after setMocks; update infra/test/harness.ts');
+  const register = monitor.registerResource.bind(monitor);
+  registrations.clear();
+  monitor.registerResource = (req, callback) => {
+    const record: Recorded = {
+      type: req.getType(),
+      name: req.getName(),
+      // What the mock monitor hands `newResource`, decoded the same way.
+      inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+      urn: '',
+      aliases: [],
+    };
+    resources.push(record);
+    const registered = { record, parentMockUrn: req.getParent(), aliasSpecs: req.getAliasesList() };
+    register(req, (error, response) => {
+      if (response) registrations.set(response.getUrn(), registered);
+      callback(error, response);
+    });
+  };
+}
+
+/** Fills in each recorded resource's engine URN and alias URNs, as `pulumi up` would compute them. */
+function resolveUrns(resources: Recorded[], stack: string): void {
+  const prefix = `urn:pulumi:${stack}::ragchat::`;
+  const qualifiedType = (mockUrn: string): string => {
+    const parent = registrations.get(mockUrn);
+    if (!parent) throw new Error(`a resource names a parent the harness never saw: ${mockUrn}`);
+    return parent.parentMockUrn === ''
+      ? parent.record.type
+      : `${qualifiedType(parent.parentMockUrn)}$${parent.record.type}`;
+  };
+  const urnOf = (parentMockUrn: string, type: string, name: string) =>
+    `${prefix}${parentMockUrn === '' ? type : `${qualifiedType(parentMockUrn)}$${type}`}::${name}`;
+  for (const { record, parentMockUrn, aliasSpecs } of registrations.values()) {
+    record.urn = urnOf(parentMockUrn, record.type, record.name);
+    record.aliases = aliasSpecs.map((alias) => {
+      const spec = alias.hasSpec() ? alias.getSpec() : undefined;
+      if (!spec) return alias.getUrn();
+      const parent = spec.getNoparent() ? '' : spec.getParenturn() || parentMockUrn;
+      return urnOf(parent, spec.getType() || record.type, spec.getName() || record.name);
+    });
+  }
+  const unresolved = resources.filter((r) => r.urn === '');
+  if (unresolved.length > 0) throw new Error(`no URN for ${unresolved.map((r) => r.name).join(', ')}`);
 }
 
 /** The value of an output (secret or not), once known. */
