@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { SCRATCH_PATH } from './app-task.ts';
 import { bedrockEnvironment, bedrockInvokeArnsOutput, bedrockModelIds } from './bedrock.ts';
 import type { StackConfig } from './config.ts';
 import { Database } from './database.ts';
@@ -9,8 +10,9 @@ import { ALB_LOG_PREFIX, LogBucket } from './logs.ts';
 import { APP_PORT, Network } from './network.ts';
 import { Qdrant } from './qdrant.ts';
 import { AppSecrets } from './secrets.ts';
-import { ALB_IDLE_TIMEOUT_SECONDS, APP_HEARTBEAT_MS, AppService, SCRATCH_PATH } from './service.ts';
+import { AppService } from './service.ts';
 import { Storage } from './storage.ts';
+import { ALB_IDLE_TIMEOUT_SECONDS, APP_HEARTBEAT_MS } from './timeouts.ts';
 
 /** The prefix under which the app keeps its originals in the bucket (the app's DOCS_PREFIX default). */
 export const DOCS_PREFIX = 'documents/';

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { fargateTask } from './fargate.ts';
 import { logStatement, taskRole } from './iam.ts';
 import { QDRANT_PORT } from './network.ts';
 
@@ -148,14 +149,13 @@ export class Qdrant extends pulumi.ComponentResource {
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
-        family: `${args.namePrefix}-qdrant`,
-        cpu: String(args.cpu),
-        memory: String(args.memory),
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
-        executionRoleArn: executionRole.arn,
-        taskRoleArn: role.arn,
+        ...fargateTask({
+          family: `${args.namePrefix}-qdrant`,
+          cpu: args.cpu,
+          memory: args.memory,
+          executionRoleArn: executionRole.arn,
+          taskRoleArn: role.arn,
+        }),
         volumes: [
           {
             name: 'storage',

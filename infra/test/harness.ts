@@ -47,6 +47,8 @@ export interface Recorded {
   urn: string;
   /** The URNs its `aliases` option names: earlier URNs under which the state may still hold it. */
   aliases: string[];
+  /** URNs of what it waits for: `dependsOn`, and every resource whose outputs its inputs take. */
+  dependsOn: string[];
 }
 
 export interface StackRun {
@@ -151,6 +153,12 @@ export function stackFileConfig(stack: string): Record<string, string> {
 
 // Runs never overlap: the mocks, the config and the resource list are process-wide.
 let queue: Promise<unknown> = Promise.resolve();
+/** Runs `job` once every run queued before it has finished. */
+function enqueue<T>(job: () => Promise<T>): Promise<T> {
+  const run = queue.then(job);
+  queue = run.catch(() => undefined);
+  return run;
+}
 const cache = new Map<string, Promise<StackRun>>();
 
 /**
@@ -165,8 +173,7 @@ export function runStack(
   const key = JSON.stringify([stack, settings, secrets]);
   const cached = cache.get(key);
   if (cached) return cached;
-  const run = queue.then(() => runOnce(stack, settings, secrets));
-  queue = run.catch(() => undefined);
+  const run = enqueue(() => runOnce(stack, settings, secrets));
   cache.set(key, run);
   return run;
 }
@@ -177,7 +184,7 @@ export function readStackConfig(
   settings: Record<string, string> = {},
   secrets: Record<string, string> = {},
 ): Promise<StackConfig | Error> {
-  const run = queue.then(async () => {
+  return enqueue(async () => {
     await configure(stack, settings, secrets, []);
     const { readConfig } = await import('../config.ts');
     try {
@@ -186,8 +193,6 @@ export function readStackConfig(
       return error as Error;
     }
   });
-  queue = run.catch(() => undefined);
-  return run;
 }
 
 async function configure(
@@ -209,7 +214,9 @@ async function configure(
     stack,
     false,
   );
-  pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...settings, ...secrets }, Object.keys(secrets));
+  // A component run has no stack file: what it is given comes in through its arguments.
+  const fileConfig = stack === COMPONENT_STACK ? {} : stackFileConfig(stack);
+  pulumi.runtime.setAllConfig({ ...fileConfig, ...settings, ...secrets }, Object.keys(secrets));
   recordRegistrations(resources);
 }
 
@@ -218,15 +225,38 @@ async function runOnce(
   settings: Record<string, string>,
   secrets: Record<string, string>,
 ): Promise<StackRun> {
+  return record(stack, settings, secrets, async () => {
+    // Imported only now, after setMocks: the program's modules see the mocked runtime.
+    const { readConfig } = await import('../config.ts');
+    const { deploy } = await import('../program.ts');
+    return { ...deploy(readConfig()) };
+  });
+}
+
+/** The stack name {@link runComponent} runs under: no `Pulumi.<stack>.yaml`, so no configuration. */
+export const COMPONENT_STACK = 'unit';
+
+/**
+ * Runs `build` (which makes one component, say) under the same mocks with no stack configuration,
+ * and records what it registers, as {@link runStack} does for the whole program. `build` imports
+ * the component's module itself (`await import('../app-task.ts')`), so the module sees the mocks.
+ * Not cached: each test makes its own.
+ */
+export function runComponent(build: () => Promise<Record<string, pulumi.Output<unknown>>>): Promise<StackRun> {
+  return enqueue(() => record(COMPONENT_STACK, {}, {}, build));
+}
+
+async function record(
+  stack: string,
+  settings: Record<string, string>,
+  secrets: Record<string, string>,
+  program: () => Promise<Record<string, pulumi.Output<unknown>>>,
+): Promise<StackRun> {
   const resources: Recorded[] = [];
   await configure(stack, settings, secrets, resources);
-
-  // Imported only now, after setMocks: the program's modules see the mocked runtime.
-  const { readConfig } = await import('../config.ts');
-  const { deploy } = await import('../program.ts');
-  const stackOutputs = deploy(readConfig());
+  const programOutputs = await program();
   const outputs: Record<string, unknown> = {};
-  for (const [name, output] of Object.entries(stackOutputs)) outputs[name] = await resolved(output);
+  for (const [name, output] of Object.entries(programOutputs)) outputs[name] = await resolved(output);
   await settled();
   resolveUrns(resources, stack);
 
@@ -247,6 +277,7 @@ interface Registration {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getDependenciesList(): string[];
   getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
   getAliasesList(): {
     getUrn(): string;
@@ -263,6 +294,7 @@ interface Registered {
   record: Recorded;
   parentMockUrn: string;
   aliasSpecs: ReturnType<Registration['getAliasesList']>;
+  dependencyMockUrns: string[];
 }
 /** This run's registrations by the URN the mock monitor answered with. */
 const registrations = new Map<string, Registered>();
@@ -286,9 +318,15 @@ function recordRegistrations(resources: Recorded[]): void {
       inputs: pulumi.runtime.deserializeProperties(req.getObject()),
       urn: '',
       aliases: [],
+      dependsOn: [],
     };
     resources.push(record);
-    const registered = { record, parentMockUrn: req.getParent(), aliasSpecs: req.getAliasesList() };
+    const registered = {
+      record,
+      parentMockUrn: req.getParent(),
+      aliasSpecs: req.getAliasesList(),
+      dependencyMockUrns: req.getDependenciesList(),
+    };
     register(req, (error, response) => {
       if (response) registrations.set(response.getUrn(), registered);
       callback(error, response);
@@ -296,7 +334,7 @@ function recordRegistrations(resources: Recorded[]): void {
   };
 }
 
-/** Fills in each recorded resource's engine URN and alias URNs, as `pulumi up` would compute them. */
+/** Fills in each recorded resource's engine URN, alias URNs and dependencies, as `pulumi up` sees them. */
 function resolveUrns(resources: Recorded[], stack: string): void {
   const prefix = `urn:pulumi:${stack}::ragchat::`;
   const qualifiedType = (mockUrn: string): string => {
@@ -308,8 +346,10 @@ function resolveUrns(resources: Recorded[], stack: string): void {
   };
   const urnOf = (parentMockUrn: string, type: string, name: string) =>
     `${prefix}${parentMockUrn === '' ? type : `${qualifiedType(parentMockUrn)}$${type}`}::${name}`;
-  for (const { record, parentMockUrn, aliasSpecs } of registrations.values()) {
-    record.urn = urnOf(parentMockUrn, record.type, record.name);
+  const registered = [...registrations.values()];
+  for (const { record, parentMockUrn } of registered) record.urn = urnOf(parentMockUrn, record.type, record.name);
+  for (const { record, parentMockUrn, aliasSpecs, dependencyMockUrns } of registered) {
+    record.dependsOn = dependencyMockUrns.map((urn) => registrations.get(urn)?.record.urn ?? urn);
     record.aliases = aliasSpecs.map((alias) => {
       const spec = alias.hasSpec() ? alias.getSpec() : undefined;
       if (!spec) return alias.getUrn();
