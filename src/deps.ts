@@ -115,6 +115,8 @@ export interface AppDeps {
   /** Metrics (served at /metrics) and traces (exported when OTLP is configured). */
   telemetry: Telemetry;
   chat: ChatService;
+  /** Retrieval, prompt and answer for one question: the chat's path, also run by `eval-answers`. */
+  orchestrator: RagOrchestrator;
   auth: AuthService;
   accounts: AccountStore;
   ingestion: Ingestion;
@@ -302,6 +304,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     telemetry,
     chat,
+    orchestrator,
     auth,
     accounts,
     ingestion,

@@ -40,6 +40,10 @@ export interface Source {
   text: string;
   /** Opens the original at this passage: its page (PDF) or heading, where the format allows. */
   url: string;
+  /**
+   * The fused retrieval score (reciprocal rank fusion, 1 = first in every list searched): it orders
+   * one answer's passages and is a function of their ranks alone, so the page shows no number for it.
+   */
   score: number;
   /** Whether the answer cites it with its `[id]`. */
   cited: boolean;

@@ -357,9 +357,6 @@ function SourceList({ messageId, sources }: { messageId: string; sources: Source
             ) : (
               ''
             )}
-            <span class="score" title="Relevance (1 = ranked first by both keyword and vector search)" safe>
-              {s.score.toFixed(2)}
-            </span>
           </div>
           {s.text && s.text.replace(/\s+/g, ' ').trim() !== s.snippet ? (
             <details class="passage">

@@ -30,7 +30,11 @@ const source: Schema = {
     source: { type: 'string', description: 'Where the original lives, e.g. `sample-docs/getting-started.md`.' },
     location: { type: 'string', description: 'Heading path inside the document.' },
     snippet: { type: 'string' },
-    score: { type: 'number', description: 'Relevance, 0 to 1.' },
+    score: {
+      type: 'number',
+      description:
+        'Reciprocal-rank-fusion score of the searches that ran (keyword, and vector when a real embedding model is configured), scaled so that 1 is first in every list. It orders the passages of one answer; it does not say whether a passage answers the question, and it is not comparable between questions.',
+    },
     cited: { type: 'boolean' },
   },
 };
