@@ -61,6 +61,16 @@ export interface ChatTurn {
   searchQuery?: string;
 }
 
+/** A reader's verdict on an answer: thumbs up or down, with an optional comment. */
+export type FeedbackRating = 'up' | 'down';
+
+export interface Feedback {
+  rating: FeedbackRating;
+  comment: string | null;
+  /** When it was last given. */
+  at: string;
+}
+
 export interface Message {
   id: string;
   conversationId: string;
@@ -76,6 +86,8 @@ export interface Message {
   /** For an answer: the standalone question retrieval used, when a follow-up was rewritten. */
   searchQuery: string | null;
   error: string | null;
+  /** For an answer: the reader's thumbs up or down and comment, if given. */
+  feedback: Feedback | null;
   createdAt: string;
 }
 
