@@ -199,6 +199,9 @@ function cases(): Case[] {
     { method: 'GET', path: '/api/admin/audit', expect: same(401, 403, 200) },
     // Conversation tools: private to the owner like the conversation. Edit and regenerate replace
     // the question and answer they name, so they come after every case that uses those ids.
+    { method: 'GET', path: '/chat/conversations?q=streamed', route: '/chat/conversations', expect: same(303, 200) },
+    ownersOnly('PATCH', `/c/${c}`, '/c/:id', form({ title: 'Renamed on the page' })),
+    ownersOnly('PUT', `/chat/messages/${m}/feedback`, '/chat/messages/:id/feedback', form({ rating: 'down' })),
     ownersOnly('PATCH', `/api/conversations/${c}`, '/api/conversations/:id', jsonBody({ title: 'Renamed' })),
     ownersOnly('GET', `/api/conversations/${c}/export`, '/api/conversations/:id/export'),
     ownersOnly('GET', `/api/messages/${m}`, '/api/messages/:id'),
@@ -211,6 +214,7 @@ function cases(): Case[] {
       jsonBody({ message: 'How is an answer streamed to the page?' }),
     ),
     ownersOnly('POST', `/api/conversations/${c}/regenerate`, '/api/conversations/:id/regenerate'),
+    ownersOnly('POST', `/c/${c}/regenerate`, '/c/:id/regenerate'),
     { method: 'GET', path: '/healthz', expect: same(200, 200) },
     { method: 'GET', path: '/readyz', expect: same(200, 200) },
     { method: 'GET', path: '/openapi.json', expect: same(200, 200) },
