@@ -47,10 +47,12 @@ export function conversationJson(conversation: Conversation, messages: readonly 
 
 /** A file name from the title: letters, digits and dashes, never empty, never a path. */
 export function exportFileName(conversation: Conversation, extension: 'md' | 'json'): string {
+  // Split and joined rather than trimmed with /^-+|-+$/, which backtracks quadratically on dashes.
   const slug = conversation.title
     .normalize('NFKD')
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .join('-')
     .slice(0, 60)
     .toLowerCase();
   return `${slug || 'conversation'}.${extension}`;

@@ -31,11 +31,12 @@ function partial(target: string, swap: string, html: string): string {
 export function pageRoutes(deps: AppDeps) {
   const { chat, config, conversations: tools } = deps;
 
-  /** The conversation the page shows, from the URL htmx sends with each request. */
-  const onScreenId = (request: Request) =>
-    /\/c\/([0-9a-f-]{36})(?:[/?#]|$)/i.exec(
-      new URL(request.headers.get('hx-current-url') ?? 'http://x/').pathname,
-    )?.[1] ?? null;
+  /** The conversation the page shows, from the URL htmx sends with each request (any text at all). */
+  const onScreenId = (request: Request): string | null => {
+    const url = request.headers.get('hx-current-url') ?? '';
+    const path = URL.canParse(url) ? new URL(url).pathname : '';
+    return /^\/c\/([0-9a-f-]{36})\/?$/i.exec(path)?.[1] ?? null;
+  };
 
   const renderPage = async (principal: Principal, current: Conversation | null) => {
     const userId = principal.user.id;

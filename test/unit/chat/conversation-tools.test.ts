@@ -259,3 +259,16 @@ describe('date groups', () => {
     ]);
   });
 });
+
+test('the page fragments read the on-screen conversation from any HX-Current-URL, however malformed', async () => {
+  const { conversationId } = await ask('How do I stop ragchat?');
+  for (const current of ['http://[', 'not a url', `http://localhost/c/${conversationId}`]) {
+    const res = await t.request('/chat/conversations?q=stop', {
+      headers: { 'hx-request': 'true', 'hx-current-url': current },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`id="conv-${conversationId}"`);
+    expect(html.includes(`class="active" id="conv-${conversationId}"`)).toBe(current.includes(conversationId));
+  }
+});
