@@ -1,6 +1,5 @@
 import { basename, extname } from 'node:path';
 import { AppError } from '../../errors.ts';
-import type { Section } from '../chunker.ts';
 import type { DocumentFormat, LoadedDocument } from './loaded-document.ts';
 import { loadMarkdown, loadPlainText } from './text-loaders.ts';
 
