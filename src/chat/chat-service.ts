@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import { AnswerTimings } from '../observability/answer-timings.ts';
 import { failSpan, Telemetry } from '../observability/telemetry.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
-import { countTokens } from '../rag/tokens.ts';
+import { countTokens } from '../search/tokens.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
 import { Generation } from './generation.ts';
 
