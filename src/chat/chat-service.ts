@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import { AnswerTimings } from '../observability/answer-timings.ts';
 import { failSpan, Telemetry } from '../observability/telemetry.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
-import { countTokens } from '../rag/tokens.ts';
+import { countTokens } from '../search/tokens.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
 import { Generation } from './generation.ts';
 
@@ -115,18 +115,8 @@ export class ChatService {
     timings = new AnswerTimings(),
   ): Promise<StartedAnswer> {
     const userId = asker.user.id;
-    if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
-    const limit = this.options.maxStreamsPerUser ?? 3;
-    const writing = this.writingBy.get(userId) ?? 0;
-    if (writing >= limit) {
-      this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
-      throw new AppError(
-        'too_many_streams',
-        `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
-        429,
-      );
-    }
+    const writing = this.refuseIfBusy(userId);
     // The slot is taken now, before the first await: questions of a burst all arrive before any is
     // stored, and each must see the ones ahead of it.
     this.writingBy.set(userId, writing + 1);
@@ -187,6 +177,26 @@ export class ChatService {
         generation.markFinished();
       });
     return { conversation, userMessage, generation, isNewConversation: !hasConversation };
+  }
+
+  /**
+   * The refusals `ask` gives before it stores anything: the server is shutting down, or the user
+   * already has as many answers being written as allowed. Returns how many they have. Callers that
+   * change a conversation before asking (regenerate, edit and resend) check it first.
+   */
+  refuseIfBusy(userId: string): number {
+    if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
+    const limit = this.options.maxStreamsPerUser ?? 3;
+    const writing = this.writingBy.get(userId) ?? 0;
+    if (writing >= limit) {
+      this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
+      throw new AppError(
+        'too_many_streams',
+        `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
+        429,
+      );
+    }
+    return writing;
   }
 
   /** Gives back a user's slot, taken in `ask`. */

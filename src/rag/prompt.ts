@@ -1,7 +1,7 @@
 import type { ChatTurn, ScoredChunk } from '../domain.ts';
 import type { LlmMessage, PromptPassage } from '../providers/llm-client.ts';
-import { sentences } from './text.ts';
-import { countTokens } from './tokens.ts';
+import { sentences } from '../search/text.ts';
+import { countTokens } from '../search/tokens.ts';
 
 export const SYSTEM_INSTRUCTIONS = `You are ragchat, an assistant that answers questions from a team's own documents.
 

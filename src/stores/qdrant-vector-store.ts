@@ -1,8 +1,8 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { DEFAULT_COLLECTION, type EmbeddedChunk, type ScoredChunk } from '../domain.ts';
 import { AppError, unavailable } from '../errors.ts';
-import { RRF_K } from '../rag/fusion.ts';
-import { documentSparseVector, querySparseVector } from '../rag/sparse.ts';
+import { RRF_K } from '../search/fusion.ts';
+import { documentSparseVector, querySparseVector } from '../search/sparse.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
 export interface QdrantVectorStoreOptions {

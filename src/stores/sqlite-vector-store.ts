@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
-import { reciprocalRankFusion } from '../rag/fusion.ts';
-import { keywordTerms } from '../rag/text.ts';
+import { reciprocalRankFusion } from '../search/fusion.ts';
+import { keywordTerms } from '../search/text.ts';
 import { QuantisedVectorMatrix } from './quantised-vector-matrix.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
