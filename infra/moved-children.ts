@@ -6,7 +6,8 @@ import type * as pulumi from '@pulumi/pulumi';
  * so a deployed stack's state knows them by a URN naming the parent's type, not the component's:
  * the alias says they are the same resources, and `pulumi up` moves them in the state instead of
  * deleting them and creating new ones (a new load balancer would come with a new DNS name).
- * Built without a parent (alone, in a test), the component had no former self: no alias.
+ * Built without a parent (alone, in a test), the component had no former self: no alias. The
+ * aliases may go once every deployed stack has had one `pulumi up` since the split.
  */
 export function movedChildOptions(
   component: pulumi.ComponentResource,

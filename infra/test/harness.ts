@@ -301,8 +301,9 @@ const registrations = new Map<string, Registered>();
 
 /**
  * Records every registration the program sends, in order, with what the mocks' `newResource` does
- * not see: the parent and the aliases. The mock monitor names a child by its parent's last type
- * only, not by the whole chain of parent types as the engine does, so {@link resolveUrns} rebuilds
+ * not see: the parent, the aliases and the dependencies. The mock monitor names a child by its
+ * parent's last type only, not by the whole chain of parent types as the engine does (the SDKs'
+ * `createUrn`: the parent URN's type part, `$`, the child's type), so {@link resolveUrns} rebuilds
  * the engine's URNs from the parents once the run has settled.
  */
 function recordRegistrations(resources: Recorded[]): void {
