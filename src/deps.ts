@@ -92,16 +92,21 @@ async function openPostgresStores(config: Config, logger: Logger) {
     import('./stores/postgres-document-catalog.ts'),
     import('./fleet/postgres-coordinator.ts'),
   ]);
+  // Every connection of this instance carries its id as application name (pg_stat_activity).
+  const instanceId = Bun.randomUUIDv7();
+  const applicationName = `ragchat/${instanceId}`;
   const pg = openPostgres({
     url: config.database.url,
     poolSize: config.database.poolSize,
     statementTimeoutMs: config.database.timeoutMs,
+    applicationName,
   });
   await migratePostgres(pg);
-  const pgLocks = openPostgres({ url: config.database.url, poolSize: LOCK_POOL_SIZE });
+  const pgLocks = openPostgres({ url: config.database.url, poolSize: LOCK_POOL_SIZE, applicationName });
   const coordinator = new PostgresCoordinator(pg, logger, {
     flushMs: config.live.flushMs,
     heartbeatMs: config.live.sweepMs,
+    instanceId,
   });
   return {
     repo: new PostgresChatRepository(pg),
@@ -141,6 +146,8 @@ export interface AppDeps {
   coordinator: Coordinator;
   /** Postgres connections this instance opens at most (0 without DATABASE_URL). */
   databaseConnections: number;
+  /** This instance's id in the fleet: its heartbeat row and its connections' application name (Postgres only). */
+  instanceId: string | null;
   vectors: VectorStore;
   catalog: DocumentCatalog;
   documents: DocumentStore;
@@ -343,6 +350,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     repo,
     coordinator,
     databaseConnections: pg?.connections ?? 0,
+    instanceId: pg?.coordinator.instanceId ?? null,
     vectors,
     catalog,
     documents,

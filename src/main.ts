@@ -66,6 +66,7 @@ async function main() {
     outgoingRequests: outgoingLimit(process.env),
     // Postgres connections this instance may open (pool + lock pool + listener; infra/README.md).
     databaseConnections: deps.databaseConnections,
+    instance: deps.instanceId,
     fleet: deps.coordinator.shared ? 'postgres (Stop, followers, caps and rate limits shared)' : 'this process',
   });
   const limitProblem = outgoingLimitProblem();

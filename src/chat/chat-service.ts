@@ -119,6 +119,13 @@ export class ChatService {
     for (const g of this.active.values()) {
       if (g.conversationId === conversation.id) g.controller.abort('deleted');
     }
+    if (this.coordinator.shared) {
+      // Answers of it that other instances write stop there too, not at their own end.
+      const writtenElsewhere = (await this.repo.listMessages(conversation.id)).filter(
+        (m) => m.status === 'streaming' && !this.active.has(m.id),
+      );
+      await Promise.all(writtenElsewhere.map((m) => this.coordinator.requestStop(m.id)));
+    }
     await this.repo.deleteConversation(conversation.id);
   }
 
@@ -305,7 +312,8 @@ export class ChatService {
     };
     g.outcome = outcome;
     // Followers elsewhere read the end once it is stored; if the database is away, the write is
-    // retried (FinalWrites) and they hear of it then. The stream here ends properly either way.
+    // retried (FinalWrites) and they hear of it then (or when it is given up: they read the row
+    // as it is). The stream here ends properly either way.
     const announce = () =>
       void this.coordinator
         .ended(g.messageId)
@@ -325,7 +333,7 @@ export class ChatService {
         ? { type: 'error', code: failure.code, message: failure.message }
         : { type: 'done', status: status as 'complete' | 'stopped', searchQuery },
     );
-    this.logger.info('answer stored', {
+    this.logger.info(stored ? 'answer stored' : 'answer ended; it is stored once the database is back', {
       messageId: g.messageId,
       status,
       latencyMs: Math.round(latencyMs),

@@ -12,7 +12,8 @@ export interface FinalWritesOptions {
 interface Pending {
   messageId: string;
   write: () => Promise<void>;
-  onStored: () => void;
+  /** Once the write landed, or was given up: nothing waits for it any more. */
+  onSettled: () => void;
   since: number;
   attempts: number;
 }
@@ -46,9 +47,9 @@ export class FinalWrites {
 
   /**
    * Writes now when nothing waits; true when that worked. Otherwise the write waits its turn and
-   * `onStored` runs once it lands.
+   * `onSettled` runs once it lands (or is given up).
    */
-  async store(messageId: string, write: () => Promise<void>, onStored: () => void): Promise<boolean> {
+  async store(messageId: string, write: () => Promise<void>, onSettled: () => void): Promise<boolean> {
     if (this.queue.length === 0) {
       try {
         await write();
@@ -60,7 +61,7 @@ export class FinalWrites {
         });
       }
     }
-    this.queue.push({ messageId, write, onStored, since: Date.now(), attempts: 1 });
+    this.queue.push({ messageId, write, onSettled, since: Date.now(), attempts: 1 });
     if (this.queue.length > this.maxQueued) this.giveUp(this.queue.shift() as Pending, 'too many waiting');
     this.draining ??= this.drain().finally(() => {
       this.draining = null;
@@ -85,7 +86,7 @@ export class FinalWrites {
         await head.write();
         this.queue.shift();
         this.logger.info('stored an answer after retrying', { messageId: head.messageId, attempts: head.attempts + 1 });
-        head.onStored();
+        head.onSettled();
         // The database is back: the rest go now, in order, without waiting.
         while (this.queue.length > 0) {
           const next = this.queue[0] as Pending;
@@ -100,7 +101,7 @@ export class FinalWrites {
             messageId: next.messageId,
             attempts: next.attempts + 1,
           });
-          next.onStored();
+          next.onSettled();
         }
       } catch (error) {
         head.attempts++;
@@ -114,5 +115,6 @@ export class FinalWrites {
 
   private giveUp(p: Pending, why: string): void {
     this.logger.error('gave up storing an answer', { messageId: p.messageId, attempts: p.attempts, reason: why });
+    p.onSettled();
   }
 }

@@ -20,7 +20,7 @@ import { Watchers } from './watchers.ts';
 export class InProcessCoordinator implements Coordinator {
   readonly shared = false;
   readonly connections = 0;
-  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly limiters = new Map<RateKind, RateLimiter>();
   /** Answers being written, per user: counting them on every question is quadratic in a burst. */
   private readonly writingBy = new Map<string, number>();
   private readonly published = new Map<string, LiveText>();
@@ -37,11 +37,10 @@ export class InProcessCoordinator implements Coordinator {
   }
 
   takeRate(kind: RateKind, keys: readonly string[], perMinute: number): RateDecision {
-    const name = `${kind}/${perMinute}`;
-    let limiter = this.limiters.get(name);
-    if (!limiter) {
+    let limiter = this.limiters.get(kind);
+    if (limiter?.perMinute !== perMinute) {
       limiter = new RateLimiter(perMinute, perMinute, this.now);
-      this.limiters.set(name, limiter);
+      this.limiters.set(kind, limiter);
     }
     for (const key of keys) {
       const taken = limiter.take(key);

@@ -13,6 +13,8 @@ export interface PostgresCoordinatorOptions {
   flushMs?: number;
   /** How often this instance says it is alive; three missed beats and its stream slots lapse. @default 10000 */
   heartbeatMs?: number;
+  /** This instance's id (its connections carry it as their application name). @default a new UUIDv7 */
+  instanceId?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export class PostgresCoordinator implements Fleet.Coordinator {
   readonly shared = true;
   /** The listening connection; queries share the app's pool. */
   readonly connections = 1;
-  readonly instanceId = Bun.randomUUIDv7();
+  readonly instanceId: string;
   private readonly flushMs: number;
   private readonly heartbeatMs: number;
   private readonly published = new Map<string, { answer: Fleet.LiveText; flushed: number }>();
@@ -54,6 +56,7 @@ export class PostgresCoordinator implements Fleet.Coordinator {
   ) {
     this.flushMs = options.flushMs ?? 200;
     this.heartbeatMs = options.heartbeatMs ?? 10_000;
+    this.instanceId = options.instanceId ?? Bun.randomUUIDv7();
   }
 
   private get aliveMs(): number {
@@ -129,14 +132,21 @@ export class PostgresCoordinator implements Fleet.Coordinator {
   async claimStream(userId: string, limit: number): Promise<Fleet.StreamClaim> {
     await this.register();
     const id = Bun.randomUUIDv7();
+    // Held before the row exists: a heartbeat running meanwhile must not take it for a leftover.
+    this.slots.add(id);
     const [row] = await runQuery(
       'could not count the answers being written',
       () => this.sql<{ writing: number }[]>`
         SELECT take_stream_slot(${id}, ${userId}, ${this.instanceId}, ${limit}, ${this.aliveMs}) AS writing`,
-    );
+    ).catch((error) => {
+      this.slots.delete(id);
+      throw error;
+    });
     const writing = Number(row?.writing ?? -1);
-    if (writing >= 0) return { ok: false, writing };
-    this.slots.add(id);
+    if (writing >= 0) {
+      this.slots.delete(id);
+      return { ok: false, writing };
+    }
     return heldSlot(() => {
       this.slots.delete(id);
       // Not awaited: an answer's end never waits on this. If it fails, the next heartbeat

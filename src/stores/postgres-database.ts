@@ -31,6 +31,8 @@ export interface PostgresOptions {
   connectTimeout?: number;
   /** Longest a statement may run before the server cancels it. @default 10000 */
   statementTimeoutMs?: number;
+  /** Shown in pg_stat_activity, so that each instance's connections can be counted there. */
+  applicationName?: string;
 }
 
 export function openPostgres(options: PostgresOptions): Sql {
@@ -42,6 +44,7 @@ export function openPostgres(options: PostgresOptions): Sql {
     connection: {
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       ...(options.schema ? { search_path: options.schema } : {}),
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
     },
   });
 }

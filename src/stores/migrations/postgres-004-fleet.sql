@@ -1,7 +1,10 @@
 -- What the instances of one deployment share while answers are written (src/fleet/).
+-- Heartbeats, stream slots and rate buckets are UNLOGGED: they write no WAL, so a check commits
+-- without waiting for a disk flush (the bulk of its cost otherwise), and what they hold is
+-- worth nothing after a database crash (which empties them): slots and buckets start afresh.
 
 -- Every server instance, with its heartbeat: a stream slot counts while its instance is alive.
-CREATE TABLE fleet_instances (
+CREATE UNLOGGED TABLE fleet_instances (
   id text PRIMARY KEY,
   host text NOT NULL,
   started_at timestamptz NOT NULL DEFAULT now(),
@@ -9,7 +12,7 @@ CREATE TABLE fleet_instances (
 );
 
 -- One row per answer being written, for the per-user cap across instances.
-CREATE TABLE stream_slots (
+CREATE UNLOGGED TABLE stream_slots (
   id text PRIMARY KEY,
   user_id text NOT NULL,
   instance_id text NOT NULL,
@@ -19,7 +22,7 @@ CREATE INDEX stream_slots_by_user ON stream_slots (user_id);
 CREATE INDEX stream_slots_by_instance ON stream_slots (instance_id);
 
 -- Token buckets of the rate limits (questions, uploads, logins), keyed by kind and client.
-CREATE TABLE rate_buckets (
+CREATE UNLOGGED TABLE rate_buckets (
   key text PRIMARY KEY,
   tokens double precision NOT NULL,
   at timestamptz NOT NULL

@@ -188,6 +188,22 @@ test('the per-user cap on answers being written holds across the three instances
   await Promise.all([one.ended, two.ended, four.ended]);
 }, 30_000);
 
+test('deleting a conversation through another instance stops its answer on the writer', async () => {
+  slowly(400);
+  const answer = follow(await ask(fleet.instances[0]?.url as string, 'Where is my data?'));
+  await answer.until(() => tokens(answer) >= 3);
+  const { conversationId, messageId } = answer.ids();
+  const sentAt = performance.now();
+  const deleted = await fetch(`${fleet.instances[1]?.url}/api/conversations/${conversationId}`, { method: 'DELETE' });
+  expect(deleted.status).toBe(204);
+  await answer.ended;
+  const upstream = fleet.llm.lastRequest();
+  expect((upstream?.arrivedAt ?? 0) + (upstream?.abortedAfterMs ?? Number.POSITIVE_INFINITY) - sentAt).toBeLessThan(
+    1000,
+  );
+  expect(await stored(messageId)).toBeUndefined();
+}, 30_000);
+
 test('the question rate limit holds across the three instances, with Retry-After', async () => {
   fleet.llm.script = { tokens: ['Short.'] };
   const served = new Set<string>();
@@ -204,6 +220,21 @@ test('the question rate limit holds across the three instances, with Retry-After
   expect(retryAfter).toBeWithin(1, 16);
   expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
 }, 30_000);
+
+test('each instance holds no more Postgres connections than it counts (pool, lock pool, one listener)', async () => {
+  for (const server of fleet.instances) {
+    const line = server.log().match(/"databaseConnections":(\d+),"instance":"([0-9a-f-]{36})"/);
+    expect(line).not.toBeNull();
+    const [, counted, id] = line as RegExpMatchArray;
+    // DATABASE_POOL_SIZE 10 + the lock pool's 4 + the listener.
+    expect(Number(counted)).toBe(15);
+    const [row] = await fleet.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ${`ragchat/${id}`}`;
+    // At least the listener and a pool connection (the pools open connections as they need them).
+    console.log(`instance ${id}: ${row?.n} Postgres connections open, at most ${counted}`);
+    expect(row?.n).toBeWithin(2, Number(counted) + 1);
+  }
+});
 
 /** An answer asked on instance `writer`, followed from instance 0 once it has `followAfter` fragments. */
 async function writtenAndFollowed(writer: number, followAfter: number) {
