@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { AnswerTimings } from '../observability/answer-timings.ts';
 import { failSpan, Telemetry } from '../observability/telemetry.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
-import { countTokens } from '../rag/tokens.ts';
+import { countTokens } from '../search/tokens.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
 import { FinalWrites } from './final-writes.ts';
 import { Generation, type GenerationEvent } from './generation.ts';

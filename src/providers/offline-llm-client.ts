@@ -1,4 +1,4 @@
-import { sentences, stems } from '../rag/text.ts';
+import { sentences, stems } from '../search/text.ts';
 import { isWhitespace } from '../strings.ts';
 import type { LlmClient, LlmRequest, PromptPassage } from './llm-client.ts';
 

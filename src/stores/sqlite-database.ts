@@ -136,6 +136,10 @@ export function openSqliteDatabase(path: string): Database {
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA synchronous = NORMAL');
+  // Up to 16 MiB of pages cached per connection instead of SQLite's 2 MiB: a search touches pages
+  // of the keyword indexes and of the chunks all over the file, and at the default a hybrid search
+  // on the benchmark's 1,800 chunks read a sixth of its pages back from the OS each time.
+  db.exec('PRAGMA cache_size = -16384');
   migrate(db);
   return db;
 }
