@@ -35,7 +35,14 @@ export interface ChatServiceOptions {
  * from the first; `stored` once it has ended.
  */
 export type FollowedAnswer =
-  | { kind: 'live'; messageId: string; events: AsyncIterable<GenerationEvent>; finished(): Promise<void> }
+  | {
+      kind: 'live';
+      messageId: string;
+      events: AsyncIterable<GenerationEvent>;
+      finished(): Promise<void>;
+      /** When this instance writes it. */
+      generation?: Generation;
+    }
   | { kind: 'stored'; message: Message };
 
 export interface StartedAnswer {
@@ -61,6 +68,8 @@ export function isValidId(id: unknown): id is string {
 export class ChatService {
   private readonly active = new Map<string, Generation>();
   private closing = false;
+  /** Aborted at the end of shutdown: streams of answers written elsewhere end (their readers re-attach elsewhere). */
+  private readonly followsElsewhere = new AbortController();
   private readonly finalWrites: FinalWrites;
 
   constructor(
@@ -390,7 +399,9 @@ export class ChatService {
     if (!isValidId(messageId)) return null;
     const g = this.active.get(messageId);
     if (g) {
-      return g.userId === userId ? { kind: 'live', messageId, events: g.follow(), finished: () => g.finished } : null;
+      return g.userId === userId
+        ? { kind: 'live', messageId, events: g.follow(), finished: () => g.finished, generation: g }
+        : null;
     }
     const message = await this.messageFor(userId, messageId);
     if (message?.role !== 'assistant') return null;
@@ -408,10 +419,12 @@ export class ChatService {
     let offset = 0;
     let changed = true;
     let wake: (() => void) | null = null;
-    const unwatch = this.coordinator.watch(id, () => {
+    const onChange = () => {
       changed = true;
       wake?.();
-    });
+    };
+    const unwatch = this.coordinator.watch(id, onChange);
+    this.followsElsewhere.signal.addEventListener('abort', onChange, { once: true });
     const pollMs = this.options.followPollMs ?? 1000;
     try {
       if (first.content) {
@@ -428,6 +441,7 @@ export class ChatService {
           clearTimeout(timer);
           wake = null;
         }
+        if (this.followsElsewhere.signal.aborted) return;
         changed = false;
         const read = await this.coordinator.readSince(id, offset);
         if (!read) {
@@ -457,6 +471,7 @@ export class ChatService {
       }
     } finally {
       unwatch();
+      this.followsElsewhere.signal.removeEventListener('abort', onChange);
     }
   }
 
@@ -521,6 +536,7 @@ export class ChatService {
     clearTimeout(timer);
     // Answers whose last write waits for the database get a little longer.
     await this.finalWrites.settled(Math.min(graceMs, 5000));
+    this.followsElsewhere.abort();
   }
 
   /** True once shutdown began: /readyz answers 503 so the load balancer sends no more questions. */

@@ -26,7 +26,7 @@ function partial(target: string, swap: string, html: string): string {
 }
 
 /** An answer being followed; `generation` when this instance writes it. */
-type Live = Extract<FollowedAnswer, { kind: 'live' }> & { generation?: Generation };
+type Live = Extract<FollowedAnswer, { kind: 'live' }>;
 
 const liveOf = (g: Generation): Live => ({
   kind: 'live',

@@ -247,8 +247,16 @@ async function writtenAndFollowed(writer: number, followAfter: number) {
 }
 
 test('SIGTERM: the instance drains (readyz 503), finishes its answer, and a follower elsewhere sees the end', async () => {
+  // Also a long answer written elsewhere and followed through the draining instance: that
+  // stream ends when the instance has finished its own answers, it does not hold the exit.
+  slowly(400);
+  const long = follow(await ask(fleet.instances[2]?.url as string, 'A long one?'));
+  await long.until(() => tokens(long) >= 1);
+  const throughDraining = follow(await fetch(`${fleet.instances[1]?.url}/api/chat/${long.ids().messageId}/stream`));
+  await throughDraining.until(() => tokens(throughDraining) >= 1);
   slowly(40);
   const { answer, follower, server: draining } = await writtenAndFollowed(1, 1);
+  const sentAt = performance.now();
   draining?.proc.kill('SIGTERM');
   let ready = 0;
   for (let i = 0; i < 50 && ready !== 503; i++) {
@@ -261,6 +269,12 @@ test('SIGTERM: the instance drains (readyz 503), finishes its answer, and a foll
   expect(JSON.parse(follower.last()?.data ?? '{}')).toMatchObject({ status: 'complete' });
   expect(follower.text()).toBe(words(40).join(''));
   expect(await draining?.proc.exited).toBe(0);
+  // Its own answer took about 2 s; the long one (20 s) did not keep it.
+  expect(performance.now() - sentAt).toBeLessThan(10_000);
+  await throughDraining.ended;
+  expect(['done', 'error']).not.toContain(throughDraining.last()?.event);
+  await fetch(`${fleet.instances[0]?.url}/api/chat/${long.ids().messageId}/stop`, { method: 'POST' });
+  await long.ended;
   await fleet.restart(1);
 }, 40_000);
 
