@@ -505,7 +505,9 @@ export class ChatService {
     const unwatch = this.coordinator.watch(message.id, () => wake?.());
     try {
       await this.coordinator.requestStop(message.id);
-      const deadline = performance.now() + (this.options.stopWaitMs ?? 5000);
+      const started = performance.now();
+      const deadline = started + (this.options.stopWaitMs ?? 5000);
+      let sent = 1;
       let latest = message;
       while (latest.status === 'streaming' && performance.now() < deadline) {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -515,6 +517,12 @@ export class ChatService {
         });
         clearTimeout(timer);
         latest = (await this.repo.getMessage(message.id)) ?? latest;
+        // A notification is lost if the writer's listening connection was being re-established:
+        // the Stop is sent again each second (stopping twice is stopping once).
+        if (latest.status === 'streaming' && performance.now() - started > 1000 * sent) {
+          sent++;
+          await this.coordinator.requestStop(message.id);
+        }
       }
       return latest;
     } finally {
