@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { AuthService, LOCAL_USER } from './auth/auth-service.ts';
 import { ChatService } from './chat/chat-service.ts';
+import { ConversationTools } from './chat/conversation-tools.ts';
 import type { Config } from './config.ts';
 import type { Coordinator } from './fleet/coordinator.ts';
 import { InProcessCoordinator } from './fleet/in-process-coordinator.ts';
@@ -138,6 +139,10 @@ export interface AppDeps {
   /** Metrics (served at /metrics) and traces (exported when OTLP is configured). */
   telemetry: Telemetry;
   chat: ChatService;
+  /** Retrieval, prompt and answer for one question: the chat's path, also run by `eval-answers`. */
+  orchestrator: RagOrchestrator;
+  /** Rename, search, feedback, regenerate, edit and resend (src/chat/conversation-tools.ts). */
+  conversations: ConversationTools;
   auth: AuthService;
   accounts: AccountStore;
   ingestion: Ingestion;
@@ -344,6 +349,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     telemetry,
     chat,
+    orchestrator,
+    conversations: new ConversationTools(repo, chat),
     auth,
     accounts,
     ingestion,

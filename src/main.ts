@@ -107,11 +107,13 @@ else if (command === 'migrate')
   process.exit(await (await import('./cli/migrate-command.ts')).runMigrateCommand(process.env));
 else if (command === 'eval')
   process.exit(await (await import('./cli/eval-command.ts')).runEvalCommand(rest, process.env));
+else if (command === 'eval-answers')
+  process.exit(await (await import('./cli/eval-answers-command.ts')).runEvalAnswersCommand(rest, process.env));
 else if (command === 'user:create')
   process.exit(await (await import('./cli/user-command.ts')).runUserCreateCommand(rest, process.env));
 else if (command !== undefined) {
   console.error(
-    `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | user:create --email ...]`,
+    `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | eval-answers | user:create --email ...]`,
   );
   process.exit(2);
 } else await main();

@@ -1,6 +1,15 @@
 import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
 import { AccountLinks } from './account.tsx';
+import {
+  AnswerActions,
+  ConversationSearch,
+  ConversationToolbar,
+  EditingNote,
+  EditQuestionButton,
+  GroupedConversations,
+  RenameControls,
+} from './conversation-tools.tsx';
 import { Layout } from './layout.tsx';
 import { renderMarkdown } from './markdown.ts';
 
@@ -43,6 +52,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
               + New chat
             </a>
           </div>
+          <ConversationSearch />
           <nav id="conversation-list" class="conversation-list">
             <ConversationList conversations={p.conversations} currentId={p.current?.id ?? null} />
           </nav>
@@ -59,6 +69,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
             <h1 id="chat-title" safe>
               {p.current?.title ?? 'New conversation'}
             </h1>
+            <ConversationToolbar conversation={p.current} />
           </header>
           <section id="messages" class="messages" aria-live="polite">
             {p.messages.length === 0 ? (
@@ -76,6 +87,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
             hx-disable="#send"
           >
             <ConversationIdInput id={p.current?.id ?? ''} />
+            <EditingNote />
             <label for="message" class="visually-hidden">
               Your question
             </label>
@@ -121,33 +133,39 @@ export function ModeBadge({ offline, model }: { offline: boolean; model: string 
 export function ConversationList({
   conversations,
   currentId,
+  search,
 }: {
   conversations: Conversation[];
   currentId: string | null;
+  /** The search these conversations were found by, when the list shows results. */
+  search?: string;
 }): JSX.Element {
-  if (conversations.length === 0) return <p class="empty-list">No conversations yet.</p>;
+  if (conversations.length === 0 && !search) return <p class="empty-list">No conversations yet.</p>;
   return (
-    <ul>
-      {conversations.map((c) => (
-        <li class={c.id === currentId ? 'active' : undefined} id={`conv-${c.id}`}>
-          <a href={`/c/${c.id}`} title={c.title} safe>
-            {c.title}
-          </a>
-          <button
-            type="button"
-            class="delete"
-            hx-delete={`/c/${c.id}`}
-            hx-confirm="Delete this conversation?"
-            hx-target="closest li"
-            hx-swap="delete"
-            aria-label={`Delete conversation: ${c.title}`}
-            title="Delete"
-          >
-            ×
-          </button>
-        </li>
-      ))}
-    </ul>
+    <GroupedConversations conversations={conversations} currentId={currentId} search={search} item={ConversationItem} />
+  );
+}
+
+export function ConversationItem(c: Conversation, currentId: string | null): JSX.Element {
+  return (
+    <li class={c.id === currentId ? 'active' : undefined} id={`conv-${c.id}`}>
+      <a href={`/c/${c.id}`} title={c.title} safe>
+        {c.title}
+      </a>
+      <RenameControls conversation={c} />
+      <button
+        type="button"
+        class="delete"
+        hx-delete={`/c/${c.id}`}
+        hx-confirm="Delete this conversation?"
+        hx-target="closest li"
+        hx-swap="delete"
+        aria-label={`Delete conversation: ${c.title}`}
+        title="Delete"
+      >
+        ×
+      </button>
+    </li>
   );
 }
 
@@ -198,6 +216,7 @@ export function MessageView({ message, live = false }: { message: Message; live?
           {renderAnswer(message.content, message.id, message.sources) as 'safe'}
         </div>
         <MessageStatusLine message={message} />
+        <AnswerActions message={message} />
       </div>
       <div id={`sources-${message.id}`}>
         <SourcesPanel messageId={message.id} sources={message.sources} searchQuery={message.searchQuery} />
@@ -212,6 +231,7 @@ export function UserBubble({ id, text }: { id: string; text: string }): JSX.Elem
       <div class="bubble" safe>
         {text}
       </div>
+      <EditQuestionButton id={id} text={text} />
     </article>
   );
 }
@@ -357,9 +377,6 @@ function SourceList({ messageId, sources }: { messageId: string; sources: Source
             ) : (
               ''
             )}
-            <span class="score" title="Relevance (1 = ranked first by both keyword and vector search)" safe>
-              {s.score.toFixed(2)}
-            </span>
           </div>
           {s.text && s.text.replace(/\s+/g, ' ').trim() !== s.snippet ? (
             <details class="passage">

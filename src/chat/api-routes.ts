@@ -1,18 +1,85 @@
-import { Elysia } from 'elysia';
+import { type Context, Elysia } from 'elysia';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import type { Message } from '../domain.ts';
+import type { Conversation, Message } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
 import { AnswerTimings, serverTimingHeader } from '../observability/answer-timings.ts';
 import { API_DOCS } from './api-docs.ts';
+import type { StartedAnswer } from './chat-service.ts';
+import { answerMarkdown, conversationJson, conversationMarkdown, exportFileName } from './conversation-export.ts';
+import { dateGroup } from './conversation-groups.ts';
 import type { GenerationEvent } from './generation.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
 /** The JSON API, documented in the README. Errors answer `{ error: { code, message } }`. */
 export function apiRoutes(deps: AppDeps) {
-  const { chat, config } = deps;
+  const { chat, config, conversations: tools } = deps;
+
+  /** A JSON object body, or a 400 that shows what to send. */
+  const objectBody = (body: unknown, example: string): Record<string, unknown> => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw badInput(`Send a JSON object like ${example} with Content-Type: application/json.`);
+    }
+    return body as Record<string, unknown>;
+  };
+  const withoutOwner = ({ userId: _, ...c }: Conversation) => ({ ...c, group: dateGroup(c.updatedAt) });
 
   const wantsStream = (request: Request) => (request.headers.get('accept') ?? '').includes('text/event-stream');
+
+  /**
+   * An answer that was started, as the API returns it: streamed as SSE with `Accept:
+   * text/event-stream`, else awaited and returned as JSON. Asking, regenerating and editing share it.
+   */
+  const answerResponse = async (
+    started: StartedAnswer,
+    { request, set, server }: Pick<Context, 'request' | 'set' | 'server'>,
+    timings: AnswerTimings,
+  ) => {
+    const { conversation, generation } = started;
+    const ids = { conversationId: conversation.id, messageId: generation.messageId };
+    // Streamed or awaited, the answer takes as long as the model does: the LLM's timeouts bound
+    // it, not the request deadline (src/http/connection-limits.ts).
+    server?.timeout(request, 0);
+
+    if (wantsStream(request)) {
+      return sseResponse(namedEvents(ids, generation.follow(), timings), {
+        heartbeatMs: config.heartbeatMs,
+        headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
+      });
+    }
+
+    await generation.finished;
+    const stored = await deps.repo.getMessage(generation.messageId);
+    if (!stored) {
+      throw new AppError('not_found', 'The conversation was deleted while the answer was being written.', 404);
+    }
+    const answerTimings = timings.toJSON();
+    set.headers['server-timing'] = serverTimingHeader(answerTimings);
+    if (stored.status === 'failed') {
+      // The question is stored; say so, so the client can show the conversation and retry.
+      // A backend that is down (unavailable:*) is a 503, an answer past its deadline a 504;
+      // anything else a 502.
+      const failure = generation.failure;
+      set.status = failure?.code.startsWith('unavailable:') ? 503 : failure?.code === 'answer_timeout' ? 504 : 502;
+      return {
+        error: {
+          code: failure?.code ?? 'answer_failed',
+          message: stored.error ?? 'The answer could not be completed.',
+        },
+        ...ids,
+        timings: answerTimings,
+      };
+    }
+    return {
+      ...ids,
+      status: stored.status,
+      response: stored.content,
+      sources: stored.sources,
+      searchQuery: stored.searchQuery,
+      model: stored.model,
+      timings: answerTimings,
+    };
+  };
 
   return new Elysia({ prefix: '/api' })
     .post(
@@ -32,54 +99,12 @@ export function apiRoutes(deps: AppDeps) {
         if (input.conversationId !== undefined && typeof input.conversationId !== 'string') {
           throw badInput('conversationId must be a string (the id of an existing conversation).');
         }
-        const { conversation, generation } = await chat.ask(
+        const started = await chat.ask(
           principalOf(request),
           { message: input.message, conversationId: input.conversationId },
           timings,
         );
-        const ids = { conversationId: conversation.id, messageId: generation.messageId };
-        // Streamed or awaited, the answer takes as long as the model does: the LLM's timeouts bound
-        // it, not the request deadline (src/http/connection-limits.ts).
-        server?.timeout(request, 0);
-
-        if (wantsStream(request)) {
-          return sseResponse(namedEvents(ids, generation.follow(), timings), {
-            heartbeatMs: config.heartbeatMs,
-            headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
-          });
-        }
-
-        await generation.finished;
-        const stored = await deps.repo.getMessage(generation.messageId);
-        if (!stored) {
-          throw new AppError('not_found', 'The conversation was deleted while the answer was being written.', 404);
-        }
-        const answerTimings = timings.toJSON();
-        set.headers['server-timing'] = serverTimingHeader(answerTimings);
-        if (stored.status === 'failed') {
-          // The question is stored; say so, so the client can show the conversation and retry.
-          // A backend that is down (unavailable:*) is a 503, an answer past its deadline a 504;
-          // anything else a 502.
-          const failure = generation.failure;
-          set.status = failure?.code.startsWith('unavailable:') ? 503 : failure?.code === 'answer_timeout' ? 504 : 502;
-          return {
-            error: {
-              code: failure?.code ?? 'answer_failed',
-              message: stored.error ?? 'The answer could not be completed.',
-            },
-            ...ids,
-            timings: answerTimings,
-          };
-        }
-        return {
-          ...ids,
-          status: stored.status,
-          response: stored.content,
-          sources: stored.sources,
-          searchQuery: stored.searchQuery,
-          model: stored.model,
-          timings: answerTimings,
-        };
+        return answerResponse(started, { request, set, server }, timings);
       },
       { detail: API_DOCS.chat },
     )
@@ -109,8 +134,8 @@ export function apiRoutes(deps: AppDeps) {
     )
     .get(
       '/conversations',
-      async ({ request }) => ({
-        conversations: (await chat.listConversations(principalOf(request).user.id)).map(({ userId: _, ...c }) => c),
+      async ({ query, request }) => ({
+        conversations: (await tools.search(principalOf(request).user.id, query.q)).map(withoutOwner),
       }),
       { detail: API_DOCS.listConversations },
     )
@@ -118,13 +143,86 @@ export function apiRoutes(deps: AppDeps) {
       '/conversations/:id',
       async ({ params, request }) => {
         const { conversation, messages } = await chat.messages(principalOf(request).user.id, params.id);
-        const { userId: _, ...rest } = conversation;
-        return {
-          ...rest,
-          messages: messages.map(({ conversationId: __, ...m }) => m),
-        };
+        return conversationJson(conversation, messages);
       },
       { detail: API_DOCS.getConversation },
+    )
+    .patch(
+      '/conversations/:id',
+      async ({ body, params, request }) => {
+        const input = objectBody(body, '{"title": "Vacation policy"}');
+        return withoutOwner(await tools.rename(principalOf(request).user.id, params.id, input.title));
+      },
+      { detail: API_DOCS.renameConversation },
+    )
+    .get(
+      '/conversations/:id/export',
+      async ({ params, query, request, set }) => {
+        const format = query.format ?? 'markdown';
+        if (format !== 'markdown' && format !== 'json') {
+          throw badInput('The export format is "markdown" or "json", like ?format=json.');
+        }
+        const { conversation, messages } = await chat.messages(principalOf(request).user.id, params.id);
+        const name = exportFileName(conversation, format === 'json' ? 'json' : 'md');
+        set.headers['content-disposition'] = `attachment; filename="${name}"`;
+        if (format === 'json') {
+          set.headers['content-type'] = 'application/json; charset=utf-8';
+          return `${JSON.stringify(conversationJson(conversation, messages), null, 2)}\n`;
+        }
+        set.headers['content-type'] = 'text/markdown; charset=utf-8';
+        return conversationMarkdown(conversation, messages);
+      },
+      { detail: API_DOCS.exportConversation },
+    )
+    .post(
+      '/conversations/:id/regenerate',
+      async ({ params, request, set, server }) => {
+        const timings = new AnswerTimings();
+        const started = await tools.regenerate(principalOf(request), params.id, timings);
+        return answerResponse(started, { request, set, server }, timings);
+      },
+      { detail: API_DOCS.regenerate },
+    )
+    .get(
+      '/messages/:id',
+      async ({ params, request }) => {
+        const message = await chat.messageFor(principalOf(request).user.id, params.id);
+        if (!message) throw new AppError('not_found', 'That message was not found.', 404);
+        return message;
+      },
+      { detail: API_DOCS.getMessage },
+    )
+    .get(
+      '/messages/:id/markdown',
+      async ({ params, request, set }) => {
+        const answer = await tools.answerFor(principalOf(request).user.id, params.id);
+        set.headers['content-type'] = 'text/markdown; charset=utf-8';
+        return answerMarkdown(answer);
+      },
+      { detail: API_DOCS.answerMarkdown },
+    )
+    .post(
+      '/messages/:id/edit',
+      async ({ body, params, request, set, server }) => {
+        const timings = new AnswerTimings();
+        const input = objectBody(body, '{"message": "the question, reworded"}');
+        const started = await tools.editAndResend(principalOf(request), params.id, input.message, timings);
+        return answerResponse(started, { request, set, server }, timings);
+      },
+      { detail: API_DOCS.editQuestion },
+    )
+    .put(
+      '/messages/:id/feedback',
+      async ({ body, params, request }) => {
+        const input = objectBody(body, '{"rating": "up", "comment": "optional"}');
+        if (!('rating' in input)) throw badInput('Say "rating": "up", "down", or null to take it back.');
+        const message = await tools.rate(principalOf(request).user.id, params.id, {
+          rating: input.rating,
+          comment: input.comment,
+        });
+        return { messageId: message.id, conversationId: message.conversationId, feedback: message.feedback };
+      },
+      { detail: API_DOCS.feedback },
     )
     .delete(
       '/conversations/:id',

@@ -149,23 +149,15 @@ export class ChatService {
     timings = new AnswerTimings(),
   ): Promise<StartedAnswer> {
     const userId = asker.user.id;
-    if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
+    if (this.closing) throw shuttingDown();
     const limit = this.options.maxStreamsPerUser ?? 3;
     // In process the slot is taken now, before the first await: questions of a burst all arrive
     // before any is stored, and each must see the ones ahead of it. In Postgres one statement
     // under a per-user lock does the same for the whole fleet.
     const claiming = this.coordinator.claimStream(userId, limit);
     const claim = claiming instanceof Promise ? await claiming : claiming;
-    if (!claim.ok) {
-      const { writing } = claim;
-      this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
-      throw new AppError(
-        'too_many_streams',
-        `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
-        429,
-      );
-    }
+    if (!claim.ok) throw this.tooManyStreams(claim.writing);
     timings.mark('validate');
     const hasConversation =
       input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
@@ -224,6 +216,29 @@ export class ChatService {
         generation.markFinished();
       });
     return { conversation, userMessage, generation, isNewConversation: !hasConversation };
+  }
+
+  /**
+   * The refusals `ask` gives before it stores anything: the server is shutting down, or the user
+   * already has as many answers being written as allowed (on any instance). Resolves to how many
+   * they have. Callers that change a conversation before asking (regenerate, edit and resend)
+   * check it first; `ask` itself takes the slot.
+   */
+  async refuseIfBusy(userId: string): Promise<number> {
+    if (this.closing) throw shuttingDown();
+    const counting = this.coordinator.writing(userId);
+    const writing = counting instanceof Promise ? await counting : counting;
+    if (writing >= (this.options.maxStreamsPerUser ?? 3)) throw this.tooManyStreams(writing);
+    return writing;
+  }
+
+  private tooManyStreams(writing: number): AppError {
+    this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
+    return new AppError(
+      'too_many_streams',
+      `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
+      429,
+    );
   }
 
   private orchestratorModel(): string {
@@ -556,6 +571,8 @@ export class ChatService {
     return this.active.size;
   }
 }
+
+const shuttingDown = () => new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
 
 /** The first question, on one line and cut at a word near 60 characters. */
 export function titleFrom(question: string): string {

@@ -4,11 +4,13 @@ import {
   AssistantBubble,
   ChatPage,
   ConversationIdInput,
+  ConversationItem,
   ConversationList,
   MessageView,
   Notice,
   UserBubble,
 } from '../../views/chat.tsx';
+import { ConversationToolbar, Feedback } from '../../views/conversation-tools.tsx';
 import { renderMarkdown } from '../../views/markdown.ts';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
@@ -53,13 +55,21 @@ function asWritten(g: Generation): Message | null {
     completionTokens: o.completionTokens ?? null,
     searchQuery: o.searchQuery ?? null,
     error: o.error ?? null,
+    feedback: null,
     createdAt: new Date().toISOString(),
   };
 }
 
 /** The chat page and the hypermedia endpoints behind it. */
 export function pageRoutes(deps: AppDeps) {
-  const { chat, config } = deps;
+  const { chat, config, conversations: tools } = deps;
+
+  /** The conversation the page shows, from the URL htmx sends with each request (any text at all). */
+  const onScreenId = (request: Request): string | null => {
+    const url = request.headers.get('hx-current-url') ?? '';
+    const path = URL.canParse(url) ? new URL(url).pathname : '';
+    return /^\/c\/([0-9a-f-]{36})\/?$/i.exec(path)?.[1] ?? null;
+  };
 
   const renderPage = async (principal: Principal, current: Conversation | null) => {
     const userId = principal.user.id;
@@ -143,10 +153,24 @@ export function pageRoutes(deps: AppDeps) {
     }
   }
 
-  async function* askEvents(started: StartedAnswer): AsyncGenerator<string> {
+  /**
+   * A question's stream: its bubble and the answer's, the side list and title, then the answer.
+   * `replaced` names the messages a regenerate or an edit removed: their bubbles go first.
+   */
+  async function* askEvents(started: StartedAnswer, replaced: readonly string[] = []): AsyncGenerator<string> {
     const { conversation, userMessage, generation } = started;
     yield sseEvent(
-      ((await (<UserBubble id={userMessage.id} text={userMessage.content} />)) as string) +
+      replaced.map((id) => partial(`#m-${id}`, 'delete', '')).join('') +
+        // A new conversation gets its tools; an open one keeps them (the regenerate button may be
+        // the element this stream belongs to, and replacing it would end the stream).
+        (started.isNewConversation
+          ? partial(
+              '#conversation-tools',
+              'outerHTML',
+              (await (<ConversationToolbar conversation={conversation} />)) as string,
+            )
+          : '') +
+        ((await (<UserBubble id={userMessage.id} text={userMessage.content} />)) as string) +
         ((await (<AssistantBubble id={generation.messageId} />)) as string) +
         partial('#conversation-id', 'outerHTML', (await (<ConversationIdInput id={conversation.id} />)) as string) +
         partial('#conversation-list', 'innerHTML', await listHtml(conversation.userId, conversation.id)) +
@@ -157,6 +181,12 @@ export function pageRoutes(deps: AppDeps) {
     yield sseEvent(conversation.id, 'ragchat:conversation');
     yield* answerEvents(liveOf(generation));
   }
+
+  const streamAnswer = (events: AsyncGenerator<string>) =>
+    sseResponse(events, {
+      heartbeatMs: config.heartbeatMs,
+      onError: (error) => deps.logger.error('page stream failed', { error: error as Error }),
+    });
 
   return new Elysia()
     .get('/', async ({ request, set }) => {
@@ -179,14 +209,47 @@ export function pageRoutes(deps: AppDeps) {
     })
     .post('/chat/messages', async ({ body, request }) => {
       const form = (body ?? {}) as Record<string, unknown>;
+      // With `editOf`, the composer resends an edited question in place of that one.
+      if (form.editOf) {
+        const edited = await tools.editAndResend(principalOf(request), form.editOf, form.message);
+        return streamAnswer(askEvents(edited, edited.replaced));
+      }
       const started = await chat.ask(principalOf(request), {
         message: form.message,
         conversationId: form.conversationId,
       });
-      return sseResponse(askEvents(started), {
-        heartbeatMs: config.heartbeatMs,
-        onError: (error) => deps.logger.error('page stream failed', { error: error as Error }),
+      return streamAnswer(askEvents(started));
+    })
+    .post('/c/:id/regenerate', async ({ params, request }) => {
+      const again = await tools.regenerate(principalOf(request), params.id);
+      return streamAnswer(askEvents(again, again.replaced));
+    })
+    .get('/chat/conversations', async ({ query, request, set }) => {
+      const userId = principalOf(request).user.id;
+      const found = await tools.search(userId, query.q);
+      set.headers['content-type'] = HTML_TYPE;
+      const search = typeof query.q === 'string' ? query.q.trim() : '';
+      return <ConversationList conversations={found} currentId={onScreenId(request)} search={search || undefined} />;
+    })
+    .patch('/c/:id', async ({ body, params, request, set }) => {
+      const form = (body ?? {}) as Record<string, unknown>;
+      const renamed = await tools.rename(principalOf(request).user.id, params.id, form.title);
+      set.headers['content-type'] = HTML_TYPE;
+      const current = onScreenId(request);
+      return (
+        ((await ConversationItem(renamed, current)) as string) +
+        (current === renamed.id ? partial('#chat-title', 'innerHTML', Html.escapeHtml(renamed.title)) : '')
+      );
+    })
+    .put('/chat/messages/:id/feedback', async ({ body, params, request, set }) => {
+      const form = (body ?? {}) as Record<string, unknown>;
+      // The page's forms send an empty rating to take it back.
+      const rated = await tools.rate(principalOf(request).user.id, params.id, {
+        rating: form.rating === '' ? null : form.rating,
+        comment: form.comment,
       });
+      set.headers['content-type'] = HTML_TYPE;
+      return <Feedback message={rated} justSaved />;
     })
     .get('/chat/messages/:id/stream', async ({ params, request, set }) => {
       const userId = principalOf(request).user.id;

@@ -62,6 +62,8 @@ export interface Coordinator extends LoginGuard {
   takeRate(kind: RateKind, keys: readonly string[], perMinute: number): RateDecision | Promise<RateDecision>;
   /** Takes one of the `limit` slots of a user's answers being written, across every instance. */
   claimStream(userId: string, limit: number): StreamClaim | Promise<StreamClaim>;
+  /** How many answers the user has being written, across every instance (a check, taking nothing). */
+  writing(userId: string): number | Promise<number>;
   /** Asks whichever instance writes `messageId` to stop it (the writer aborts within a second). */
   requestStop(messageId: string): Promise<void>;
   /** The writer: keep `answer`'s text flushed, every flush interval, for followers elsewhere. */

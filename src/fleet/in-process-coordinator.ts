@@ -60,6 +60,10 @@ export class InProcessCoordinator implements Coordinator {
     });
   }
 
+  writing(userId: string): number {
+    return this.writingBy.get(userId) ?? 0;
+  }
+
   // Every answer is written in this process: the writer is here.
   async requestStop(messageId: string): Promise<void> {
     this.onStop(messageId);

@@ -37,7 +37,7 @@ interface Flushed {
  * flushes travel by LISTEN/NOTIFY on one listening connection per instance; the writer stores the
  * partial text of all its answers in one statement per flush interval (never per token), and a
  * follower elsewhere reads only what it has not seen. Caps and rate limits are one statement
- * each (plpgsql functions of migration 004), serialised by row or advisory locks.
+ * each (plpgsql functions of migration 005), serialised by row or advisory locks.
  */
 export class PostgresCoordinator implements Fleet.Coordinator {
   readonly shared = true;
@@ -162,6 +162,16 @@ export class PostgresCoordinator implements Fleet.Coordinator {
         this.logger.warn('could not release a stream slot', { error: error as Error }),
       );
     });
+  }
+
+  async writing(userId: string): Promise<number> {
+    const [row] = await runQuery(
+      'could not count the answers being written',
+      () => this.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM stream_slots s JOIN fleet_instances i ON i.id = s.instance_id
+        WHERE s.user_id = ${userId} AND i.seen_at > now() - make_interval(secs => ${this.aliveMs / 1000})`,
+    );
+    return row?.n ?? 0;
   }
 
   async requestStop(messageId: string): Promise<void> {

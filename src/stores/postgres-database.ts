@@ -3,7 +3,8 @@ import { unavailable } from '../errors.ts';
 import history from './migrations/postgres-001-history.sql' with { type: 'text' };
 import searchQuery from './migrations/postgres-002-search-query.sql' with { type: 'text' };
 import accounts from './migrations/postgres-003-accounts.sql' with { type: 'text' };
-import fleet from './migrations/postgres-004-fleet.sql' with { type: 'text' };
+import feedback from './migrations/postgres-004-feedback.sql' with { type: 'text' };
+import fleet from './migrations/postgres-005-fleet.sql' with { type: 'text' };
 
 /**
  * Versioned migrations, in order. The SQL files are imported as text so that the compiled binary
@@ -13,7 +14,8 @@ export const POSTGRES_MIGRATIONS: { version: number; name: string; sql: string }
   { version: 1, name: 'history', sql: history },
   { version: 2, name: 'search-query', sql: searchQuery },
   { version: 3, name: 'accounts', sql: accounts },
-  { version: 4, name: 'fleet', sql: fleet },
+  { version: 4, name: 'feedback', sql: feedback },
+  { version: 5, name: 'fleet', sql: fleet },
 ];
 
 // Any constant shared by all instances; pg_advisory_xact_lock serialises concurrent migrators.

@@ -127,6 +127,12 @@ const MIGRATIONS: string[] = [
   ALTER TABLE chunks ADD COLUMN collection TEXT NOT NULL DEFAULT 'general';
   CREATE INDEX chunks_by_collection ON chunks(collection);
   `,
+  // 6: a reader's thumbs up or down on an answer, with an optional comment.
+  `
+  ALTER TABLE messages ADD COLUMN feedback_rating TEXT CHECK (feedback_rating IN ('up', 'down'));
+  ALTER TABLE messages ADD COLUMN feedback_comment TEXT;
+  ALTER TABLE messages ADD COLUMN feedback_at TEXT;
+  `,
 ];
 
 export function openSqliteDatabase(path: string): Database {

@@ -52,9 +52,11 @@ export function runCoordinatorContract(name: string, make: () => Promise<Coordin
   test(`${name}: the cap on answers being written holds across instances and frees on release`, async () => {
     const { a, b } = await pair();
     const u = user();
+    expect(await b.writing(u)).toBe(0);
     const first = await a.claimStream(u, 2);
     const second = await b.claimStream(u, 2);
     expect([first.ok, second.ok]).toEqual([true, true]);
+    expect([await a.writing(u), await b.writing(u)]).toEqual([2, 2]);
     expect(await a.claimStream(u, 2)).toEqual({ ok: false, writing: 2 });
     expect((await b.claimStream(user(), 2)).ok).toBe(true);
     if (first.ok) first.release();

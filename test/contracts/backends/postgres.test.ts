@@ -105,3 +105,20 @@ test('many writers at once with a small pool: the document locks never starve th
     await locks.end();
   }
 });
+
+test('migrations: an existing database gets message feedback, its history kept', async () => {
+  const { sql } = await freshSchema();
+  // The database as it was before migration 4.
+  await sql`ALTER TABLE messages DROP COLUMN feedback_rating, DROP COLUMN feedback_comment, DROP COLUMN feedback_at`;
+  await sql`DELETE FROM schema_migrations WHERE version = 4`;
+  await sql`INSERT INTO users (id, name) VALUES ('u1', 'One')`;
+  await sql`INSERT INTO conversations (id, user_id, title) VALUES ('c1', 'u1', 'Old')`;
+  await sql`INSERT INTO messages (id, conversation_id, role, content, status) VALUES ('m1', 'c1', 'assistant', 'kept', 'complete')`;
+  expect(await migratePostgres(sql)).toEqual([4]);
+  const repo = new PostgresChatRepository(sql);
+  expect(await repo.getMessage('m1')).toMatchObject({ content: 'kept', feedback: null });
+  expect((await repo.setFeedback('m1', { rating: 'down', comment: 'old answer' }))?.feedback).toMatchObject({
+    rating: 'down',
+    comment: 'old answer',
+  });
+});

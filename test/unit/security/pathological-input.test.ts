@@ -103,6 +103,12 @@ function requests(x: string, headers: Record<string, string>): [string, string, 
     ['conversation page', `/c/${id}`, { headers }],
     ['conversation (JSON)', `/api/conversations/${id}`, { headers }],
     ['stop', `/api/chat/${id}/stop`, json({}, headers)],
+    ['search conversations (JSON)', `/api/conversations?q=${id}`, { headers }],
+    ['search conversations (page)', `/chat/conversations?q=${id}`, { headers }],
+    ['rename', `/api/conversations/${id}`, json({ title: x }, headers, 'PATCH')],
+    ['feedback', `/api/messages/${id}/feedback`, json({ rating: 'up', comment: x }, headers, 'PUT')],
+    ['edit and resend', `/api/messages/${id}/edit`, json({ message: x }, headers)],
+    ['export', `/api/conversations/${id}/export?format=${id}`, { headers }],
     ['login page next=', `/login?next=${encodeURIComponent(x)}`, { headers }],
   ];
 }
