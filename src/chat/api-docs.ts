@@ -114,6 +114,7 @@ const conversation: Schema = {
 
 export const API_DOCS: Record<
   | 'chat'
+  | 'followStream'
   | 'stop'
   | 'listConversations'
   | 'getConversation'
@@ -173,9 +174,23 @@ export const API_DOCS: Record<
       502: errorResponse('The answer failed upstream; the question is stored (conversationId and messageId included).'),
     },
   },
+  followStream: {
+    summary: 'Follow an answer, from its first word (re-attach)',
+    description:
+      'Server-sent events, the same named events as `POST /api/chat` with `Accept: text/event-stream`: `start` ' +
+      '(`{conversationId, messageId}`), a `token` per fragment (`{text}`; the first holds everything written ' +
+      'so far), `sources`, then `done` (`{status, searchQuery}`) or `error` (`{code, message}`). Any instance ' +
+      'of a deployment answers it, whichever writes the answer; an answer already ended is replayed at once.',
+    responses: {
+      200: { description: 'The stream (`text/event-stream`).' },
+      404: errorResponse('No such answer, or not yours.'),
+    },
+  },
   stop: {
     summary: 'Stop an answer being written',
-    description: 'Aborts the call to the model; the partial answer is stored with status `stopped`. Idempotent.',
+    description:
+      'Aborts the call to the model on whichever instance writes the answer; the partial answer is stored with ' +
+      'status `stopped`. Idempotent.',
     responses: {
       200: {
         description: 'The message as stored.',

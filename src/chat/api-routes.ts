@@ -1,13 +1,14 @@
 import { type Context, Elysia } from 'elysia';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import type { Conversation } from '../domain.ts';
+import type { Conversation, Message } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
 import { AnswerTimings, serverTimingHeader } from '../observability/answer-timings.ts';
 import { API_DOCS } from './api-docs.ts';
 import type { StartedAnswer } from './chat-service.ts';
 import { answerMarkdown, conversationJson, conversationMarkdown, exportFileName } from './conversation-export.ts';
 import { dateGroup } from './conversation-groups.ts';
+import type { GenerationEvent } from './generation.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
 /** The JSON API, documented in the README. Errors answer `{ error: { code, message } }`. */
@@ -41,36 +42,10 @@ export function apiRoutes(deps: AppDeps) {
     server?.timeout(request, 0);
 
     if (wantsStream(request)) {
-      return sseResponse(
-        (async function* () {
-          // `start` names the message first, so a client can stop it (POST /api/chat/:id/stop).
-          yield sseEvent(JSON.stringify(ids), 'start');
-          let written = false;
-          for await (const event of generation.follow()) {
-            if (event.type === 'token') {
-              yield sseEvent(JSON.stringify({ text: event.text }), 'token');
-              // The stream asks for the next event once it has written this one.
-              if (!written) timings.mark('firstEvent');
-              written = true;
-            } else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
-            else if (event.type === 'done')
-              yield sseEvent(
-                JSON.stringify({
-                  ...ids,
-                  status: event.status,
-                  searchQuery: event.searchQuery,
-                  timings: timings.toJSON(),
-                }),
-                'done',
-              );
-            else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
-          }
-        })(),
-        {
-          heartbeatMs: config.heartbeatMs,
-          headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
-        },
-      );
+      return sseResponse(namedEvents(ids, generation.follow(), timings), {
+        heartbeatMs: config.heartbeatMs,
+        headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
+      });
     }
 
     await generation.finished;
@@ -132,6 +107,22 @@ export function apiRoutes(deps: AppDeps) {
         return answerResponse(started, { request, set, server }, timings);
       },
       { detail: API_DOCS.chat },
+    )
+    .get(
+      '/chat/:messageId/stream',
+      async ({ params, request, server }) => {
+        const followed = await chat.follow(principalOf(request).user.id, params.messageId);
+        if (!followed) throw new AppError('not_found', 'That answer was not found.', 404);
+        server?.timeout(request, 0);
+        const message = followed.kind === 'stored' ? followed.message : await deps.repo.getMessage(followed.messageId);
+        if (!message) throw new AppError('not_found', 'That answer was not found.', 404);
+        const ids = { conversationId: message.conversationId, messageId: message.id };
+        return sseResponse(namedEvents(ids, followed.kind === 'live' ? followed.events : replay(message)), {
+          heartbeatMs: config.heartbeatMs,
+          headers: { 'x-conversation-id': ids.conversationId, 'x-message-id': ids.messageId },
+        });
+      },
+      { detail: API_DOCS.followStream },
     )
     .post(
       '/chat/:messageId/stop',
@@ -245,4 +236,49 @@ export function apiRoutes(deps: AppDeps) {
     .all('/*', () => {
       throw new AppError('not_found', 'There is no such API endpoint. See the README for the API.', 404);
     });
+}
+
+/**
+ * An answer as named SSE events: `start` with its ids (so a client can stop it), a `token` per
+ * fragment, then `sources`, then `done` or `error`. `timings` when this request asked the question.
+ */
+async function* namedEvents(
+  ids: { conversationId: string; messageId: string },
+  events: AsyncIterable<GenerationEvent>,
+  timings?: AnswerTimings,
+): AsyncGenerator<string> {
+  yield sseEvent(JSON.stringify(ids), 'start');
+  let written = false;
+  for await (const event of events) {
+    if (event.type === 'token') {
+      yield sseEvent(JSON.stringify({ text: event.text }), 'token');
+      // The stream asks for the next event once it has written this one.
+      if (!written) timings?.mark('firstEvent');
+      written = true;
+    } else if (event.type === 'sources') yield sseEvent(JSON.stringify(event.sources), 'sources');
+    else if (event.type === 'done')
+      yield sseEvent(
+        JSON.stringify({
+          ...ids,
+          status: event.status,
+          searchQuery: event.searchQuery,
+          ...(timings ? { timings: timings.toJSON() } : {}),
+        }),
+        'done',
+      );
+    else yield sseEvent(JSON.stringify({ code: event.code, message: event.message, ...ids }), 'error');
+  }
+}
+
+/** A stored answer as the events it was written with: its text at once, then its end. */
+async function* replay(message: Message): AsyncGenerator<GenerationEvent> {
+  if (message.content) yield { type: 'token', text: message.content };
+  if (message.sources.length > 0) yield { type: 'sources', sources: message.sources };
+  if (message.status === 'failed' || message.status === 'streaming')
+    yield {
+      type: 'error',
+      code: message.status === 'failed' ? 'answer_failed' : 'not_live',
+      message: message.error ?? 'This answer is being written by a server this one cannot follow; try again shortly.',
+    };
+  else yield { type: 'done', status: message.status, searchQuery: message.searchQuery };
 }

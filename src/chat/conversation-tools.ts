@@ -120,7 +120,7 @@ export class ConversationTools {
       );
     }
     this.chat.validateMessage(question);
-    this.chat.refuseIfBusy(asker.user.id);
+    await this.chat.refuseIfBusy(asker.user.id);
     // The title was made from the first question: it follows that question when it is edited.
     if (messages[0]?.id === from.id && conversation.title === titleFrom(from.content)) {
       await this.repo.renameConversation(conversation.id, titleFrom(question));

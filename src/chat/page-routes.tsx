@@ -14,8 +14,8 @@ import { ConversationToolbar, Feedback } from '../../views/conversation-tools.ts
 import { renderMarkdown } from '../../views/markdown.ts';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import type { Conversation, Principal } from '../domain.ts';
-import type { StartedAnswer } from './chat-service.ts';
+import type { Conversation, Message, Principal } from '../domain.ts';
+import type { FollowedAnswer, StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
@@ -25,6 +25,39 @@ const RENDER_INTERVAL_MS = 50;
 /** `<hx-partial>` updates a region other than the request's target (htmx 4). */
 function partial(target: string, swap: string, html: string): string {
   return `<hx-partial hx-target="${Html.escapeHtml(target)}" hx-swap="${swap}">${html}</hx-partial>`;
+}
+
+/** An answer being followed; `generation` when this instance writes it. */
+type Live = Extract<FollowedAnswer, { kind: 'live' }>;
+
+const liveOf = (g: Generation): Live => ({
+  kind: 'live',
+  messageId: g.messageId,
+  events: g.follow(),
+  finished: () => g.finished,
+  generation: g,
+});
+
+/** The answer as its writer holds it once it has ended, shaped as the stored message would be. */
+function asWritten(g: Generation): Message | null {
+  const o = g.outcome;
+  if (!o) return null;
+  return {
+    id: g.messageId,
+    conversationId: g.conversationId,
+    role: 'assistant',
+    content: o.content,
+    status: o.status,
+    sources: o.sources,
+    model: g.model,
+    latencyMs: o.latencyMs,
+    promptTokens: o.promptTokens ?? null,
+    completionTokens: o.completionTokens ?? null,
+    searchQuery: o.searchQuery ?? null,
+    error: o.error ?? null,
+    feedback: null,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 /** The chat page and the hypermedia endpoints behind it. */
@@ -44,9 +77,8 @@ export function pageRoutes(deps: AppDeps) {
       chat.listConversations(userId),
       current ? chat.messages(userId, current.id).then((r) => r.messages) : Promise.resolve([]),
     ]);
-    const live = new Set(
-      messages.filter((m) => m.status === 'streaming' && chat.activeGeneration(userId, m.id)).map((m) => m.id),
-    );
+    // Written here or, in a fleet on one database, by another instance: either way it can be followed.
+    const live = new Set(messages.filter((m) => chat.isLive(userId, m)).map((m) => m.id));
     return (
       <ChatPage
         principal={principal}
@@ -65,12 +97,22 @@ export function pageRoutes(deps: AppDeps) {
   const listHtml = async (userId: string, currentId: string) =>
     (await (<ConversationList conversations={await chat.listConversations(userId)} currentId={currentId} />)) as string;
 
-  /** The fragments that finish an answer: the stored message as a reload would render it. */
-  const finalFragments = async (g: Generation) => {
-    await g.finished;
-    const stored = await deps.repo.getMessage(g.messageId);
+  /**
+   * The fragments that finish an answer: the stored message as a reload would render it. When the
+   * database is away (the final write waits to be retried), the answer as this instance holds it.
+   */
+  const finalFragments = async (live: Live) => {
+    await live.finished();
+    let stored: Message | null;
+    try {
+      stored = await deps.repo.getMessage(live.messageId);
+    } catch (error) {
+      deps.logger.warn('could not read the stored answer; showing it as written', { error: error as Error });
+      stored = null;
+    }
+    if ((!stored || stored.status === 'streaming') && live.generation) stored = asWritten(live.generation) ?? stored;
     return stored
-      ? partial(`#m-${g.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string)
+      ? partial(`#m-${live.messageId}`, 'outerHTML', (await (<MessageView message={stored} />)) as string)
       : '';
   };
 
@@ -79,11 +121,12 @@ export function pageRoutes(deps: AppDeps) {
    * content: at most every 50 ms, so that a fast model does not send the whole answer per token.
    * The last event is the stored message, rendered the way a reload renders it.
    */
-  async function* answerEvents(g: Generation): AsyncGenerator<string> {
+  async function* answerEvents(live: Live): AsyncGenerator<string> {
+    const { messageId } = live;
     let text = '';
     let sent = '';
     let last = 0;
-    for await (const event of g.follow()) {
+    for await (const event of live.events) {
       if (event.type === 'token') {
         text += event.text;
         if (performance.now() - last < RENDER_INTERVAL_MS) continue;
@@ -91,7 +134,7 @@ export function pageRoutes(deps: AppDeps) {
         sent = text;
         yield sseEvent(
           partial(
-            `#answer-${g.messageId}`,
+            `#answer-${messageId}`,
             'innerHTML',
             renderMarkdown(text, () => null),
           ),
@@ -100,12 +143,12 @@ export function pageRoutes(deps: AppDeps) {
         if (sent !== text)
           yield sseEvent(
             partial(
-              `#answer-${g.messageId}`,
+              `#answer-${messageId}`,
               'innerHTML',
               renderMarkdown(text, () => null),
             ),
           );
-        yield sseEvent(await finalFragments(g));
+        yield sseEvent(await finalFragments(live));
       }
     }
   }
@@ -136,7 +179,7 @@ export function pageRoutes(deps: AppDeps) {
     );
     // The page's URL follows the conversation, so a reload (or a shared link) reopens it.
     yield sseEvent(conversation.id, 'ragchat:conversation');
-    yield* answerEvents(generation);
+    yield* answerEvents(liveOf(generation));
   }
 
   const streamAnswer = (events: AsyncGenerator<string>) =>
@@ -210,15 +253,15 @@ export function pageRoutes(deps: AppDeps) {
     })
     .get('/chat/messages/:id/stream', async ({ params, request, set }) => {
       const userId = principalOf(request).user.id;
-      const g = chat.activeGeneration(userId, params.id);
-      if (!g) {
+      const followed = await chat.follow(userId, params.id);
+      if (!followed) {
+        set.status = 404;
+        set.headers['content-type'] = HTML_TYPE;
+        return <Notice message="That answer was not found." />;
+      }
+      if (followed.kind === 'stored') {
         // Finished meanwhile: send the stored message in one event (only to its owner).
-        const stored = await chat.messageFor(userId, params.id);
-        if (!stored) {
-          set.status = 404;
-          set.headers['content-type'] = HTML_TYPE;
-          return <Notice message="That answer was not found." />;
-        }
+        const stored = followed.message;
         return sseResponse(
           (async function* () {
             // Never a live bubble here: that would re-attach, and loop, to a stream that is gone.
@@ -229,7 +272,7 @@ export function pageRoutes(deps: AppDeps) {
           { heartbeatMs: config.heartbeatMs },
         );
       }
-      return sseResponse(answerEvents(g), { heartbeatMs: config.heartbeatMs });
+      return sseResponse(answerEvents(followed), { heartbeatMs: config.heartbeatMs });
     })
     .post('/chat/messages/:id/stop', async ({ params, request, set }) => {
       await chat.stop(principalOf(request).user.id, params.id);

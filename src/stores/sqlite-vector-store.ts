@@ -85,6 +85,19 @@ export class SqliteVectorStore implements VectorStore {
     this.identity = embedder;
   }
 
+  /**
+   * A random id this index keeps for its lifetime (a rebuild keeps it too): with history in
+   * Postgres, the database records which embedded index serves its catalog (src/fleet/).
+   */
+  indexId(): string {
+    const get = () =>
+      this.db.query<{ value: string }, []>("SELECT value FROM index_meta WHERE key = 'index_id'").get()?.value;
+    const existing = get();
+    if (existing) return existing;
+    this.db.query("INSERT OR IGNORE INTO index_meta (key, value) VALUES ('index_id', ?)").run(crypto.randomUUID());
+    return get() as string;
+  }
+
   private storedIdentity(): EmbedderIdentity | null {
     const rows = this.db.query<{ key: string; value: string }, []>('SELECT key, value FROM index_meta').all();
     const meta = Object.fromEntries(rows.map((r) => [r.key, r.value]));
@@ -398,7 +411,8 @@ export class SqliteVectorStore implements VectorStore {
     this.db.transaction(() => {
       for (const table of KEYWORD_TABLES) this.db.exec(`DELETE FROM ${table}`);
       this.db.exec('DELETE FROM chunks');
-      this.db.exec('DELETE FROM index_meta');
+      // The index's identity outlives a rebuild: it is still the same index (see indexId).
+      this.db.exec("DELETE FROM index_meta WHERE key <> 'index_id'");
     })();
     this.matrix = null;
     this.collectionsSeen = null;

@@ -1,14 +1,14 @@
 import { afterAll, expect, test } from 'bun:test';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ADMIN, ALICE, BOB, makeAccountsApp } from '../support/accounts.ts';
 import { beforeSuite } from '../support/before-suite.ts';
+import { launchChromium } from '../support/chromium.ts';
 import type { TestApp } from '../support/test-deps.ts';
 
 /**
  * Accounts in a real browser: log in through the form, ask, log out; another user in another
  * browser context sees none of it and gets no passage from a collection they may not read.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let t: TestApp;
 let browser: Browser;
 let base: string;
@@ -19,11 +19,7 @@ beforeSuite(async () => {
   const listening = t.app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
   stop = () => listening.stop();
   base = `http://127.0.0.1:${listening.server?.port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -16,6 +16,7 @@ export function appRoutes(id: string, asset: string): [method: string, path: str
     ['GET', `/chat/messages/${id}/stream`],
     ['POST', `/chat/messages/${id}/stop`],
     ['POST', '/api/chat'],
+    ['GET', `/api/chat/${id}/stream`],
     ['POST', `/api/chat/${id}/stop`],
     ['GET', '/api/conversations'],
     ['GET', `/api/conversations/${id}`],

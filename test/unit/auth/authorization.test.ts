@@ -106,6 +106,12 @@ function cases(): Case[] {
     },
     { method: 'POST', path: '/api/chat', body: jsonBody({ message: 'Hi?' }), expect: same(401, 200) },
     {
+      method: 'GET',
+      path: `/api/chat/${m}/stream`,
+      route: '/api/chat/:messageId/stream',
+      expect: { anonymous: 401, owner: 200, other: 404, admin: 404 },
+    },
+    {
       method: 'POST',
       path: `/api/chat/${m}/stop`,
       route: '/api/chat/:messageId/stop',

@@ -243,6 +243,7 @@ describe('OpenAPI', () => {
       [
         '/api/chat',
         '/api/chat/{messageId}/stop',
+        '/api/chat/{messageId}/stream',
         '/api/conversations',
         '/api/conversations/{id}',
         '/api/conversations/{id}/export',
