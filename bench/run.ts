@@ -55,6 +55,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --server-env=K=V,..  extra server variables (an earlier server may refuse today's limits)
   --server-bun-args=.. space-separated options for the server's bun, before \`run\` (say
                        "--cpu-prof-md --cpu-prof-dir=/tmp/prof" for a profile of the server)
+  --server-entry=FILE  what the server runs (default src/main.ts); bench/floor-server.ts is the
+                       least a Bun server can do for an answer over the same wire, to read
+                       ragchat's figures against
   --json=FILE          also write every figure as JSON`;
 
 // Read at process start by Bun: the driver holds thousands of streams, far past the default 256.
@@ -77,6 +80,7 @@ const { values: args } = parseArgs({
     'stagger-ms': { type: 'string', default: '1500' },
     'server-env': { type: 'string', default: '' },
     'server-bun-args': { type: 'string', default: '' },
+    'server-entry': { type: 'string', default: 'src/main.ts' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -176,7 +180,7 @@ async function startStack(): Promise<Stack> {
       process.execPath,
       ...args['server-bun-args'].split(' ').filter((arg) => arg !== ''),
       'run',
-      'src/main.ts',
+      args['server-entry'],
     ]),
     {
       // Only what the bench sets: no variable from the caller's shell changes the backends.
@@ -227,7 +231,7 @@ async function startStack(): Promise<Stack> {
     (cpuMs(server.proc.pid, ticks) - idleFrom.cpu) / ((performance.now() - idleFrom.at) / 1000);
   const idleRssMiB = memoryMiB(server.proc.pid).rss;
   console.log(
-    `\nServer: bun run src/main.ts in ${args['server-root']} (pid ${server.proc.pid}), Bun ${Bun.version}, ${MACHINE_CORES} cores, ` +
+    `\nServer: bun run ${args['server-entry']} in ${args['server-root']} (pid ${server.proc.pid}), Bun ${Bun.version}, ${MACHINE_CORES} cores, ` +
       (canPin()
         ? `server on core ${SERVER_CORE}, fake provider and load on core ${LOAD_CORE} (taskset)`
         : 'not pinned (no taskset, or one core)') +

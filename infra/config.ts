@@ -133,80 +133,155 @@ export class StackConfigError extends Error {
 export function readConfig(): StackConfig {
   const project = pulumi.getProject();
   const stack = pulumi.getStack();
-  const cfg = new pulumi.Config();
-  const problems: string[] = [];
-  const key = (k: string) => `${project}:${k}`;
+  const read = configReader(new pulumi.Config(), project);
+  const { key, problems } = read;
 
   const region = new pulumi.Config('aws').get('region');
   if (!region) problems.push('aws:region: required (pulumi config set aws:region us-east-1)');
-
-  const oneOf = <T extends string>(k: string, allowed: readonly T[], fallback: T): T => {
-    const v = cfg.get(k) ?? fallback;
-    if (!(allowed as readonly string[]).includes(v)) problems.push(`${key(k)}: must be one of ${allowed.join(', ')}`);
-    return v as T;
-  };
-  const int = (k: string, fallback: number, min: number, max: number): number => {
-    const raw = cfg.get(k);
-    const v = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(v) || v < min || v > max)
-      problems.push(`${key(k)}: must be an integer from ${min} to ${max}`);
-    return v;
-  };
-  const bool = (k: string, fallback: boolean): boolean => {
-    const raw = cfg.get(k);
-    if (raw === undefined) return fallback;
-    if (raw !== 'true' && raw !== 'false') problems.push(`${key(k)}: must be true or false`);
-    return raw === 'true';
-  };
-  const optional = (k: string): string | undefined => {
-    const v = cfg.get(k)?.trim();
-    return v ? v : undefined;
-  };
-
-  const vpcCidr = cfg.get('vpcCidr') ?? '10.0.0.0/16';
+  const vpcCidr = read.get('vpcCidr') ?? '10.0.0.0/16';
   if (!/^\d{1,3}\.\d{1,3}\.0\.0\/16$/.test(vpcCidr)) problems.push(`${key('vpcCidr')}: must be a /16 like 10.0.0.0/16`);
+  // Read in this order so that the problems come in the order people have always seen them.
+  const counts = readTaskCounts(read);
+  const qdrant = readQdrant(read);
+  const domain = readDomain(read);
+  const bedrock = readBedrockChoice(read);
 
-  const minCount = int('appMinCount', 1, 1, 100);
-  const maxCount = int('appMaxCount', 2, 1, 100);
-  const desiredCount = int('appDesiredCount', minCount, 1, 100);
-  if (maxCount < minCount) problems.push(`${key('appMaxCount')}: must be at least appMinCount`);
+  const config: StackConfig = {
+    project,
+    stack,
+    region: region ?? '',
+    network: {
+      vpcCidr,
+      natGateways: read.oneOf('natGateways', ['single', 'per-az'] as const, 'single'),
+    },
+    app: readApp(read, counts),
+    bedrock,
+    secrets: {
+      openaiApiKey: read.getSecret('openaiApiKey'),
+      embeddingsApiKey: read.getSecret('embeddingsApiKey'),
+      adminPassword: read.getSecret('adminPassword'),
+    },
+    qdrant,
+    database: readDatabase(read),
+    protectData: read.bool('protectData', false),
+    domain,
+  };
+  if (config.database.maxAllocatedStorageGb < config.database.allocatedStorageGb)
+    problems.push(`${key('dbMaxAllocatedStorageGb')}: must be at least dbAllocatedStorageGb`);
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return config;
+}
+
+/**
+ * Typed reads of the project's namespace that note what is wrong in `problems` and go on with a
+ * fallback, so that one run reports every bad key instead of stopping at the first.
+ */
+function configReader(cfg: pulumi.Config, project: string) {
+  const problems: string[] = [];
+  const key = (k: string) => `${project}:${k}`;
+  return {
+    problems,
+    key,
+    get: (k: string) => cfg.get(k),
+    getSecret: (k: string) => cfg.getSecret(k),
+    getObject: <T>(k: string) => cfg.getObject<T>(k),
+    oneOf: <T extends string>(k: string, allowed: readonly T[], fallback: T): T => {
+      const v = cfg.get(k) ?? fallback;
+      if (!(allowed as readonly string[]).includes(v)) problems.push(`${key(k)}: must be one of ${allowed.join(', ')}`);
+      return v as T;
+    },
+    int: (k: string, fallback: number, min: number, max: number): number => {
+      const raw = cfg.get(k);
+      const v = raw === undefined ? fallback : Number(raw);
+      if (!Number.isInteger(v) || v < min || v > max)
+        problems.push(`${key(k)}: must be an integer from ${min} to ${max}`);
+      return v;
+    },
+    bool: (k: string, fallback: boolean): boolean => {
+      const raw = cfg.get(k);
+      if (raw === undefined) return fallback;
+      if (raw !== 'true' && raw !== 'false') problems.push(`${key(k)}: must be true or false`);
+      return raw === 'true';
+    },
+    optional: (k: string): string | undefined => {
+      const v = cfg.get(k)?.trim();
+      return v ? v : undefined;
+    },
+  };
+}
+type ConfigReader = ReturnType<typeof configReader>;
+
+type TaskCounts = Pick<StackConfig['app'], 'minCount' | 'maxCount' | 'desiredCount'>;
+
+function readTaskCounts(read: ConfigReader): TaskCounts {
+  const minCount = read.int('appMinCount', 1, 1, 100);
+  const maxCount = read.int('appMaxCount', 2, 1, 100);
+  const desiredCount = read.int('appDesiredCount', minCount, 1, 100);
+  if (maxCount < minCount) read.problems.push(`${read.key('appMaxCount')}: must be at least appMinCount`);
   if (desiredCount < minCount || desiredCount > maxCount)
-    problems.push(`${key('appDesiredCount')}: must lie between appMinCount and appMaxCount`);
-  const requestsPerTarget = optional('appRequestsPerTarget');
+    read.problems.push(`${read.key('appDesiredCount')}: must lie between appMinCount and appMaxCount`);
+  return { desiredCount, minCount, maxCount };
+}
 
-  const qdrantMode = oneOf('qdrant', ['fargate', 'cloud'] as const, 'fargate');
-  const collection = cfg.get('qdrantCollection') ?? 'ragchat';
-  let qdrant: QdrantChoice;
-  if (qdrantMode === 'cloud') {
-    const url = cfg.getSecret('qdrantUrl');
-    const apiKey = cfg.getSecret('qdrantApiKey');
+function readApp(read: ConfigReader, counts: TaskCounts): StackConfig['app'] {
+  const requestsPerTarget = read.optional('appRequestsPerTarget');
+  return {
+    cpu: read.int('appCpu', 512, 256, 16384),
+    memory: read.int('appMemory', 1024, 512, 122880),
+    ...counts,
+    cpuTargetPercent: read.int('appCpuTargetPercent', 60, 10, 95),
+    requestsPerTarget: requestsPerTarget === undefined ? undefined : read.int('appRequestsPerTarget', 0, 1, 1_000_000),
+    logRetentionDays: logRetentionDays(read.get('logRetentionDays'), read.key, read.problems),
+    logLevel: read.oneOf('logLevel', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    seedSampleDocs: read.bool('seedSampleDocs', false),
+    llmModel: read.get('llmModel') ?? 'gpt-4o-mini',
+    llmBaseUrl: read.optional('llmBaseUrl'),
+    embeddingModel: read.get('embeddingModel') ?? 'text-embedding-3-small',
+    embeddingsBaseUrl: read.optional('embeddingsBaseUrl'),
+    adminEmail: read.optional('adminEmail'),
+  };
+}
+
+function readQdrant(read: ConfigReader): QdrantChoice {
+  const { key, problems } = read;
+  const mode = read.oneOf('qdrant', ['fargate', 'cloud'] as const, 'fargate');
+  const collection = read.get('qdrantCollection') ?? 'ragchat';
+  if (mode === 'cloud') {
+    const url = read.getSecret('qdrantUrl');
+    const apiKey = read.getSecret('qdrantApiKey');
     if (!url)
       problems.push(`${key('qdrantUrl')}: required when qdrant is cloud (pulumi config set --secret qdrantUrl ...)`);
     if (!apiKey)
       problems.push(`${key('qdrantApiKey')}: required when qdrant is cloud (pulumi config set --secret ...)`);
-    qdrant = { mode: 'cloud', url: url ?? pulumi.secret(''), apiKey: apiKey ?? pulumi.secret(''), collection };
-  } else {
-    qdrant = {
-      mode: 'fargate',
-      // The server version the app's client (@qdrant/js-client-rest 1.19) and docker-compose use.
-      image: cfg.get('qdrantImage') ?? 'qdrant/qdrant:v1.19.0',
-      cpu: int('qdrantCpu', 512, 256, 16384),
-      memory: int('qdrantMemory', 1024, 512, 122880),
-      collection,
-    };
+    return { mode: 'cloud', url: url ?? pulumi.secret(''), apiKey: apiKey ?? pulumi.secret(''), collection };
   }
-
-  const domain = {
-    certificateArn: optional('certificateArn'),
-    domainName: optional('domainName'),
-    hostedZoneId: optional('hostedZoneId'),
+  return {
+    mode: 'fargate',
+    // The server version the app's client (@qdrant/js-client-rest 1.19) and docker-compose use.
+    image: read.get('qdrantImage') ?? 'qdrant/qdrant:v1.19.0',
+    cpu: read.int('qdrantCpu', 512, 256, 16384),
+    memory: read.int('qdrantMemory', 1024, 512, 122880),
+    collection,
   };
-  if (domain.hostedZoneId && !domain.domainName) problems.push(`${key('hostedZoneId')}: needs domainName`);
-  if (domain.domainName && !domain.certificateArn)
-    problems.push(`${key('domainName')}: needs certificateArn (a certificate for that name)`);
+}
 
-  const bedrockModelIds = cfg.getObject<unknown>('bedrockModelIds') ?? [];
-  if (!Array.isArray(bedrockModelIds) || !bedrockModelIds.every((m) => typeof m === 'string' && m.length > 0))
+function readDomain(read: ConfigReader): StackConfig['domain'] {
+  const domain = {
+    certificateArn: read.optional('certificateArn'),
+    domainName: read.optional('domainName'),
+    hostedZoneId: read.optional('hostedZoneId'),
+  };
+  if (domain.hostedZoneId && !domain.domainName) read.problems.push(`${read.key('hostedZoneId')}: needs domainName`);
+  if (domain.domainName && !domain.certificateArn)
+    read.problems.push(`${read.key('domainName')}: needs certificateArn (a certificate for that name)`);
+  return domain;
+}
+
+/** Bedrock's models, and the OpenAI-compatible base URLs they replace (set together, they contradict). */
+function readBedrockChoice(read: ConfigReader): StackConfig['bedrock'] {
+  const { key, problems, optional } = read;
+  const extraModelIds = read.getObject<unknown>('bedrockModelIds') ?? [];
+  if (!Array.isArray(extraModelIds) || !extraModelIds.every((m) => typeof m === 'string' && m.length > 0))
     problems.push(`${key('bedrockModelIds')}: must be a JSON list of model ids`);
   const bedrock = readBedrock(optional, key, problems);
   if (bedrock.chatModel && optional('llmBaseUrl'))
@@ -215,55 +290,18 @@ export function readConfig(): StackConfig {
     problems.push(
       `${key('embeddingsBaseUrl')}: unset it when bedrockEmbeddingModel is set (pulumi config rm embeddingsBaseUrl)`,
     );
+  return { ...bedrock, extraModelIds: Array.isArray(extraModelIds) ? (extraModelIds as string[]) : [] };
+}
 
-  const config: StackConfig = {
-    project,
-    stack,
-    region: region ?? '',
-    network: {
-      vpcCidr,
-      natGateways: oneOf('natGateways', ['single', 'per-az'] as const, 'single'),
-    },
-    app: {
-      cpu: int('appCpu', 512, 256, 16384),
-      memory: int('appMemory', 1024, 512, 122880),
-      desiredCount,
-      minCount,
-      maxCount,
-      cpuTargetPercent: int('appCpuTargetPercent', 60, 10, 95),
-      requestsPerTarget: requestsPerTarget === undefined ? undefined : int('appRequestsPerTarget', 0, 1, 1_000_000),
-      logRetentionDays: logRetentionDays(cfg.get('logRetentionDays'), key, problems),
-      logLevel: oneOf('logLevel', ['debug', 'info', 'warn', 'error'] as const, 'info'),
-      seedSampleDocs: bool('seedSampleDocs', false),
-      llmModel: cfg.get('llmModel') ?? 'gpt-4o-mini',
-      llmBaseUrl: optional('llmBaseUrl'),
-      embeddingModel: cfg.get('embeddingModel') ?? 'text-embedding-3-small',
-      embeddingsBaseUrl: optional('embeddingsBaseUrl'),
-      adminEmail: optional('adminEmail'),
-    },
-    bedrock: { ...bedrock, extraModelIds: Array.isArray(bedrockModelIds) ? (bedrockModelIds as string[]) : [] },
-
-    secrets: {
-      openaiApiKey: cfg.getSecret('openaiApiKey'),
-      embeddingsApiKey: cfg.getSecret('embeddingsApiKey'),
-      adminPassword: cfg.getSecret('adminPassword'),
-    },
-    qdrant,
-    database: {
-      instanceClass: cfg.get('dbInstanceClass') ?? 'db.t4g.micro',
-      engineVersion: cfg.get('dbEngineVersion') ?? '16',
-      allocatedStorageGb: int('dbAllocatedStorageGb', 20, 20, 65536),
-      maxAllocatedStorageGb: int('dbMaxAllocatedStorageGb', 100, 20, 65536),
-      multiAz: bool('dbMultiAz', false),
-      backupRetentionDays: int('dbBackupRetentionDays', 7, 1, 35),
-    },
-    protectData: bool('protectData', false),
-    domain,
+function readDatabase(read: ConfigReader): StackConfig['database'] {
+  return {
+    instanceClass: read.get('dbInstanceClass') ?? 'db.t4g.micro',
+    engineVersion: read.get('dbEngineVersion') ?? '16',
+    allocatedStorageGb: read.int('dbAllocatedStorageGb', 20, 20, 65536),
+    maxAllocatedStorageGb: read.int('dbMaxAllocatedStorageGb', 100, 20, 65536),
+    multiAz: read.bool('dbMultiAz', false),
+    backupRetentionDays: read.int('dbBackupRetentionDays', 7, 1, 35),
   };
-  if (config.database.maxAllocatedStorageGb < config.database.allocatedStorageGb)
-    problems.push(`${key('dbMaxAllocatedStorageGb')}: must be at least dbAllocatedStorageGb`);
-  if (problems.length > 0) throw new StackConfigError(problems);
-  return config;
 }
 
 /**

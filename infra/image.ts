@@ -63,7 +63,7 @@ export class AppImage extends pulumi.ComponentResource {
       {
         context: { location: args.contextDir },
         dockerfile: { location: `${args.contextDir}/Dockerfile` },
-        // Fargate tasks run x86_64 (service.ts); an ARM laptop cross-builds.
+        // Fargate tasks run x86_64 (fargate.ts); an ARM laptop cross-builds.
         platforms: [dockerBuild.Platform.Linux_amd64],
         push: true,
         tags: [pulumi.interpolate`${repo.repositoryUrl}:${args.tag}`],

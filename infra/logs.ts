@@ -107,35 +107,14 @@ export class LogBucket extends pulumi.ComponentResource {
       parent,
     );
 
-    const albLogs = pulumi.interpolate`${bucket.arn}/${ALB_LOG_PREFIX}/AWSLogs/${account}/*`;
-    const elbPrincipal = ELB_ACCOUNT_REGIONS.has(args.region)
-      ? { AWS: aws.elb.getServiceAccountOutput({ region: args.region }, parent).arn }
-      : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' };
-    const statements: unknown[] = [
-      denyInsecureTransport(bucket.arn),
-      // Only under this account's own AWSLogs prefix, as the ELB guide's policy does.
-      { Sid: 'AlbAccessLogs', Effect: 'Allow', Principal: elbPrincipal, Action: 's3:PutObject', Resource: albLogs },
-    ];
-    if (args.serverAccessLogSources.length > 0) {
-      // The logging service, for these buckets of this account only (the confused-deputy conditions
-      // the S3 guide recommends), into their prefixes only.
-      statements.push({
-        Sid: 'S3ServerAccessLogs',
-        Effect: 'Allow',
-        Principal: { Service: 'logging.s3.amazonaws.com' },
-        Action: 's3:PutObject',
-        Resource: args.serverAccessLogSources.map((s) => pulumi.interpolate`${bucket.arn}/${s3LogPrefix(s.name)}*`),
-        Condition: {
-          ArnLike: { 'aws:SourceArn': args.serverAccessLogSources.map((s) => s.bucketArn) },
-          StringEquals: { 'aws:SourceAccount': account },
-        },
-      });
-    }
     this.deliveryPolicy = new aws.s3.BucketPolicy(
       `${name}-logs`,
       {
         bucket: bucket.id,
-        policy: pulumi.jsonStringify({ Version: '2012-10-17', Statement: statements }),
+        policy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: deliveryStatements(bucket.arn, account, args, parent),
+        }),
       },
       // After the public-access block, so no window exists in which a policy could make it public.
       { parent: this, dependsOn: [publicAccess] },
@@ -153,4 +132,42 @@ export class LogBucket extends pulumi.ComponentResource {
     this.bucketArn = bucket.arn;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
+}
+
+/**
+ * The log bucket's policy: TLS only, and exactly two writers, each under its own prefix: ELB (as
+ * the region's ELB account where there is one, else as its log-delivery service) and S3 server
+ * access logging, for the given buckets of this account.
+ */
+function deliveryStatements(
+  bucketArn: pulumi.Output<string>,
+  account: pulumi.Output<string>,
+  args: LogBucketArgs,
+  parent: pulumi.InvokeOutputOptions,
+): unknown[] {
+  const albLogs = pulumi.interpolate`${bucketArn}/${ALB_LOG_PREFIX}/AWSLogs/${account}/*`;
+  const elbPrincipal = ELB_ACCOUNT_REGIONS.has(args.region)
+    ? { AWS: aws.elb.getServiceAccountOutput({ region: args.region }, parent).arn }
+    : { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' };
+  const statements: unknown[] = [
+    denyInsecureTransport(bucketArn),
+    // Only under this account's own AWSLogs prefix, as the ELB guide's policy does.
+    { Sid: 'AlbAccessLogs', Effect: 'Allow', Principal: elbPrincipal, Action: 's3:PutObject', Resource: albLogs },
+  ];
+  if (args.serverAccessLogSources.length > 0) {
+    // The logging service, for these buckets of this account only (the confused-deputy conditions
+    // the S3 guide recommends), into their prefixes only.
+    statements.push({
+      Sid: 'S3ServerAccessLogs',
+      Effect: 'Allow',
+      Principal: { Service: 'logging.s3.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: args.serverAccessLogSources.map((s) => pulumi.interpolate`${bucketArn}/${s3LogPrefix(s.name)}*`),
+      Condition: {
+        ArnLike: { 'aws:SourceArn': args.serverAccessLogSources.map((s) => s.bucketArn) },
+        StringEquals: { 'aws:SourceAccount': account },
+      },
+    });
+  }
+  return statements;
 }

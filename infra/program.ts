@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { SCRATCH_PATH } from './app-task.ts';
 import { bedrockEnvironment, bedrockInvokeArnsOutput, bedrockModelIds } from './bedrock.ts';
 import type { StackConfig } from './config.ts';
 import { Database } from './database.ts';
@@ -9,8 +10,9 @@ import { ALB_LOG_PREFIX, LogBucket } from './logs.ts';
 import { APP_PORT, Network } from './network.ts';
 import { Qdrant } from './qdrant.ts';
 import { AppSecrets } from './secrets.ts';
-import { ALB_IDLE_TIMEOUT_SECONDS, APP_HEARTBEAT_MS, AppService, SCRATCH_PATH } from './service.ts';
+import { AppService } from './service.ts';
 import { Storage } from './storage.ts';
+import { ALB_IDLE_TIMEOUT_SECONDS, APP_HEARTBEAT_MS } from './timeouts.ts';
 
 /** The prefix under which the app keeps its originals in the bucket (the app's DOCS_PREFIX default). */
 export const DOCS_PREFIX = 'documents/';
@@ -34,19 +36,21 @@ export interface StackOutputs {
 
 /**
  * The whole deployment as a function of the stack's configuration: `index.ts` calls it with
- * `readConfig()`, the tests with the dev and prod settings (under Pulumi's mocks).
+ * `readConfig()`, the tests with the dev and prod settings (under Pulumi's mocks). Longer than a
+ * screen on purpose: it is the program's table of contents, one statement per component in the
+ * order they feed one another, and it only wires them; what a component is made of lives in its
+ * own file, and what the app is told in {@link appSettings}.
  */
 export function deploy(config: StackConfig): StackOutputs {
   const prefix = `${config.project}-${config.stack}`;
   const tags = { Project: config.project, Stack: config.stack, ManagedBy: 'pulumi' };
-  const selfHostedQdrant = config.qdrant.mode === 'fargate';
 
   const network = new Network('network', {
     region: config.region,
     vpcCidr: config.network.vpcCidr,
     natGateways: config.network.natGateways,
     https: config.domain.certificateArn !== undefined,
-    selfHostedQdrant,
+    selfHostedQdrant: config.qdrant.mode === 'fargate',
     tags,
   });
   const storage = new Storage('storage', { forceDestroy: !config.protectData, tags });
@@ -71,25 +75,23 @@ export function deploy(config: StackConfig): StackOutputs {
     tags,
   });
   const cluster = new aws.ecs.Cluster('cluster', { name: prefix, tags });
-
-  let qdrantUrl: pulumi.Output<string> | undefined;
-  if (config.qdrant.mode === 'fargate') {
-    const qdrant = new Qdrant('qdrant', {
-      clusterArn: cluster.arn,
-      vpcId: network.vpcId,
-      privateSubnetIds: network.privateSubnetIds,
-      securityGroupId: network.qdrantSecurityGroupId!,
-      efsSecurityGroupId: network.efsSecurityGroupId!,
-      image: config.qdrant.image,
-      cpu: config.qdrant.cpu,
-      memory: config.qdrant.memory,
-      logRetentionDays: config.app.logRetentionDays,
-      region: config.region,
-      namePrefix: prefix,
-      tags,
-    });
-    qdrantUrl = qdrant.url;
-  }
+  const qdrantUrl =
+    config.qdrant.mode === 'fargate'
+      ? new Qdrant('qdrant', {
+          clusterArn: cluster.arn,
+          vpcId: network.vpcId,
+          privateSubnetIds: network.privateSubnetIds,
+          securityGroupId: network.qdrantSecurityGroupId!,
+          efsSecurityGroupId: network.efsSecurityGroupId!,
+          image: config.qdrant.image,
+          cpu: config.qdrant.cpu,
+          memory: config.qdrant.memory,
+          logRetentionDays: config.app.logRetentionDays,
+          region: config.region,
+          namePrefix: prefix,
+          tags,
+        }).url
+      : undefined;
 
   // Secrets: each configured one becomes a SecureString parameter passed as a container secret.
   // Qdrant Cloud's URL counts as one too (it names the cluster the key opens).
@@ -104,8 +106,100 @@ export function deploy(config: StackConfig): StackOutputs {
     },
     tags,
   });
+  const settings = appSettings(config, { database, storage, secrets, qdrantUrl });
 
-  // The app's environment: plain settings only. See database.ts for DATABASE_URL + PGPASSWORD.
+  const service = new AppService('app', {
+    namePrefix: prefix,
+    region: config.region,
+    clusterArn: cluster.arn,
+    clusterName: cluster.name,
+    vpcId: network.vpcId,
+    publicSubnetIds: network.publicSubnetIds,
+    privateSubnetIds: network.privateSubnetIds,
+    albSecurityGroupId: network.albSecurityGroupId,
+    appSecurityGroupId: network.appSecurityGroupId,
+    imageRef: image.imageRef,
+    repositoryArn: image.repositoryArn,
+    cpu: config.app.cpu,
+    memory: config.app.memory,
+    desiredCount: config.app.desiredCount,
+    minCount: config.app.minCount,
+    maxCount: config.app.maxCount,
+    cpuTargetPercent: config.app.cpuTargetPercent,
+    requestsPerTarget: config.app.requestsPerTarget,
+    logRetentionDays: config.app.logRetentionDays,
+    environment: settings.environment,
+    secrets: settings.containerSecrets,
+    ssmParameterArns: Object.values(secrets.parameterArns),
+    secretsManagerArns: [database.masterSecretArn],
+    bucketArn: storage.bucketArn,
+    bedrockModelArns: bedrockModelArns(config),
+    readonlyRootFilesystem: settings.readonlyRootFilesystem,
+    deletionProtection: config.protectData,
+    accessLogs: { bucket: logBucket.bucketName, prefix: ALB_LOG_PREFIX, policy: logBucket.deliveryPolicy },
+    certificateArn: config.domain.certificateArn,
+    tags,
+  });
+
+  return {
+    url: publicUrl(config, service),
+    ecrRepositoryUrl: image.repositoryUrl,
+    imageRef: image.imageRef,
+    bucketName: storage.bucketName,
+    logBucketName: logBucket.bucketName,
+    logGroupName: service.logGroupName,
+    clusterName: cluster.name,
+    serviceName: service.serviceName,
+    taskDefinitionFamily: service.taskDefinitionFamily,
+    privateSubnetIds: pulumi.all(network.privateSubnetIds),
+    appSecurityGroupId: network.appSecurityGroupId,
+    databaseSecretArn: database.masterSecretArn,
+  };
+}
+
+/** What the app is told, and whether its root filesystem can be read-only. */
+interface AppSettings {
+  environment: Record<string, pulumi.Input<string>>;
+  containerSecrets: Record<string, pulumi.Input<string>>;
+  readonlyRootFilesystem: boolean;
+}
+
+/** The backends the app is pointed at. */
+interface Backends {
+  database: Database;
+  storage: Storage;
+  secrets: AppSecrets;
+  /** Qdrant on Fargate's private URL; Qdrant Cloud's is one of `secrets`. */
+  qdrantUrl?: pulumi.Output<string>;
+}
+
+/** The app's environment and container secrets, from the stack's settings and its backends. */
+function appSettings(config: StackConfig, backends: Backends): AppSettings {
+  const environment = appEnvironment(config, backends);
+  const containerSecrets: Record<string, pulumi.Input<string>> = {
+    // The `password` key of the RDS-managed secret ({"username", "password"}).
+    PGPASSWORD: pulumi.interpolate`${backends.database.masterSecretArn}:password::`,
+    ...backends.secrets.parameterArns,
+  };
+
+  // SQLite holds data only for a backend with nothing remote configured (src/deps.ts): history and
+  // the catalog without DATABASE_URL, vectors without QDRANT_URL, originals without DOCS_BUCKET.
+  const remote = (name: string) => name in environment || name in containerSecrets;
+  const sqliteHoldsData = !(remote('DATABASE_URL') && remote('QDRANT_URL') && remote('DOCS_BUCKET'));
+  if (!sqliteHoldsData) {
+    // Every backend is remote, yet the app still opens a small SQLite file in DATA_DIR at start
+    // (src/deps.ts opens it unconditionally); it holds nothing that must outlive the task, so it
+    // goes on the task's scratch volume and the rest of the root filesystem can be read-only.
+    environment.DATA_DIR = `${SCRATCH_PATH}/ragchat`;
+  }
+  return { environment, containerSecrets, readonlyRootFilesystem: !sqliteHoldsData };
+}
+
+/** The app's environment: plain settings only. See database.ts for DATABASE_URL + PGPASSWORD. */
+function appEnvironment(
+  config: StackConfig,
+  { database, storage, qdrantUrl }: Backends,
+): Record<string, pulumi.Input<string>> {
   const environment: Record<string, pulumi.Input<string>> = {
     HOST: '0.0.0.0',
     PORT: String(APP_PORT),
@@ -142,67 +236,21 @@ export function deploy(config: StackConfig): StackOutputs {
   if (config.app.adminEmail) environment.ADMIN_EMAIL = config.app.adminEmail;
   // The name people open: the app answers to it and counts its origin as its own.
   if (config.domain.domainName) environment.PUBLIC_URL = `https://${config.domain.domainName}`;
+  return environment;
+}
 
-  const containerSecrets: Record<string, pulumi.Input<string>> = {
-    // The `password` key of the RDS-managed secret ({"username", "password"}).
-    PGPASSWORD: pulumi.interpolate`${database.masterSecretArn}:password::`,
-    ...secrets.parameterArns,
-  };
-
-  // SQLite holds data only for a backend with nothing remote configured (src/deps.ts): history and
-  // the catalog without DATABASE_URL, vectors without QDRANT_URL, originals without DOCS_BUCKET.
-  const remote = (name: string) => name in environment || name in containerSecrets;
-  const sqliteHoldsData = !(remote('DATABASE_URL') && remote('QDRANT_URL') && remote('DOCS_BUCKET'));
-  if (!sqliteHoldsData) {
-    // Every backend is remote, yet the app still opens a small SQLite file in DATA_DIR at start
-    // (src/deps.ts opens it unconditionally); it holds nothing that must outlive the task, so it
-    // goes on the task's scratch volume and the rest of the root filesystem can be read-only.
-    environment.DATA_DIR = `${SCRATCH_PATH}/ragchat`;
-  }
-
-  const modelIds = bedrockModelIds(config.bedrock);
-  const bedrockModelArns =
-    modelIds.length === 0
-      ? undefined
-      : bedrockInvokeArnsOutput(config.bedrock, {
-          partition: aws.getPartitionOutput({}).partition,
-          region: config.region,
-          account: aws.getCallerIdentityOutput({}).accountId,
-        });
-
-  const service = new AppService('app', {
-    namePrefix: prefix,
+/** What the task role may invoke on Bedrock; undefined (no permission at all) when no model is named. */
+function bedrockModelArns(config: StackConfig): pulumi.Output<string[]> | undefined {
+  if (bedrockModelIds(config.bedrock).length === 0) return undefined;
+  return bedrockInvokeArnsOutput(config.bedrock, {
+    partition: aws.getPartitionOutput({}).partition,
     region: config.region,
-    clusterArn: cluster.arn,
-    clusterName: cluster.name,
-    vpcId: network.vpcId,
-    publicSubnetIds: network.publicSubnetIds,
-    privateSubnetIds: network.privateSubnetIds,
-    albSecurityGroupId: network.albSecurityGroupId,
-    appSecurityGroupId: network.appSecurityGroupId,
-    imageRef: image.imageRef,
-    repositoryArn: image.repositoryArn,
-    cpu: config.app.cpu,
-    memory: config.app.memory,
-    desiredCount: config.app.desiredCount,
-    minCount: config.app.minCount,
-    maxCount: config.app.maxCount,
-    cpuTargetPercent: config.app.cpuTargetPercent,
-    requestsPerTarget: config.app.requestsPerTarget,
-    logRetentionDays: config.app.logRetentionDays,
-    environment,
-    secrets: containerSecrets,
-    ssmParameterArns: Object.values(secrets.parameterArns),
-    secretsManagerArns: [database.masterSecretArn],
-    bucketArn: storage.bucketArn,
-    bedrockModelArns,
-    readonlyRootFilesystem: !sqliteHoldsData,
-    deletionProtection: config.protectData,
-    accessLogs: { bucket: logBucket.bucketName, prefix: ALB_LOG_PREFIX, policy: logBucket.deliveryPolicy },
-    certificateArn: config.domain.certificateArn,
-    tags,
+    account: aws.getCallerIdentityOutput({}).accountId,
   });
+}
 
+/** The address people open: the domain (with its alias record when the zone is given), or the ALB's name. */
+function publicUrl(config: StackConfig, service: AppService): pulumi.Output<string> {
   const { domainName, hostedZoneId, certificateArn } = config.domain;
   if (domainName && hostedZoneId) {
     new aws.route53.Record('domain', {
@@ -214,19 +262,5 @@ export function deploy(config: StackConfig): StackOutputs {
   }
   const scheme = certificateArn ? 'https' : 'http';
   const host = domainName ? pulumi.output(domainName) : service.albDnsName;
-
-  return {
-    url: pulumi.interpolate`${scheme}://${host}`,
-    ecrRepositoryUrl: image.repositoryUrl,
-    imageRef: image.imageRef,
-    bucketName: storage.bucketName,
-    logBucketName: logBucket.bucketName,
-    logGroupName: service.logGroupName,
-    clusterName: cluster.name,
-    serviceName: service.serviceName,
-    taskDefinitionFamily: service.taskDefinitionFamily,
-    privateSubnetIds: pulumi.all(network.privateSubnetIds),
-    appSecurityGroupId: network.appSecurityGroupId,
-    databaseSecretArn: database.masterSecretArn,
-  };
+  return pulumi.interpolate`${scheme}://${host}`;
 }

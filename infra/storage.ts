@@ -13,7 +13,7 @@ export interface StorageArgs {
 /**
  * The documents bucket: originals the app stores and ingests. Private (every public-access block
  * on, ACLs off), encrypted at rest, versioned, and refusing any request not made over TLS. No
- * bucket policy grants access: only the task role's IAM policy does (service.ts). Its S3 server
+ * bucket policy grants access: only the task role's IAM policy does (app-task.ts). Its S3 server
  * access logs go to the log bucket (logs.ts).
  */
 export class Storage extends pulumi.ComponentResource {

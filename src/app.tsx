@@ -22,10 +22,10 @@ import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import type { Principal } from './domain.ts';
 import { AppError } from './errors.ts';
+import type { Coordinator, RateDecision, RateKind } from './fleet/coordinator.ts';
 import { connectionLimits } from './http/connection-limits.ts';
 import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy, hostnameOf } from './http/host-policy.ts';
-import { RateLimiter } from './http/rate-limiter.ts';
 import { hostOf, pathOf } from './http/request-path.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
@@ -49,10 +49,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const { limits } = deps.config;
   const forwarding = new Forwarding(deps.config.trustProxy);
   const hosts = new HostPolicy(deps.config.allowedHosts);
-  const limiters = {
-    chat: new RateLimiter(limits.chatPerMinute),
-    upload: new RateLimiter(limits.uploadsPerMinute),
-    login: new RateLimiter(deps.config.auth.loginsPerMinute),
+  const perMinute: Record<RateKind, number> = {
+    chat: limits.chatPerMinute,
+    upload: limits.uploadsPerMinute,
+    login: deps.config.auth.loginsPerMinute,
   };
   const { telemetry } = deps;
   // Routes without parameters, to label requests refused before routing (a 429, a 401) by route.
@@ -88,8 +88,16 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     }
     const crossSite = crossSiteProblem(request, principal, deps.config.publicOrigin);
     if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
-    const limited = rateLimit(request, path, context.address, principal, limiters, telemetry.metrics);
-    if (limited) return limited;
+    const limited = rateLimit(
+      request,
+      path,
+      context.address,
+      principal,
+      deps.coordinator,
+      perMinute,
+      telemetry.metrics,
+    );
+    if (limited) return await limited;
     const length = Number(request.headers.get('content-length') ?? 0);
     const limit = bodyLimit(path, deps.config.uploads.maxBytes);
     if (length > limit) {
@@ -199,6 +207,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     )
     .get('/healthz', () => ({ status: 'ok' }))
     .get('/readyz', async ({ set }) => {
+      // Draining on SIGTERM: the load balancer must stop sending questions this instance refuses.
+      if (deps.chat.draining) {
+        set.status = 503;
+        return {
+          status: 'draining',
+          checks: [{ name: 'draining', ok: false, error: 'This instance is shutting down; answers in flight finish.' }],
+        };
+      }
       const checks = await deps.readiness();
       const ready = checks.every((c) => c.ok);
       if (!ready) set.status = 503;
@@ -315,7 +331,7 @@ function plainRefusal(status: number, message: string, headers: Record<string, s
   return response;
 }
 
-const RATE_LIMITED: Record<string, 'chat' | 'upload' | 'login'> = {
+const RATE_LIMITED: Record<string, RateKind> = {
   'POST /api/chat': 'chat',
   'POST /chat/messages': 'chat',
   'POST /api/docs/upload': 'upload',
@@ -327,37 +343,38 @@ const RATE_LIMITED: Record<string, 'chat' | 'upload' | 'login'> = {
 
 /**
  * Questions and uploads are limited per user and per client address, logins per client address
- * (token buckets): a 429 with Retry-After and a sentence.
+ * (token buckets, shared by the fleet with Postgres): a 429 with Retry-After and a sentence.
+ * Undefined, without a promise, for a request that is not limited or (in process) not refused.
  */
 function rateLimit(
   request: Request,
   path: string,
   address: string,
   principal: Principal | null,
-  limiters: Record<'chat' | 'upload' | 'login', RateLimiter>,
+  coordinator: Coordinator,
+  perMinute: Record<RateKind, number>,
   metrics: Metrics,
-): Promise<Response> | undefined {
+): Promise<Response | undefined> | undefined {
   const kind = RATE_LIMITED[`${request.method} ${path}`];
   if (!kind) return undefined;
   const keys = principal ? [`user:${principal.user.id}`, `ip:${address}`] : [`ip:${address}`];
-  for (const key of keys) {
-    const taken = limiters[kind].take(key);
-    if (!taken.ok) {
-      metrics.rateLimited.inc({ limit: kind });
-      const what = { chat: 'questions', upload: 'uploads', login: 'login attempts' }[kind];
-      return withHeader(
-        errorResponse(
-          request,
-          429,
-          'rate_limited',
-          `Too many ${what} in a short time; try again in ${taken.retryAfterSeconds} s.`,
-        ),
-        'retry-after',
-        String(taken.retryAfterSeconds),
-      );
-    }
-  }
-  return undefined;
+  const refuse = (taken: RateDecision): Promise<Response> | undefined => {
+    if (taken.ok) return undefined;
+    metrics.rateLimited.inc({ limit: kind });
+    const what = { chat: 'questions', upload: 'uploads', login: 'login attempts' }[kind];
+    return withHeader(
+      errorResponse(
+        request,
+        429,
+        'rate_limited',
+        `Too many ${what} in a short time; try again in ${taken.retryAfterSeconds} s.`,
+      ),
+      'retry-after',
+      String(taken.retryAfterSeconds),
+    );
+  };
+  const taken = coordinator.takeRate(kind, keys, perMinute[kind]);
+  return taken instanceof Promise ? taken.then(refuse) : refuse(taken);
 }
 
 async function withHeader(response: Promise<Response>, name: string, value: string): Promise<Response> {

@@ -84,6 +84,11 @@ const ConfigSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     DATABASE_URL: optionalUrlOf(/^postgres(ql)?$/, 'postgres://user:password@host:5432/db'),
     DATABASE_POOL_SIZE: positiveInt(10, 1000),
+    // Several instances on one database (src/fleet/): how often a writer stores the partial text of
+    // its answers for followers elsewhere, and how often each instance sweeps for answers whose
+    // writer died (three missed sweeps and an answer is failed).
+    LIVE_FLUSH_MS: z.coerce.number().int().min(20).max(5_000).default(200),
+    ANSWER_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     QDRANT_URL: optionalUrlOf(/^https?$/, 'http://localhost:6333'),
     QDRANT_API_KEY: optionalString,
     QDRANT_COLLECTION: z
@@ -379,6 +384,11 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Present when history and the document catalog live in Postgres; absent means SQLite. */
   readonly database?: { url: string; poolSize: number; timeoutMs: number };
+  /**
+   * The fleet (src/fleet/): `flushMs`, how often partial answers are stored for followers on other
+   * instances (Postgres only); `sweepMs`, how often answers whose writer died are looked for.
+   */
+  readonly live: { flushMs: number; sweepMs: number };
   /** Present when vectors live in Qdrant; absent means SQLite. */
   readonly qdrant?: { url: string; apiKey?: string; collection: string; timeoutMs: number };
   /** How to reach S3 (or MinIO): for the document store and for `ingest s3://...`. */
@@ -512,6 +522,7 @@ function toConfig(raw: RawConfig): Config {
           : undefined,
     timeouts: timeoutsFrom(raw),
     heartbeatMs: raw.HEARTBEAT_MS,
+    live: { flushMs: raw.LIVE_FLUSH_MS, sweepMs: raw.ANSWER_SWEEP_MS },
     logLevel: raw.LOG_LEVEL,
     database: raw.DATABASE_URL
       ? { url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE, timeoutMs: raw.STORE_TIMEOUT_MS }

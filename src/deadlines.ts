@@ -42,10 +42,21 @@ export async function withinBudget<T>(
   signal: AbortSignal | undefined,
   expired: () => AppError,
   work: (signal: AbortSignal) => Promise<T>,
+  /**
+   * The budget's clock starts when this settles (say, the phase before, which `work` may start
+   * on ahead of time); by default, now.
+   */
+  startsAfter?: Promise<unknown>,
 ): Promise<T> {
   signal?.throwIfAborted();
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(expired()), budgetMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let settled = false;
+  const start = () => {
+    if (!settled) timer = setTimeout(() => deadline.abort(expired()), budgetMs);
+  };
+  if (startsAfter) startsAfter.then(start, start);
+  else start();
   const joined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
   try {
     return await untilAborted(work(joined), joined);
@@ -54,6 +65,7 @@ export async function withinBudget<T>(
     if (deadline.signal.aborted && !signal?.aborted) throw deadline.signal.reason;
     throw error;
   } finally {
+    settled = true;
     clearTimeout(timer);
   }
 }

@@ -2,7 +2,10 @@ import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { AuthService, LOCAL_USER } from './auth/auth-service.ts';
 import { ChatService } from './chat/chat-service.ts';
+import { ConversationTools } from './chat/conversation-tools.ts';
 import type { Config } from './config.ts';
+import type { Coordinator } from './fleet/coordinator.ts';
+import { InProcessCoordinator } from './fleet/in-process-coordinator.ts';
 import { createLogger, type Logger, withFields } from './logger.ts';
 import {
   InstrumentedEmbeddingClient,
@@ -70,37 +73,58 @@ async function chooseEmbedder(config: Config, overrides: DepsOverrides): Promise
   return new LocalEmbeddingClient();
 }
 
-/** Chats, accounts and the catalog in Postgres when DATABASE_URL is set; null for SQLite. */
-async function openPostgresStores(config: Config) {
+/**
+ * Chats, accounts, the catalog and the fleet's coordination in Postgres when DATABASE_URL is set;
+ * null for SQLite. Connections per instance: the pool (DATABASE_POOL_SIZE), the lock pool (4) and
+ * the coordinator's one listening connection (infra/README.md counts them for the prod database).
+ */
+async function openPostgresStores(config: Config, logger: Logger) {
   if (!config.database) return null;
   const [
     { migratePostgres, openPostgres },
     { PostgresChatRepository },
     { PostgresAccountStore },
     { PostgresDocumentCatalog },
+    { PostgresCoordinator },
   ] = await Promise.all([
     import('./stores/postgres-database.ts'),
     import('./stores/postgres-chat-repository.ts'),
     import('./stores/postgres-account-store.ts'),
     import('./stores/postgres-document-catalog.ts'),
+    import('./fleet/postgres-coordinator.ts'),
   ]);
+  // Every connection of this instance carries its id as application name (pg_stat_activity).
+  const instanceId = Bun.randomUUIDv7();
+  const applicationName = `ragchat/${instanceId}`;
   const pg = openPostgres({
     url: config.database.url,
     poolSize: config.database.poolSize,
     statementTimeoutMs: config.database.timeoutMs,
+    applicationName,
   });
   await migratePostgres(pg);
-  const pgLocks = openPostgres({ url: config.database.url, poolSize: 4 });
+  const pgLocks = openPostgres({ url: config.database.url, poolSize: LOCK_POOL_SIZE, applicationName });
+  const coordinator = new PostgresCoordinator(pg, logger, {
+    flushMs: config.live.flushMs,
+    heartbeatMs: config.live.sweepMs,
+    instanceId,
+  });
   return {
     repo: new PostgresChatRepository(pg),
     accounts: new PostgresAccountStore(pg),
     catalog: new PostgresDocumentCatalog(pg, pgLocks),
+    coordinator,
+    connections: config.database.poolSize + LOCK_POOL_SIZE + coordinator.connections,
     close: async () => {
+      await coordinator.close();
       await pg.end({ timeout: 5 });
       await pgLocks.end({ timeout: 5 });
     },
   };
 }
+
+/** Connections of the pool that holds document locks (advisory locks, held while a document is ingested). */
+const LOCK_POOL_SIZE = 4;
 
 export interface ReadinessCheck {
   name: string;
@@ -115,10 +139,20 @@ export interface AppDeps {
   /** Metrics (served at /metrics) and traces (exported when OTLP is configured). */
   telemetry: Telemetry;
   chat: ChatService;
+  /** Retrieval, prompt and answer for one question: the chat's path, also run by `eval-answers`. */
+  orchestrator: RagOrchestrator;
+  /** Rename, search, feedback, regenerate, edit and resend (src/chat/conversation-tools.ts). */
+  conversations: ConversationTools;
   auth: AuthService;
   accounts: AccountStore;
   ingestion: Ingestion;
   repo: ChatRepository;
+  /** What the instances of a deployment share: in process, or in Postgres with DATABASE_URL. */
+  coordinator: Coordinator;
+  /** Postgres connections this instance opens at most (0 without DATABASE_URL). */
+  databaseConnections: number;
+  /** This instance's id in the fleet: its heartbeat row and its connections' application name (Postgres only). */
+  instanceId: string | null;
   vectors: VectorStore;
   catalog: DocumentCatalog;
   documents: DocumentStore;
@@ -158,7 +192,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const logger = telemetry.tracing ? withFields(baseLogger, () => telemetry.logFields()) : baseLogger;
   // SQLite holds whatever has no production backend configured (and the embedded vector index).
   const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
-  const pg = await openPostgresStores(config);
+  const pg = await openPostgresStores(config, logger);
 
   const llm: LlmClient = overrides.llm ?? (await chooseLlm(config, overrides));
   const embedder: EmbeddingClient = overrides.embedder ?? (await chooseEmbedder(config, overrides));
@@ -166,6 +200,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const repo: ChatRepository = pg?.repo ?? new SqliteChatRepository(db);
   const accounts: AccountStore = pg?.accounts ?? new SqliteAccountStore(db);
   const catalog: DocumentCatalog = pg?.catalog ?? new SqliteDocumentCatalog(db);
+  const coordinator: Coordinator = pg?.coordinator ?? new InProcessCoordinator();
   // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
   // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So in embedded mode
   // with it the vector side defaults to 0. Qdrant mode keeps both (its fusion runs inside Qdrant,
@@ -202,7 +237,18 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       await catalog.upsert({ ...doc, contentHash: REINDEX_PENDING, chunkCount: 0 });
   }
   await vectors.open({ model: embedder.model, dimensions: await embedder.dimensions() });
-  const auth = new AuthService(accounts, logger, config.auth);
+  // One catalog in Postgres needs one index: a second embedded index would never see the
+  // documents the first ingested (the catalog says "unchanged"). Refused at start, by name.
+  if (pg && vectors instanceof SqliteVectorStore) {
+    await pg.coordinator
+      .registerEmbeddedIndex({ id: vectors.indexId(), dataDir: config.dataDir, takesOver: overrides.resetIndex })
+      .catch(async (error) => {
+        await pg.close();
+        db.close();
+        throw error;
+      });
+  }
+  const auth = new AuthService(accounts, logger, config.auth, coordinator);
   // Without accounts, everything belongs to the one local user; with them, the first admin may
   // come from ADMIN_EMAIL/ADMIN_PASSWORD.
   if (auth.enabled) await auth.bootstrapAdmin(config.auth.bootstrapAdmin);
@@ -263,6 +309,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       answerTimeoutMs: config.timeouts.answerMs,
     },
     telemetry,
+    coordinator,
   );
   const ingestion = new Ingestion({
     // Documents ingested together share a remote embedder's requests (BatchingEmbeddingClient);
@@ -302,10 +349,15 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     telemetry,
     chat,
+    orchestrator,
+    conversations: new ConversationTools(repo, chat),
     auth,
     accounts,
     ingestion,
     repo,
+    coordinator,
+    databaseConnections: pg?.connections ?? 0,
+    instanceId: pg?.coordinator.instanceId ?? null,
     vectors,
     catalog,
     documents,

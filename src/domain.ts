@@ -40,6 +40,10 @@ export interface Source {
   text: string;
   /** Opens the original at this passage: its page (PDF) or heading, where the format allows. */
   url: string;
+  /**
+   * The fused retrieval score (reciprocal rank fusion, 1 = first in every list searched): it orders
+   * one answer's passages and is a function of their ranks alone, so the page shows no number for it.
+   */
   score: number;
   /** Whether the answer cites it with its `[id]`. */
   cited: boolean;
@@ -57,6 +61,16 @@ export interface ChatTurn {
   searchQuery?: string;
 }
 
+/** A reader's verdict on an answer: thumbs up or down, with an optional comment. */
+export type FeedbackRating = 'up' | 'down';
+
+export interface Feedback {
+  rating: FeedbackRating;
+  comment: string | null;
+  /** When it was last given. */
+  at: string;
+}
+
 export interface Message {
   id: string;
   conversationId: string;
@@ -72,6 +86,8 @@ export interface Message {
   /** For an answer: the standalone question retrieval used, when a follow-up was rewritten. */
   searchQuery: string | null;
   error: string | null;
+  /** For an answer: the reader's thumbs up or down and comment, if given. */
+  feedback: Feedback | null;
   createdAt: string;
 }
 

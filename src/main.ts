@@ -29,7 +29,8 @@ async function main() {
   const deps = await openDepsOrExit(process.env, { processMetrics: true });
   const { config } = deps;
   // Only servers sweep orphaned answers (the ingest command shares the database and must not).
-  const stopMaintenance = deps.chat.startMaintenance();
+  // Also this instance's part of the fleet: Stops from other instances, flushes, the heartbeat.
+  const stopMaintenance = await deps.chat.startMaintenance(config.live.sweepMs);
   const app = createApp(deps).listen(
     listenOptions(
       config,
@@ -63,6 +64,10 @@ async function main() {
     openFiles: openFilesLimit() ?? 'unknown',
     // Each answer streams from the model over one outgoing request; more wait in Bun's queue.
     outgoingRequests: outgoingLimit(process.env),
+    // Postgres connections this instance may open (pool + lock pool + listener; infra/README.md).
+    databaseConnections: deps.databaseConnections,
+    instance: deps.instanceId,
+    fleet: deps.coordinator.shared ? 'postgres (Stop, followers, caps and rate limits shared)' : 'this process',
   });
   const limitProblem = outgoingLimitProblem();
   if (limitProblem) {
@@ -102,11 +107,13 @@ else if (command === 'migrate')
   process.exit(await (await import('./cli/migrate-command.ts')).runMigrateCommand(process.env));
 else if (command === 'eval')
   process.exit(await (await import('./cli/eval-command.ts')).runEvalCommand(rest, process.env));
+else if (command === 'eval-answers')
+  process.exit(await (await import('./cli/eval-answers-command.ts')).runEvalAnswersCommand(rest, process.env));
 else if (command === 'user:create')
   process.exit(await (await import('./cli/user-command.ts')).runUserCreateCommand(rest, process.env));
 else if (command !== undefined) {
   console.error(
-    `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | user:create --email ...]`,
+    `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | eval-answers | user:create --email ...]`,
   );
   process.exit(2);
 } else await main();

@@ -1,5 +1,13 @@
 import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
+import {
+  AnswerActions,
+  ConversationToolbar,
+  EditingNote,
+  EditQuestionButton,
+  GroupedConversations,
+  RenameControls,
+} from './conversation-tools.tsx';
 import { UploadQueue } from './docs.tsx';
 import { renderMarkdown } from './markdown.ts';
 import { AppShell } from './shell.tsx';
@@ -45,9 +53,12 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
       currentConversationId={p.current?.id ?? null}
       mainClass="chat"
       actions={
-        <a class="icon-button new-chat-icon" href="/" aria-label="New chat" title="New chat">
-          +
-        </a>
+        <>
+          <ConversationToolbar conversation={p.current} />
+          <a class="icon-button new-chat-icon" href="/" aria-label="New chat" title="New chat">
+            +
+          </a>
+        </>
       }
     >
       {/* Not a live region itself: a screen reader would read every word as it streams. The
@@ -77,6 +88,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
         hx-disable="#send"
       >
         <ConversationIdInput id={p.current?.id ?? ''} />
+        <EditingNote />
         <label for="message" class="visually-hidden">
           Your question
         </label>
@@ -120,33 +132,41 @@ export function ModeBadge({ offline, model }: { offline: boolean; model: string 
 export function ConversationList({
   conversations,
   currentId,
+  search,
 }: {
   conversations: Conversation[];
   currentId: string | null;
+  /** The search these conversations were found by, when the list shows results. */
+  search?: string;
 }): JSX.Element {
-  if (conversations.length === 0) return <p class="empty-list">No conversations yet. Ask a question to start one.</p>;
+  if (conversations.length === 0 && !search) {
+    return <p class="empty-list">No conversations yet. Ask a question to start one.</p>;
+  }
   return (
-    <ul>
-      {conversations.map((c) => (
-        <li class={c.id === currentId ? 'active' : undefined} id={`conv-${c.id}`}>
-          <a href={`/c/${c.id}`} title={c.title} safe>
-            {c.title}
-          </a>
-          <button
-            type="button"
-            class="delete"
-            hx-delete={`/c/${c.id}`}
-            hx-confirm="Delete this conversation?"
-            hx-target="closest li"
-            hx-swap="delete"
-            aria-label={`Delete conversation: ${c.title}`}
-            title="Delete"
-          >
-            ×
-          </button>
-        </li>
-      ))}
-    </ul>
+    <GroupedConversations conversations={conversations} currentId={currentId} search={search} item={ConversationItem} />
+  );
+}
+
+export function ConversationItem(c: Conversation, currentId: string | null): JSX.Element {
+  return (
+    <li class={c.id === currentId ? 'active' : undefined} id={`conv-${c.id}`}>
+      <a href={`/c/${c.id}`} title={c.title} safe>
+        {c.title}
+      </a>
+      <RenameControls conversation={c} />
+      <button
+        type="button"
+        class="delete"
+        hx-delete={`/c/${c.id}`}
+        hx-confirm="Delete this conversation?"
+        hx-target="closest li"
+        hx-swap="delete"
+        aria-label={`Delete conversation: ${c.title}`}
+        title="Delete"
+      >
+        ×
+      </button>
+    </li>
   );
 }
 
@@ -197,6 +217,7 @@ export function MessageView({ message, live = false }: { message: Message; live?
           {renderAnswer(message.content, message.id, message.sources) as 'safe'}
         </div>
         <MessageStatusLine message={message} />
+        <AnswerActions message={message} />
       </div>
       <div id={`sources-${message.id}`}>
         <SourcesPanel
@@ -232,6 +253,7 @@ export function UserBubble({ id, text }: { id: string; text: string }): JSX.Elem
       <div class="bubble" safe>
         {text}
       </div>
+      <EditQuestionButton id={id} text={text} />
     </article>
   );
 }
@@ -391,9 +413,6 @@ function SourceList({
             ) : (
               ''
             )}
-            <span class="score" title="Relevance (1 = ranked first by both keyword and vector search)" safe>
-              {s.score.toFixed(2)}
-            </span>
           </div>
           {s.text && s.text.replace(/\s+/g, ' ').trim() !== s.snippet ? (
             <details class="passage">

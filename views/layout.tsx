@@ -21,6 +21,7 @@ export function Layout({ title, children }: LayoutProps): JSX.Element {
           <script src="/assets/vendor/htmx.min.js" defer></script>
           <script src="/assets/vendor/hx-sse.min.js" defer></script>
           <script src="/assets/app.js" defer></script>
+          <script src="/assets/conversation-tools.js" defer></script>
         </head>
         <body>{children as 'safe'}</body>
       </html>

@@ -2,6 +2,7 @@ import type { Children } from '@kitajs/html';
 import type { Conversation, Principal } from '../src/domain.ts';
 import { AccountLinks } from './account.tsx';
 import { ConversationList, ModeBadge } from './chat.tsx';
+import { ConversationSearch } from './conversation-tools.tsx';
 import { Layout } from './layout.tsx';
 
 /** Which part of the product a page belongs to: its link in the side bar is marked current. */
@@ -86,6 +87,7 @@ function Sidebar(p: AppShellProps): JSX.Element {
       <a class="button new-chat" href="/" title="Start a new conversation">
         + New chat
       </a>
+      <ConversationSearch />
       <nav id="conversation-list" class="conversation-list" aria-label="Conversations">
         <ConversationList conversations={p.conversations} currentId={p.currentConversationId ?? null} />
       </nav>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
+import { SCRATCH_INIT_IMAGE } from '../app-task.ts';
 import { StackConfigError } from '../config.ts';
-import { SCRATCH_INIT_IMAGE } from '../service.ts';
 import {
   containers,
   type Inputs,

@@ -40,6 +40,15 @@ export interface Recorded {
   type: string;
   name: string;
   inputs: Inputs;
+  /**
+   * The URN the Pulumi engine gives it (`urn:pulumi:<stack>::ragchat::<parent types>$<type>::<name>`):
+   * the key a deployed stack's state knows it by. A resource whose URN changes is replaced.
+   */
+  urn: string;
+  /** The URNs its `aliases` option names: earlier URNs under which the state may still hold it. */
+  aliases: string[];
+  /** URNs of what it waits for: `dependsOn`, and every resource whose outputs its inputs take. */
+  dependsOn: string[];
 }
 
 export interface StackRun {
@@ -144,6 +153,12 @@ export function stackFileConfig(stack: string): Record<string, string> {
 
 // Runs never overlap: the mocks, the config and the resource list are process-wide.
 let queue: Promise<unknown> = Promise.resolve();
+/** Runs `job` once every run queued before it has finished. */
+function enqueue<T>(job: () => Promise<T>): Promise<T> {
+  const run = queue.then(job);
+  queue = run.catch(() => undefined);
+  return run;
+}
 const cache = new Map<string, Promise<StackRun>>();
 
 /**
@@ -158,8 +173,7 @@ export function runStack(
   const key = JSON.stringify([stack, settings, secrets]);
   const cached = cache.get(key);
   if (cached) return cached;
-  const run = queue.then(() => runOnce(stack, settings, secrets));
-  queue = run.catch(() => undefined);
+  const run = enqueue(() => runOnce(stack, settings, secrets));
   cache.set(key, run);
   return run;
 }
@@ -170,7 +184,7 @@ export function readStackConfig(
   settings: Record<string, string> = {},
   secrets: Record<string, string> = {},
 ): Promise<StackConfig | Error> {
-  const run = queue.then(async () => {
+  return enqueue(async () => {
     await configure(stack, settings, secrets, []);
     const { readConfig } = await import('../config.ts');
     try {
@@ -179,8 +193,6 @@ export function readStackConfig(
       return error as Error;
     }
   });
-  queue = run.catch(() => undefined);
-  return run;
 }
 
 async function configure(
@@ -191,10 +203,7 @@ async function configure(
 ): Promise<void> {
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
-      },
+      newResource: (args) => ({ id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) }),
       call: (args) => {
         const answer = CALLS[args.token];
         if (!answer) throw new Error(`no mock answer for ${args.token}`);
@@ -205,7 +214,10 @@ async function configure(
     stack,
     false,
   );
-  pulumi.runtime.setAllConfig({ ...stackFileConfig(stack), ...settings, ...secrets }, Object.keys(secrets));
+  // A component run has no stack file: what it is given comes in through its arguments.
+  const fileConfig = stack === COMPONENT_STACK ? {} : stackFileConfig(stack);
+  pulumi.runtime.setAllConfig({ ...fileConfig, ...settings, ...secrets }, Object.keys(secrets));
+  recordRegistrations(resources);
 }
 
 async function runOnce(
@@ -213,16 +225,40 @@ async function runOnce(
   settings: Record<string, string>,
   secrets: Record<string, string>,
 ): Promise<StackRun> {
+  return record(stack, settings, secrets, async () => {
+    // Imported only now, after setMocks: the program's modules see the mocked runtime.
+    const { readConfig } = await import('../config.ts');
+    const { deploy } = await import('../program.ts');
+    return { ...deploy(readConfig()) };
+  });
+}
+
+/** The stack name {@link runComponent} runs under: no `Pulumi.<stack>.yaml`, so no configuration. */
+export const COMPONENT_STACK = 'unit';
+
+/**
+ * Runs `build` (which makes one component, say) under the same mocks with no stack configuration,
+ * and records what it registers, as {@link runStack} does for the whole program. `build` imports
+ * the component's module itself (`await import('../app-task.ts')`), so the module sees the mocks.
+ * Not cached: each test makes its own.
+ */
+export function runComponent(build: () => Promise<Record<string, pulumi.Output<unknown>>>): Promise<StackRun> {
+  return enqueue(() => record(COMPONENT_STACK, {}, {}, build));
+}
+
+async function record(
+  stack: string,
+  settings: Record<string, string>,
+  secrets: Record<string, string>,
+  program: () => Promise<Record<string, pulumi.Output<unknown>>>,
+): Promise<StackRun> {
   const resources: Recorded[] = [];
   await configure(stack, settings, secrets, resources);
-
-  // Imported only now, after setMocks: the program's modules see the mocked runtime.
-  const { readConfig } = await import('../config.ts');
-  const { deploy } = await import('../program.ts');
-  const stackOutputs = deploy(readConfig());
+  const programOutputs = await program();
   const outputs: Record<string, unknown> = {};
-  for (const [name, output] of Object.entries(stackOutputs)) outputs[name] = await resolved(output);
+  for (const [name, output] of Object.entries(programOutputs)) outputs[name] = await resolved(output);
   await settled();
+  resolveUrns(resources, stack);
 
   return {
     resources,
@@ -234,6 +270,96 @@ async function runOnce(
       return found;
     },
   };
+}
+
+/** What the harness reads of a `RegisterResourceRequest` (the protobuf getters of @pulumi/pulumi 3.270). */
+interface Registration {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+  getAliasesList(): {
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+  }[];
+}
+type MockMonitor = {
+  registerResource(req: Registration, callback: (error: unknown, response?: { getUrn(): string }) => void): void;
+};
+
+/** A recorded resource as the mock monitor named it, with its parent and alias specs (mock URNs). */
+interface Registered {
+  record: Recorded;
+  parentMockUrn: string;
+  aliasSpecs: ReturnType<Registration['getAliasesList']>;
+  dependencyMockUrns: string[];
+}
+/** This run's registrations by the URN the mock monitor answered with. */
+const registrations = new Map<string, Registered>();
+
+/**
+ * Records every registration the program sends, in order, with what the mocks' `newResource` does
+ * not see: the parent, the aliases and the dependencies. The mock monitor names a child by its
+ * parent's last type only, not by the whole chain of parent types as the engine does (the SDKs'
+ * `createUrn`: the parent URN's type part, `$`, the child's type), so {@link resolveUrns} rebuilds
+ * the engine's URNs from the parents once the run has settled.
+ */
+function recordRegistrations(resources: Recorded[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor | undefined;
+  if (!monitor?.registerResource) throw new Error('no mock monitor after setMocks; update infra/test/harness.ts');
+  const register = monitor.registerResource.bind(monitor);
+  registrations.clear();
+  monitor.registerResource = (req, callback) => {
+    const record: Recorded = {
+      type: req.getType(),
+      name: req.getName(),
+      // What the mock monitor hands `newResource`, decoded the same way.
+      inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+      urn: '',
+      aliases: [],
+      dependsOn: [],
+    };
+    resources.push(record);
+    const registered = {
+      record,
+      parentMockUrn: req.getParent(),
+      aliasSpecs: req.getAliasesList(),
+      dependencyMockUrns: req.getDependenciesList(),
+    };
+    register(req, (error, response) => {
+      if (response) registrations.set(response.getUrn(), registered);
+      callback(error, response);
+    });
+  };
+}
+
+/** Fills in each recorded resource's engine URN, alias URNs and dependencies, as `pulumi up` sees them. */
+function resolveUrns(resources: Recorded[], stack: string): void {
+  const prefix = `urn:pulumi:${stack}::ragchat::`;
+  const qualifiedType = (mockUrn: string): string => {
+    const parent = registrations.get(mockUrn);
+    if (!parent) throw new Error(`a resource names a parent the harness never saw: ${mockUrn}`);
+    return parent.parentMockUrn === ''
+      ? parent.record.type
+      : `${qualifiedType(parent.parentMockUrn)}$${parent.record.type}`;
+  };
+  const urnOf = (parentMockUrn: string, type: string, name: string) =>
+    `${prefix}${parentMockUrn === '' ? type : `${qualifiedType(parentMockUrn)}$${type}`}::${name}`;
+  const registered = [...registrations.values()];
+  for (const { record, parentMockUrn } of registered) record.urn = urnOf(parentMockUrn, record.type, record.name);
+  for (const { record, parentMockUrn, aliasSpecs, dependencyMockUrns } of registered) {
+    record.dependsOn = dependencyMockUrns.map((urn) => registrations.get(urn)?.record.urn ?? urn);
+    record.aliases = aliasSpecs.map((alias) => {
+      const spec = alias.hasSpec() ? alias.getSpec() : undefined;
+      if (!spec) return alias.getUrn();
+      const parent = spec.getNoparent() ? '' : spec.getParenturn() || parentMockUrn;
+      return urnOf(parent, spec.getType() || record.type, spec.getName() || record.name);
+    });
+  }
+  const unresolved = resources.filter((r) => r.urn === '');
+  if (unresolved.length > 0) throw new Error(`no URN for ${unresolved.map((r) => r.name).join(', ')}`);
 }
 
 /** The value of an output (secret or not), once known. */

@@ -7,7 +7,7 @@ import {
   APP_HEARTBEAT_MS,
   DEREGISTRATION_DELAY_SECONDS,
   STOP_TIMEOUT_SECONDS,
-} from '../service.ts';
+} from '../timeouts.ts';
 import {
   containers,
   DB_SECRET_ARN,
@@ -308,6 +308,17 @@ describe('load balancer and service: tuned for streamed answers', () => {
       type: 'A',
     });
     expect(outputs.url).toBe('https://chat.example.com');
+  });
+
+  test('the service is created after every listener (ECS refuses a target group no listener uses)', async () => {
+    for (const [run, listeners] of [
+      [dev, ['app-http']],
+      [prod, ['app-https', 'app-http']],
+    ] as const) {
+      const { get } = await run();
+      const service = get(TYPES.ecsService, 'app-service');
+      for (const listener of listeners) expect(service.dependsOn).toContain(get(TYPES.listener, listener).urn);
+    }
   });
 
   test('auto-scaling on CPU: dev 1–2 tasks, prod 2–6', async () => {

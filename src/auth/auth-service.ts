@@ -4,7 +4,7 @@ import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry } from '../stores/account-store.ts';
 import { isWhitespace, trimWhere } from '../strings.ts';
-import { LoginThrottle } from './login-throttle.ts';
+import { type LoginGuard, localLoginGuard } from './login-throttle.ts';
 
 /** The one user of AUTH_MODE=none: no login, reads and manages everything. */
 export const LOCAL_USER: User = Object.freeze({
@@ -77,7 +77,8 @@ export class AuthService {
     private readonly store: AccountStore,
     private readonly logger: Logger,
     readonly options: AuthOptions,
-    private readonly throttle = new LoginThrottle(),
+    /** Wrong passwords per account: this process's count, or the fleet's. */
+    private readonly throttle: LoginGuard = localLoginGuard(),
   ) {}
 
   get enabled(): boolean {
@@ -113,7 +114,7 @@ export class AuthService {
     if (typeof email !== 'string' || typeof password !== 'string') return null;
     // No account has a longer address: refuse before any lookup (it reveals nothing about accounts).
     if (password.length > MAX_PASSWORD_CHARS || email.length > MAX_EMAIL_CHARS * 4) return null;
-    const wait = this.throttle.retryAfterSeconds(email);
+    const wait = await this.throttle.loginWait(email);
     if (wait > 0) {
       throw new AppError(
         'rate_limited',
@@ -126,10 +127,10 @@ export class AuthService {
     const hash = found?.passwordHash ?? (await this.decoy());
     const ok = await Bun.password.verify(password, hash).catch(() => false);
     if (!found?.passwordHash || !ok) {
-      this.throttle.failed(email);
+      await this.throttle.loginFailed(email);
       return null;
     }
-    this.throttle.succeeded(email);
+    await this.throttle.loginSucceeded(email);
     return this.startSession(found.user);
   }
 

@@ -1,10 +1,36 @@
 /**
+ * Where AuthService counts wrong passwords per account: this process's LoginThrottle, or the
+ * fleet's shared one (src/fleet/, which implements this too).
+ */
+export interface LoginGuard {
+  /** Seconds until `account` may try a password again (0: now). */
+  loginWait(account: string): number | Promise<number>;
+  loginFailed(account: string): void | Promise<void>;
+  loginSucceeded(account: string): void | Promise<void>;
+}
+
+/** One server's guard. */
+export const localLoginGuard = (throttle = new LoginThrottle()): LoginGuard => ({
+  loginWait: (account) => throttle.retryAfterSeconds(account),
+  loginFailed: (account) => throttle.failed(account),
+  loginSucceeded: (account) => throttle.succeeded(account),
+});
+
+/** The login throttle's rules, shared by its in-memory form here and the fleet's (src/fleet/). */
+export const LOGIN_THROTTLE = {
+  freeFailures: 5,
+  maxBlockMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+  maxEntries: 100_000,
+} as const;
+
+/**
  * Failed logins per account, with exponential backoff. The per-address limit (app.tsx) stops one
  * client from guessing fast; this stops many addresses (a botnet, a rotating proxy) from guessing
  * one account's password: after `freeFailures` wrong passwords in a row, the account's logins are
  * refused for 1 s, then 2 s, 4 s … up to `maxBlockMs`, whatever the password. A right password
  * clears it. Unknown emails are throttled alike, so the refusal says nothing about which exist.
- * One server's view, like the rate limiters; a fleet-wide store belongs with the multi-instance work.
+ * One server's view (the in-process coordinator's); with Postgres the fleet shares one table.
  */
 export class LoginThrottle {
   private readonly accounts = new Map<string, { failures: number; blockedUntil: number; at: number }>();
@@ -15,24 +41,19 @@ export class LoginThrottle {
       maxBlockMs: number;
       forgetAfterMs: number;
       maxEntries: number;
-    } = {
-      freeFailures: 5,
-      maxBlockMs: 15 * 60_000,
-      forgetAfterMs: 60 * 60_000,
-      maxEntries: 100_000,
-    },
+    } = LOGIN_THROTTLE,
     private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Seconds until `account` may try again, or 0 when it may now. */
   retryAfterSeconds(account: string): number {
-    const entry = this.accounts.get(keyOf(account));
+    const entry = this.accounts.get(throttleKey(account));
     const wait = entry ? entry.blockedUntil - this.now() : 0;
     return wait > 0 ? Math.ceil(wait / 1000) : 0;
   }
 
   failed(account: string): void {
-    const key = keyOf(account);
+    const key = throttleKey(account);
     const now = this.now();
     const previous = this.accounts.get(key);
     const entry =
@@ -48,7 +69,7 @@ export class LoginThrottle {
   }
 
   succeeded(account: string): void {
-    this.accounts.delete(keyOf(account));
+    this.accounts.delete(throttleKey(account));
   }
 
   /** Forgets stale entries; if memory is still over the cap, the oldest go first. */
@@ -63,4 +84,4 @@ export class LoginThrottle {
   }
 }
 
-const keyOf = (account: string) => account.trim().toLowerCase().slice(0, 320);
+export const throttleKey = (account: string) => account.trim().toLowerCase().slice(0, 320);

@@ -1,13 +1,16 @@
 import { formatBudget, untilAborted } from '../deadlines.ts';
 import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
+import { type Coordinator, codePointLength } from '../fleet/coordinator.ts';
+import { InProcessCoordinator } from '../fleet/in-process-coordinator.ts';
 import type { Logger } from '../logger.ts';
 import { AnswerTimings } from '../observability/answer-timings.ts';
 import { failSpan, Telemetry } from '../observability/telemetry.ts';
 import type { RagOrchestrator } from '../rag/rag-orchestrator.ts';
-import { countTokens } from '../rag/tokens.ts';
+import { countTokens } from '../search/tokens.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
-import { Generation } from './generation.ts';
+import { FinalWrites } from './final-writes.ts';
+import { Generation, type GenerationEvent } from './generation.ts';
 
 export interface ChatServiceOptions {
   maxMessageChars: number;
@@ -21,7 +24,26 @@ export interface ChatServiceOptions {
    * @default 180000
    */
   answerTimeoutMs?: number;
+  /** How long a Stop sent to another instance waits for that instance to store the answer. @default 5000 */
+  stopWaitMs?: number;
+  /** A follower of an answer written elsewhere reads it at least this often (besides each flush). @default 1000 */
+  followPollMs?: number;
 }
+
+/**
+ * An answer to follow: `live` while it is being written (here or on another instance), its events
+ * from the first; `stored` once it has ended.
+ */
+export type FollowedAnswer =
+  | {
+      kind: 'live';
+      messageId: string;
+      events: AsyncIterable<GenerationEvent>;
+      finished(): Promise<void>;
+      /** When this instance writes it. */
+      generation?: Generation;
+    }
+  | { kind: 'stored'; message: Message };
 
 export interface StartedAnswer {
   conversation: Conversation;
@@ -45,9 +67,10 @@ export function isValidId(id: unknown): id is string {
  */
 export class ChatService {
   private readonly active = new Map<string, Generation>();
-  /** Answers being written, per user: counting `active` on every question is quadratic in a burst. */
-  private readonly writingBy = new Map<string, number>();
   private closing = false;
+  /** Aborted at the end of shutdown: streams of answers written elsewhere end (their readers re-attach elsewhere). */
+  private readonly followsElsewhere = new AbortController();
+  private readonly finalWrites: FinalWrites;
 
   constructor(
     private readonly repo: ChatRepository,
@@ -55,7 +78,11 @@ export class ChatService {
     private readonly logger: Logger,
     private readonly options: ChatServiceOptions,
     private readonly telemetry: Telemetry = new Telemetry(),
-  ) {}
+    /** What the instances share (Stop, followers, the stream cap); in process, nothing. */
+    private readonly coordinator: Coordinator = new InProcessCoordinator(),
+  ) {
+    this.finalWrites = new FinalWrites(logger);
+  }
 
   get offline(): boolean {
     return this.orchestrator.offline;
@@ -101,6 +128,13 @@ export class ChatService {
     for (const g of this.active.values()) {
       if (g.conversationId === conversation.id) g.controller.abort('deleted');
     }
+    if (this.coordinator.shared) {
+      // Answers of it that other instances write stop there too, not at their own end.
+      const writtenElsewhere = (await this.repo.listMessages(conversation.id)).filter(
+        (m) => m.status === 'streaming' && !this.active.has(m.id),
+      );
+      await Promise.all(writtenElsewhere.map((m) => this.coordinator.requestStop(m.id)));
+    }
     await this.repo.deleteConversation(conversation.id);
   }
 
@@ -115,21 +149,15 @@ export class ChatService {
     timings = new AnswerTimings(),
   ): Promise<StartedAnswer> {
     const userId = asker.user.id;
-    if (this.closing) throw new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
     const question = this.validateMessage(input.message);
+    if (this.closing) throw shuttingDown();
     const limit = this.options.maxStreamsPerUser ?? 3;
-    const writing = this.writingBy.get(userId) ?? 0;
-    if (writing >= limit) {
-      this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
-      throw new AppError(
-        'too_many_streams',
-        `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
-        429,
-      );
-    }
-    // The slot is taken now, before the first await: questions of a burst all arrive before any is
-    // stored, and each must see the ones ahead of it.
-    this.writingBy.set(userId, writing + 1);
+    // In process the slot is taken now, before the first await: questions of a burst all arrive
+    // before any is stored, and each must see the ones ahead of it. In Postgres one statement
+    // under a per-user lock does the same for the whole fleet.
+    const claiming = this.coordinator.claimStream(userId, limit);
+    const claim = claiming instanceof Promise ? await claiming : claiming;
+    if (!claim.ok) throw this.tooManyStreams(claim.writing);
     timings.mark('validate');
     const hasConversation =
       input.conversationId !== undefined && input.conversationId !== null && input.conversationId !== '';
@@ -157,13 +185,14 @@ export class ChatService {
         return { conversation, earlier, userMessage, assistant };
       })
       .catch((error) => {
-        this.release(userId);
+        claim.release();
         throw error;
       });
     timings.mark('store');
 
     const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel(), timings);
     this.active.set(generation.messageId, generation);
+    this.coordinator.publish(generation);
     const collections = asker.collections === 'all' ? undefined : asker.collections;
     const { metrics } = this.telemetry;
     metrics.answersStarted.inc();
@@ -182,18 +211,34 @@ export class ChatService {
       .catch((error) => this.logger.error('answer crashed', { messageId: generation.messageId, error }))
       .finally(() => {
         this.active.delete(generation.messageId);
-        this.release(userId);
+        claim.release();
         metrics.answersInProgress.dec();
         generation.markFinished();
       });
     return { conversation, userMessage, generation, isNewConversation: !hasConversation };
   }
 
-  /** Gives back a user's slot, taken in `ask`. */
-  private release(userId: string): void {
-    const left = (this.writingBy.get(userId) ?? 1) - 1;
-    if (left > 0) this.writingBy.set(userId, left);
-    else this.writingBy.delete(userId);
+  /**
+   * The refusals `ask` gives before it stores anything: the server is shutting down, or the user
+   * already has as many answers being written as allowed (on any instance). Resolves to how many
+   * they have. Callers that change a conversation before asking (regenerate, edit and resend)
+   * check it first; `ask` itself takes the slot.
+   */
+  async refuseIfBusy(userId: string): Promise<number> {
+    if (this.closing) throw shuttingDown();
+    const counting = this.coordinator.writing(userId);
+    const writing = counting instanceof Promise ? await counting : counting;
+    if (writing >= (this.options.maxStreamsPerUser ?? 3)) throw this.tooManyStreams(writing);
+    return writing;
+  }
+
+  private tooManyStreams(writing: number): AppError {
+    this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
+    return new AppError(
+      'too_many_streams',
+      `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
+      429,
+    );
   }
 
   private orchestratorModel(): string {
@@ -280,33 +325,40 @@ export class ChatService {
     metrics.answersFinished.inc({ status });
     metrics.answerDuration.observe({ status }, latencyMs / 1000);
     metrics.tokensStreamed.inc(completionTokens);
-    try {
-      await this.telemetry.span(
-        'chat.store_answer',
-        { 'ragchat.status': status, 'ragchat.sources': sources.length },
-        () =>
-          this.repo.finishMessage(g.messageId, {
-            content: g.text,
-            status,
-            sources,
-            latencyMs,
-            promptTokens,
-            completionTokens,
-            searchQuery,
-            error: failure?.message ?? null,
-          }),
-      );
-    } catch (error) {
-      // The stream still ends properly; the start-up sweep marks the row failed later.
-      this.logger.error('could not store the answer', { messageId: g.messageId, error: error as Error });
-    }
+    const outcome = {
+      content: g.text,
+      status,
+      sources,
+      latencyMs,
+      promptTokens,
+      completionTokens,
+      searchQuery,
+      error: failure?.message ?? null,
+    };
+    g.outcome = outcome;
+    // Followers elsewhere read the end once it is stored; if the database is away, the write is
+    // retried (FinalWrites) and they hear of it then (or when it is given up: they read the row
+    // as it is). The stream here ends properly either way.
+    const announce = () =>
+      void this.coordinator
+        .ended(g.messageId)
+        .catch((error) => this.logger.warn('could not announce the end of an answer', { error: error as Error }));
+    const stored = await this.finalWrites.store(
+      g.messageId,
+      () =>
+        this.telemetry.span('chat.store_answer', { 'ragchat.status': status, 'ragchat.sources': sources.length }, () =>
+          this.repo.finishMessage(g.messageId, outcome),
+        ),
+      announce,
+    );
+    if (stored) announce();
     if (sources.length > 0) g.push({ type: 'sources', sources });
     g.push(
       failure
         ? { type: 'error', code: failure.code, message: failure.message }
         : { type: 'done', status: status as 'complete' | 'stopped', searchQuery },
     );
-    this.logger.info('answer stored', {
+    this.logger.info(stored ? 'answer stored' : 'answer ended; it is stored once the database is back', {
       messageId: g.messageId,
       status,
       latencyMs: Math.round(latencyMs),
@@ -319,9 +371,11 @@ export class ChatService {
   /**
    * Keeps this process's live answers marked alive and fails answers nobody is writing any more
    * (their server died), every `intervalMs`. Several instances can share one database: each only
-   * touches its own answers, and an answer is an orphan after three missed touches.
+   * touches its own answers, and an answer is an orphan after three missed touches. Also starts
+   * this instance's part of the fleet: Stops sent to other instances reach the answers written here.
    */
-  startMaintenance(intervalMs = 30_000): () => void {
+  async startMaintenance(intervalMs = 10_000): Promise<() => void> {
+    await this.coordinator.start((messageId) => this.active.get(messageId)?.controller.abort('stopped by user'));
     const tick = async () => {
       try {
         await this.repo.touchMessages([...this.active.keys()]);
@@ -344,15 +398,109 @@ export class ChatService {
     return conversation?.userId === userId ? message : null;
   }
 
-  /** The live answer for a message, if it is still being written and belongs to the user. */
+  /** Whether a stored answer can be followed live: written here, or elsewhere in a shared fleet. */
+  isLive(userId: string, message: Message): boolean {
+    if (message.status !== 'streaming') return false;
+    const g = this.active.get(message.id);
+    if (g) return g.userId === userId;
+    return this.coordinator.shared;
+  }
+
+  /**
+   * An assistant message of the user's, to follow: while it is written here, its Generation (in
+   * memory, as before); while another instance writes it, what that instance flushed so far, then
+   * the rest as it flushes; once it has ended, the stored message. Null when it is not the user's.
+   */
+  async follow(userId: string, messageId: unknown): Promise<FollowedAnswer | null> {
+    if (!isValidId(messageId)) return null;
+    const g = this.active.get(messageId);
+    if (g) {
+      return g.userId === userId
+        ? { kind: 'live', messageId, events: g.follow(), finished: () => g.finished, generation: g }
+        : null;
+    }
+    const message = await this.messageFor(userId, messageId);
+    if (message?.role !== 'assistant') return null;
+    if (message.status !== 'streaming' || !this.coordinator.shared) return { kind: 'stored', message };
+    return { kind: 'live', messageId, events: this.followElsewhere(message), finished: async () => {} };
+  }
+
+  /**
+   * Reads an answer another instance writes: the text flushed so far, then each delta when the
+   * writer says it flushed (or at least every `followPollMs`, should a notification be missed or
+   * the writer die: the sweep's `failed` is read then), then the stored end.
+   */
+  private async *followElsewhere(first: Message): AsyncGenerator<GenerationEvent> {
+    const id = first.id;
+    let offset = 0;
+    let changed = true;
+    let wake: (() => void) | null = null;
+    const onChange = () => {
+      changed = true;
+      wake?.();
+    };
+    const unwatch = this.coordinator.watch(id, onChange);
+    this.followsElsewhere.signal.addEventListener('abort', onChange, { once: true });
+    const pollMs = this.options.followPollMs ?? 1000;
+    try {
+      if (first.content) {
+        offset = codePointLength(first.content);
+        yield { type: 'token', text: first.content };
+      }
+      while (true) {
+        if (!changed) {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            timer = setTimeout(resolve, pollMs);
+          });
+          clearTimeout(timer);
+          wake = null;
+        }
+        if (this.followsElsewhere.signal.aborted) return;
+        changed = false;
+        const read = await this.coordinator.readSince(id, offset);
+        if (!read) {
+          yield {
+            type: 'error',
+            code: 'not_found',
+            message: 'The conversation was deleted while the answer was being written.',
+          };
+          return;
+        }
+        if (read.text) {
+          offset += codePointLength(read.text);
+          yield { type: 'token', text: read.text };
+        }
+        if (read.status !== 'streaming') {
+          const stored = await this.repo.getMessage(id);
+          if (stored?.sources.length) yield { type: 'sources', sources: stored.sources };
+          if (read.status === 'failed')
+            yield {
+              type: 'error',
+              code: 'answer_failed',
+              message: stored?.error ?? 'The answer could not be completed.',
+            };
+          else yield { type: 'done', status: read.status, searchQuery: stored?.searchQuery ?? null };
+          return;
+        }
+      }
+    } finally {
+      unwatch();
+      this.followsElsewhere.signal.removeEventListener('abort', onChange);
+    }
+  }
+
+  /** The live answer for a message, if it is being written here and belongs to the user. */
   activeGeneration(userId: string, messageId: string): Generation | null {
     const g = this.active.get(messageId);
     return g && g.userId === userId ? g : null;
   }
 
   /**
-   * Stops an answer that is being written; the partial text is stored as `stopped`. Stopping one
-   * that has already ended changes nothing. Returns the message as stored.
+   * Stops an answer that is being written, on whichever instance writes it; the partial text is
+   * stored as `stopped`. Stopping one that has already ended changes nothing. Returns the message
+   * as stored.
    */
   async stop(userId: string, messageId: unknown): Promise<Message> {
     if (!isValidId(messageId)) throw new AppError('not_found', 'That message id is not valid.', 404);
@@ -363,7 +511,39 @@ export class ChatService {
     }
     const message = await this.messageFor(userId, messageId);
     if (message?.role !== 'assistant') throw notFound('That message');
-    return message;
+    if (g || message.status !== 'streaming' || !this.coordinator.shared) return message;
+    // Another instance writes it: ask it to stop, and answer with what it stores.
+    return this.stopElsewhere(message);
+  }
+
+  private async stopElsewhere(message: Message): Promise<Message> {
+    let wake: (() => void) | null = null;
+    const unwatch = this.coordinator.watch(message.id, () => wake?.());
+    try {
+      await this.coordinator.requestStop(message.id);
+      const started = performance.now();
+      const deadline = started + (this.options.stopWaitMs ?? 5000);
+      let sent = 1;
+      let latest = message;
+      while (latest.status === 'streaming' && performance.now() < deadline) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, 250);
+        });
+        clearTimeout(timer);
+        latest = (await this.repo.getMessage(message.id)) ?? latest;
+        // A notification is lost if the writer's listening connection was being re-established:
+        // the Stop is sent again each second (stopping twice is stopping once).
+        if (latest.status === 'streaming' && performance.now() - started > 1000 * sent) {
+          sent++;
+          await this.coordinator.requestStop(message.id);
+        }
+      }
+      return latest;
+    } finally {
+      unwatch();
+    }
   }
 
   /**
@@ -373,18 +553,27 @@ export class ChatService {
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     const pending = [...this.active.values()];
-    if (pending.length === 0) return;
     const timer = setTimeout(() => {
       for (const g of pending) g.controller.abort('server shutting down');
     }, graceMs);
     await Promise.all(pending.map((g) => g.finished));
     clearTimeout(timer);
+    // Answers whose last write waits for the database get a little longer.
+    await this.finalWrites.settled(Math.min(graceMs, 5000));
+    this.followsElsewhere.abort();
+  }
+
+  /** True once shutdown began: /readyz answers 503 so the load balancer sends no more questions. */
+  get draining(): boolean {
+    return this.closing;
   }
 
   get activeCount(): number {
     return this.active.size;
   }
 }
+
+const shuttingDown = () => new AppError('shutting_down', 'The server is restarting; try again in a moment.', 503);
 
 /** The first question, on one line and cut at a word near 60 characters. */
 export function titleFrom(question: string): string {

@@ -1,5 +1,6 @@
 import type { Source } from '../domain.ts';
 import { AnswerTimings } from '../observability/answer-timings.ts';
+import type { MessageOutcome } from '../stores/chat-repository.ts';
 
 export type GenerationEvent =
   | { type: 'token'; text: string }
@@ -21,7 +22,9 @@ export class Generation {
   private waiters: (() => void)[] = [];
   private ended = false;
   text = '';
-  /** Resolves once the outcome is stored. */
+  /** How the answer ended, once it has (what its final write stores). */
+  outcome: MessageOutcome | null = null;
+  /** Resolves once the outcome is stored, or waits for the database to be back (FinalWrites). */
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
 

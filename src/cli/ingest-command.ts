@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.ts';
 import { COLLECTION_ID } from '../domain.ts';
 import type { IngestProgress } from '../rag/ingestion.ts';
 import { openDepsOrExit } from '../startup.ts';
+import { parseOrExplain } from './command-args.ts';
 
 const USAGE = `Usage: bun run ingest [--collection <id>] [--prune] [--reindex] <folder, file or s3://bucket/prefix>...
        bun run ingest --check | --repair
@@ -24,13 +25,8 @@ Settings come from the same environment variables as the server (DATA_DIR, DATAB
  * binary (so a container can run it as a one-off task). Returns the exit code.
  */
 export async function runIngestCommand(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const args = parseOrExplain(() => parse(argv), USAGE);
+  if (!args) return 2;
   const { help, check, repair, prune, reindex, collection } = args.values;
   if (help) {
     console.log(USAGE);

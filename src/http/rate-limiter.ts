@@ -1,13 +1,13 @@
 /**
  * Token buckets in memory, one per key (a user, a client address): `capacity` requests at once,
- * refilled at `perMinute` a minute. One server's view; several instances each enforce their own
- * (a shared store belongs with multi-instance deployment).
+ * refilled at `perMinute` a minute. One server's view (the in-process coordinator's); with
+ * Postgres the fleet shares its buckets instead (src/fleet/postgres-coordinator.ts).
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
-    private readonly perMinute: number,
+    readonly perMinute: number,
     private readonly capacity = perMinute,
     private readonly now: () => number = () => Date.now(),
   ) {}

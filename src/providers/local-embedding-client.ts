@@ -1,4 +1,4 @@
-import { stems } from '../rag/text.ts';
+import { stems } from '../search/text.ts';
 import type { EmbeddingClient } from './embedding-client.ts';
 
 /**

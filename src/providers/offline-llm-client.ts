@@ -1,4 +1,4 @@
-import { sentences, stems } from '../rag/text.ts';
+import { sentences, stems } from '../search/text.ts';
 import { isWhitespace } from '../strings.ts';
 import type { LlmClient, LlmRequest, PromptPassage } from './llm-client.ts';
 
@@ -9,8 +9,34 @@ export interface OfflineAnswererOptions {
   maxSentences?: number;
 }
 
-export const NO_ANSWER_OFFLINE =
-  'I could not find anything about that in the documents. Try other words, or ingest the documents that cover it.';
+/** The plain abstention: what the answerer says when the passages do not answer the question. */
+export const NO_ANSWER_OFFLINE = 'The documents do not say. Try other words, or add the documents that cover it.';
+
+/**
+ * Share of the question's (weighted) informative words a quoted sentence must cover, with the
+ * headings above it, before the answerer quotes anything. Below it the passages retrieved are only
+ * near the question's topic ("Does ragchat support SAML single sign-on?" finds passages about
+ * ragchat), and quoting them would read as an answer. Measured on the labelled sample set
+ * (`bun run eval:answers`, README "Honest answers").
+ */
+export const MIN_SUPPORT = 0.5;
+
+/** A sentence is quoted when it comes this close to the best one's support; below, it is noise. */
+const KEEP_RELATIVE = 0.6;
+
+/** A word found only in the headings above a sentence counts this much of one found in it. */
+const HEADING_CREDIT = 0.7;
+
+/*
+ * Words that frame a question rather than name its topic ("How do I *use* …", "What *happens* …",
+ * "*How many* …"): a passage lacking them still answers. The keyword search keeps them (it only
+ * ranks); they are left out of what the answer must cover.
+ */
+const QUESTION_FRAME = new Set(
+  stems(
+    'use used using work works happen happens mean means need get make want way thing option feature possible able know explain many much',
+  ),
+);
 
 /**
  * The offline answerer: no model, no network. It picks the sentences of the retrieved passages
@@ -41,73 +67,94 @@ export class OfflineLlmClient implements LlmClient {
   async ping(): Promise<void> {}
 }
 
-interface Candidate {
+interface Unit {
   text: string;
   n: number;
-  score: number;
+  rank: number;
   order: number;
+  terms: Set<string>;
+  heading: Set<string>;
+  length: number;
 }
 
+/**
+ * Quotes the sentences that answer the question, best first, each with the `[n]` of its passage;
+ * or says plainly that the documents do not say, when no sentence covers enough of the question's
+ * informative words (`MIN_SUPPORT`).
+ */
 export function composeAnswer(question: string, passages: PromptPassage[], maxSentences: number): string {
-  const wanted = new Set(stems(question));
-  if (wanted.size === 0 || passages.length === 0) return NO_ANSWER_OFFLINE;
+  const wanted = [...new Set(stems(question))].filter((w) => !QUESTION_FRAME.has(w));
+  if (wanted.length === 0 || passages.length === 0) return NO_ANSWER_OFFLINE;
+  const units = passages.flatMap(quotableUnits);
+  const weight = informativeWeights(wanted, units);
+  const total = wanted.reduce((sum, w) => sum + (weight.get(w) as number), 0);
 
-  // Every sentence of every passage, with its stems, so that question words can be weighted by
-  // how rare they are here: "documents" matches everywhere in a document store, "ingest" does not.
-  const all = passages.flatMap((p, rank) =>
-    sentences(inlineCodeBlocks(p.text)).map((raw, i) => {
-      const text = cleanSentence(raw);
-      const heading = new Set(stems(`${p.title} ${p.location}`));
-      return {
-        text,
-        n: p.n,
-        rank,
-        heading,
-        order: rank * 1000 + i,
-        terms: new Set(stems(text)),
-        length: stems(text).length,
-      };
-    }),
-  );
-  const weight = new Map<string, number>();
-  for (const w of wanted) {
-    const df = all.filter((s) => s.terms.has(w)).length;
-    weight.set(w, Math.log(1 + all.length / (1 + df)));
-  }
-  const total = [...weight.values()].reduce((a, b) => a + b, 0);
+  const scored = units.flatMap((u) => {
+    if (u.length < 3 || !wanted.some((w) => u.terms.has(w) || u.heading.has(w))) return [];
+    const share = (credit: (w: string) => number) =>
+      wanted.reduce((sum, w) => sum + (weight.get(w) as number) * credit(w), 0) / total;
+    const support = share((w) => (u.terms.has(w) ? 1 : u.heading.has(w) ? HEADING_CREDIT : 0));
+    // A section whose heading names the question ("How retrieval works offline") answers it even
+    // in sentences that do not repeat its words, and before a sentence elsewhere that merely
+    // shares them. Better-retrieved passages and shorter sentences only break near-ties.
+    const inHeading = share((w) => (u.heading.has(w) ? 1 : 0));
+    const score = support + 0.3 * inHeading + 0.02 / (u.rank + 1) - 0.001 * Math.max(0, u.length - 30);
+    return [{ unit: u, support, score }];
+  });
+  let best: (typeof scored)[number] | undefined;
+  for (const c of scored) if (!best || c.score > best.score) best = c;
+  if (!best || best.support < MIN_SUPPORT) return NO_ANSWER_OFFLINE;
 
-  const candidates: Candidate[] = [];
-  for (const s of all) {
-    if (s.length < 3) continue;
-    const matched = [...wanted].filter((w) => s.terms.has(w));
-    if (matched.length === 0 && ![...wanted].some((w) => s.heading.has(w))) continue;
-    const coverage = matched.reduce((sum, w) => sum + (weight.get(w) as number), 0) / total;
-    // A section whose heading names the question's topic ("What the offline mode does") holds
-    // its answer even in sentences that do not repeat the topic's words.
-    const headingCoverage =
-      [...wanted].filter((w) => s.heading.has(w)).reduce((sum, w) => sum + (weight.get(w) as number), 0) / total;
-    // Coverage of the (weighted) question matters most; better-retrieved passages break ties;
-    // very long sentences are quoted less readily.
-    const score = coverage + 0.4 * headingCoverage + 0.1 / (s.rank + 1) - 0.002 * Math.max(0, s.length - 30);
-    candidates.push({ text: s.text, n: s.n, score, order: s.order });
-  }
-  if (candidates.length === 0) return NO_ANSWER_OFFLINE;
-
-  const best = candidates.sort((a, b) => b.score - a.score);
-  const threshold = (best[0] as Candidate).score * 0.5;
-  const picked: Candidate[] = [];
+  const picked: Unit[] = [];
   const seen = new Set<string>();
-  for (const c of best) {
-    if (picked.length >= maxSentences || c.score < threshold) break;
-    const key = c.text.toLowerCase();
+  for (const c of scored.sort((a, b) => b.score - a.score || a.unit.order - b.unit.order)) {
+    if (picked.length >= maxSentences || c.support < Math.max(MIN_SUPPORT, best.support * KEEP_RELATIVE)) break;
+    const key = c.unit.text.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    picked.push(c);
+    picked.push(c.unit);
   }
-  // Read in document order within the answer, so quoted steps keep their sequence.
-  picked.sort((a, b) => a.order - b.order);
-  const lines = picked.map((c) => `${c.text.replace(/[.:;,]?$/, (m) => m || '.')} [${c.n}]`);
+  // Best first: the answer's first line, and its first citation, is the sentence that answers.
+  const lines = picked.map((c) => `${quoted(c.text).replace(/[.:;,]?$/, (m) => m || '.')} [${c.n}]`);
   return `From the documents:\n\n${lines.map((l) => `- ${l}`).join('\n')}`;
+}
+
+/**
+ * A bracketed number inside a quoted sentence ("like [2]") is the document's text, not a citation:
+ * escaped, Markdown still shows the brackets, and it is never read as citing passage 2.
+ */
+function quoted(text: string): string {
+  return text.replace(/\[(\d{1,3})\]/g, '\\[$1\\]');
+}
+
+/**
+ * A passage's quotable units: its sentences, except that a list item stays whole ("`PORT` is the
+ * port the server listens on. The default is 3000." answers "the default port" only together).
+ */
+function quotableUnits(p: PromptPassage, rank: number): Unit[] {
+  const heading = new Set(stems(`${p.title} ${p.location}`));
+  const blocks = inlineCodeBlocks(p.text).split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)/);
+  const raw = blocks.flatMap((b) => (/^\s*(?:[-*+]|\d+[.)])\s/.test(b) && b.length <= 400 ? [b] : sentences(b)));
+  return raw.flatMap((r, i) => {
+    const text = cleanSentence(r);
+    if (!text) return [];
+    const terms = stems(text);
+    return [{ text, n: p.n, rank, order: rank * 1000 + i, terms: new Set(terms), heading, length: terms.length }];
+  });
+}
+
+/*
+ * How much each question word counts: by how rare it is among the retrieved sentences (inverse
+ * document frequency over them). "ragchat" is in most of them and says little; a word none of
+ * them has ("SAML") weighs most, so its absence keeps a passage from answering.
+ */
+function informativeWeights(wanted: string[], units: Unit[]): Map<string, number> {
+  return new Map(
+    wanted.map((w) => {
+      const df = units.filter((u) => u.terms.has(w) || u.heading.has(w)).length;
+      return [w, Math.log(1 + units.length / (1 + df))];
+    }),
+  );
 }
 
 const FENCES = ['```', '~~~'] as const;

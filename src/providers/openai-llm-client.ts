@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { untilAborted } from '../deadlines.ts';
+import { chatCompletionDeltas } from './chat-completion-deltas.ts';
 import type { LlmClient, LlmRequest } from './llm-client.ts';
 import { providerError } from './openai-errors.ts';
 import { SilenceWatchdog, type StreamBudgets } from './silence-watchdog.ts';
@@ -40,19 +41,19 @@ export class OpenAiLlmClient implements LlmClient {
     const watchdog = new SilenceWatchdog(this.budgets, signal);
     try {
       watchdog.start();
-      const stream = await untilAborted(
-        this.client.chat.completions.create(
-          { model: this.model, messages: request.messages, stream: true, max_tokens: request.maxTokens },
-          { signal: watchdog.signal },
-        ),
+      // The package sends the request (retries and HTTP errors included); its body is read here.
+      const response = await untilAborted(
+        this.client.chat.completions
+          .create(
+            { model: this.model, messages: request.messages, stream: true, max_tokens: request.maxTokens },
+            { signal: watchdog.signal },
+          )
+          .asResponse(),
         watchdog.signal,
       );
-      for await (const chunk of stream) {
-        const text = chunk.choices[0]?.delta?.content;
-        if (text) {
-          watchdog.heard();
-          yield text;
-        }
+      for await (const text of chatCompletionDeltas(response)) {
+        watchdog.heard();
+        yield text;
       }
       if (watchdog.stalled) throw STALLED;
       // The SDK ends an aborted stream quietly; say it was aborted, as the contract requires, so a

@@ -1,6 +1,6 @@
+import { sentences } from '../search/text.ts';
+import { countTokens, truncateToTokens } from '../search/tokens.ts';
 import { isWhitespace } from '../strings.ts';
-import { sentences } from './text.ts';
-import { countTokens, truncateToTokens } from './tokens.ts';
 
 export interface ChunkingOptions {
   /** Largest chunk, in tokens. @default 300 */

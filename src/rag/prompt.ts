@@ -1,7 +1,7 @@
 import type { ChatTurn, ScoredChunk } from '../domain.ts';
 import type { LlmMessage, PromptPassage } from '../providers/llm-client.ts';
-import { sentences } from './text.ts';
-import { countTokens } from './tokens.ts';
+import { sentences } from '../search/text.ts';
+import { countTokens } from '../search/tokens.ts';
 
 export const SYSTEM_INSTRUCTIONS = `You are ragchat, an assistant that answers questions from a team's own documents.
 
@@ -85,7 +85,7 @@ export function buildPrompt(
   for (const chunk of retrieved) {
     const n = passages.length + 1;
     const header = `[${n}] ${chunk.title}${chunk.location ? ` › ${chunk.location}` : ''}\n`;
-    const headerTokens = countTokens(header);
+    const headerTokens = recurringTokens(header);
     const remaining = passageBudget - used - headerTokens - 2;
     if (remaining <= 20) break;
     const fitted = fitSentences(chunk.text, remaining);

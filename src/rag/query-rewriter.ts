@@ -2,8 +2,8 @@ import { formatBudget, withinBudget } from '../deadlines.ts';
 import type { ChatTurn } from '../domain.ts';
 import { unavailable } from '../errors.ts';
 import type { LlmClient } from '../providers/llm-client.ts';
+import { contentWords, words } from '../search/text.ts';
 import { isWhitespace, trimEndWhere } from '../strings.ts';
-import { contentWords, words } from './text.ts';
 
 /**
  * Follow-up questions ("and how do I configure it?") lose their subject out of context; retrieval

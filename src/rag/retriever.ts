@@ -16,6 +16,9 @@ export interface RetrievalBudgets {
   searchMs: number;
 }
 
+/** An embedder that answered with no vector: nothing can be searched. */
+const NO_VECTOR = new Error('no vector');
+
 const DEFAULT_BUDGETS: RetrievalBudgets = { embeddingMs: 10_000, searchMs: 10_000 };
 
 /**
@@ -51,7 +54,8 @@ export class Retriever {
     const started = performance.now();
     return telemetry.span('rag.retrieve', { 'ragchat.top_k': topK }, async () => {
       const { embeddingMs, searchMs } = this.budgets;
-      const [vector] = await withinBudget(
+      let vectorAt = 0;
+      const embedding = withinBudget(
         embeddingMs,
         signal,
         () =>
@@ -62,11 +66,14 @@ export class Retriever {
             'timeout',
           ),
         (bounded) => this.embedder.embed([question], bounded),
-      );
-      timings?.mark('embed');
-      if (!vector) return [];
-      const searchStarted = performance.now();
-      // One budget for the search and the reranking after it; the sentence names the one that hung.
+      ).then(([vector]) => {
+        timings?.mark('embed');
+        vectorAt = performance.now();
+        if (!vector) throw NO_VECTOR;
+        return vector;
+      });
+      // One budget for the search and the reranking after it, counted from the moment the vector
+      // is there; the sentence names the one that hung.
       const searchExpired = (backend: 'vector-store' | 'reranker') => () =>
         unavailable(
           backend,
@@ -74,20 +81,38 @@ export class Retriever {
           undefined,
           'timeout',
         );
-      const candidates = await withinBudget(searchMs, signal, searchExpired('vector-store'), (bounded) =>
-        telemetry.span(
-          'vector_store.search',
-          { 'db.system': storeBackend, 'ragchat.candidates_asked': this.reranker.candidates(topK) },
-          async (span) => {
-            const found = await this.store.search(
-              { vector, text: question, topK: this.reranker.candidates(topK), collections },
-              bounded,
-            );
-            span.setAttribute('ragchat.candidates', found.length);
-            return found;
-          },
-        ),
+      // The search starts now, with the vector still on its way: the store ranks keywords while
+      // the embedding service answers (see ChunkQuery.vector).
+      const searching = withinBudget(
+        searchMs,
+        signal,
+        searchExpired('vector-store'),
+        (bounded) =>
+          telemetry.span(
+            'vector_store.search',
+            { 'db.system': storeBackend, 'ragchat.candidates_asked': this.reranker.candidates(topK) },
+            async (span) => {
+              const found = await this.store.search(
+                { vector: embedding, text: question, topK: this.reranker.candidates(topK), collections },
+                bounded,
+              );
+              span.setAttribute('ragchat.candidates', found.length);
+              return found;
+            },
+          ),
+        embedding,
       );
+      // Whichever fails first is the news: the embedding is awaited first, and a search that fails
+      // because the embedding did must not be an unhandled rejection.
+      searching.catch(() => {});
+      try {
+        await embedding;
+      } catch (error) {
+        if (error === NO_VECTOR) return [];
+        throw error;
+      }
+      const candidates = await searching;
+      const searchStarted = vectorAt;
       const searchMsLeft = Math.max(1, searchMs - (performance.now() - searchStarted));
       telemetry.metrics.searchDuration.observe({ backend: storeBackend }, (performance.now() - searchStarted) / 1000);
       const ranked = await withinBudget(searchMsLeft, signal, searchExpired('reranker'), (bounded) =>

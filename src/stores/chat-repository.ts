@@ -1,4 +1,4 @@
-import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
 
 export interface NewMessage {
   id: string;
@@ -21,6 +21,14 @@ export interface MessageOutcome {
 }
 
 /**
+ * A LIKE pattern that finds `text` anywhere, its wildcards (`%`, `_`) and backslashes escaped with
+ * a backslash: Postgres's default escape character, declared with `ESCAPE` in SQLite.
+ */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/**
  * Users, conversations and messages. Every backend (SQLite on a laptop, Postgres in production)
  * runs the same contract suite in `test/contracts/chat-repository.contract.ts`.
  */
@@ -30,6 +38,13 @@ export interface ChatRepository {
   /** Newest activity first. */
   listConversations(userId: string, limit?: number): Promise<Conversation[]>;
   getConversation(id: string): Promise<Conversation | null>;
+  /** Sets the title, leaving `updatedAt` (and so the list's order) alone; null when there is none. */
+  renameConversation(id: string, title: string): Promise<Conversation | null>;
+  /**
+   * A user's conversations whose title or any message contains `text` (case-insensitive at least
+   * for ASCII letters; `%` and `_` are literal), newest activity first.
+   */
+  searchConversations(userId: string, text: string, limit?: number): Promise<Conversation[]>;
   /** Removes the conversation and its messages; false when there was none. */
   deleteConversation(id: string): Promise<boolean>;
   /** Also bumps the conversation's `updatedAt`, which orders the side list. */
@@ -39,6 +54,16 @@ export interface ChatRepository {
   getMessage(id: string): Promise<Message | null>;
   /** Oldest first. */
   listMessages(conversationId: string): Promise<Message[]>;
+  /**
+   * Removes a message and every later one of its conversation (to ask again from there); returns
+   * the ids removed, oldest first, or none when there is no such message.
+   */
+  deleteMessagesFrom(messageId: string): Promise<string[]>;
+  /** Stores (or, with null, clears) the reader's feedback on a message; null when there is none. */
+  setFeedback(
+    messageId: string,
+    feedback: { rating: FeedbackRating; comment: string | null } | null,
+  ): Promise<Message | null>;
   /**
    * Answers being written are touched regularly by the process writing them, so that several
    * server instances can share one database and still tell a live answer from an orphan.

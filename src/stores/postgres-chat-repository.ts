@@ -1,5 +1,5 @@
-import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
-import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
+import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
 import { runQuery, type Sql } from './postgres-database.ts';
 
 interface MessageRow {
@@ -15,6 +15,9 @@ interface MessageRow {
   completion_tokens: number | null;
   search_query: string | null;
   error: string | null;
+  feedback_rating: FeedbackRating | null;
+  feedback_comment: string | null;
+  feedback_at: Date | null;
   created_at: Date;
 }
 
@@ -47,11 +50,18 @@ const toMessage = (r: MessageRow): Message => ({
   completionTokens: r.completion_tokens,
   searchQuery: r.search_query,
   error: r.error,
+  feedback: r.feedback_rating
+    ? {
+        rating: r.feedback_rating,
+        comment: r.feedback_comment,
+        at: (r.feedback_at ?? r.created_at).toISOString(),
+      }
+    : null,
   createdAt: r.created_at.toISOString(),
 });
 
 const MESSAGE_COLUMNS =
-  'id, conversation_id, role, content, status, sources, model, latency_ms, prompt_tokens, completion_tokens, search_query, error, created_at';
+  'id, conversation_id, role, content, status, sources, model, latency_ms, prompt_tokens, completion_tokens, search_query, error, feedback_rating, feedback_comment, feedback_at, created_at';
 
 /** History in Postgres through postgres.js; every query is a tagged template (parameters bound). */
 export class PostgresChatRepository implements ChatRepository {
@@ -95,6 +105,29 @@ export class PostgresChatRepository implements ChatRepository {
       SELECT * FROM conversations WHERE id = ${id}`,
     );
     return row ? toConversation(row) : null;
+  }
+
+  async renameConversation(id: string, title: string): Promise<Conversation | null> {
+    const [row] = await this.run(
+      'could not rename the conversation',
+      () => this.sql<ConversationRow[]>`
+      UPDATE conversations SET title = ${title} WHERE id = ${id} RETURNING *`,
+    );
+    return row ? toConversation(row) : null;
+  }
+
+  async searchConversations(userId: string, text: string, limit = 100): Promise<Conversation[]> {
+    // Backslash is LIKE's escape character in Postgres by default; ILIKE folds case beyond ASCII.
+    const pattern = containsPattern(text);
+    const rows = await this.run(
+      'could not search conversations',
+      () => this.sql<ConversationRow[]>`
+      SELECT * FROM conversations c WHERE c.user_id = ${userId}
+        AND (c.title ILIKE ${pattern}
+          OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content ILIKE ${pattern}))
+      ORDER BY c.updated_at DESC, c.created_at DESC LIMIT ${limit}`,
+    );
+    return rows.map(toConversation);
   }
 
   async deleteConversation(id: string): Promise<boolean> {
@@ -147,6 +180,32 @@ export class PostgresChatRepository implements ChatRepository {
       SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE conversation_id = ${conversationId} ORDER BY seq`,
     );
     return rows.map(toMessage);
+  }
+
+  async deleteMessagesFrom(messageId: string): Promise<string[]> {
+    const rows = await this.run(
+      'could not remove the messages',
+      () => this.sql<{ id: string; seq: string }[]>`
+      DELETE FROM messages d USING messages f
+      WHERE f.id = ${messageId} AND d.conversation_id = f.conversation_id AND d.seq >= f.seq
+      RETURNING d.id, d.seq`,
+    );
+    // seq is a bigserial, which postgres.js returns as a string.
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map((r) => r.id);
+  }
+
+  async setFeedback(
+    messageId: string,
+    feedback: { rating: FeedbackRating; comment: string | null } | null,
+  ): Promise<Message | null> {
+    const [row] = await this.run(
+      'could not store the feedback',
+      () => this.sql<MessageRow[]>`
+      UPDATE messages SET feedback_rating = ${feedback?.rating ?? null}, feedback_comment = ${feedback?.comment ?? null},
+        feedback_at = ${feedback ? this.sql`now()` : null}
+      WHERE id = ${messageId} RETURNING ${this.sql.unsafe(MESSAGE_COLUMNS)}`,
+    );
+    return row ? toMessage(row) : null;
   }
 
   async touchMessages(ids: string[]): Promise<void> {

@@ -3,6 +3,8 @@ import { unavailable } from '../errors.ts';
 import history from './migrations/postgres-001-history.sql' with { type: 'text' };
 import searchQuery from './migrations/postgres-002-search-query.sql' with { type: 'text' };
 import accounts from './migrations/postgres-003-accounts.sql' with { type: 'text' };
+import feedback from './migrations/postgres-004-feedback.sql' with { type: 'text' };
+import fleet from './migrations/postgres-005-fleet.sql' with { type: 'text' };
 
 /**
  * Versioned migrations, in order. The SQL files are imported as text so that the compiled binary
@@ -12,6 +14,8 @@ export const POSTGRES_MIGRATIONS: { version: number; name: string; sql: string }
   { version: 1, name: 'history', sql: history },
   { version: 2, name: 'search-query', sql: searchQuery },
   { version: 3, name: 'accounts', sql: accounts },
+  { version: 4, name: 'feedback', sql: feedback },
+  { version: 5, name: 'fleet', sql: fleet },
 ];
 
 // Any constant shared by all instances; pg_advisory_xact_lock serialises concurrent migrators.
@@ -29,6 +33,8 @@ export interface PostgresOptions {
   connectTimeout?: number;
   /** Longest a statement may run before the server cancels it. @default 10000 */
   statementTimeoutMs?: number;
+  /** Shown in pg_stat_activity, so that each instance's connections can be counted there. */
+  applicationName?: string;
 }
 
 export function openPostgres(options: PostgresOptions): Sql {
@@ -40,6 +46,7 @@ export function openPostgres(options: PostgresOptions): Sql {
     connection: {
       statement_timeout: options.statementTimeoutMs ?? 10_000,
       ...(options.schema ? { search_path: options.schema } : {}),
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
     },
   });
 }

@@ -1,8 +1,8 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { DEFAULT_COLLECTION, type EmbeddedChunk, type ScoredChunk } from '../domain.ts';
 import { AppError, unavailable } from '../errors.ts';
-import { RRF_K } from '../rag/fusion.ts';
-import { documentSparseVector, querySparseVector } from '../rag/sparse.ts';
+import { RRF_K } from '../search/fusion.ts';
+import { documentSparseVector, querySparseVector } from '../search/sparse.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
 export interface QdrantVectorStoreOptions {
@@ -214,7 +214,8 @@ export class QdrantVectorStore implements VectorStore {
     const prefetch: { query: number[]; using: string; limit: number; filter?: typeof filter }[] = [];
     const weights: number[] = [];
     if (vectorWeight > 0) {
-      prefetch.push({ query: Array.from(query.vector), using: DENSE, limit: candidates, filter });
+      // One request carries both sides, so the vector is awaited before anything is sent.
+      prefetch.push({ query: Array.from(await query.vector), using: DENSE, limit: candidates, filter });
       weights.push(vectorWeight);
     }
     if (keywordWeight > 0 && keywords.indices.length > 0) {

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
-import type { Conversation, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
-import type { ChatRepository, MessageOutcome, NewMessage } from './chat-repository.ts';
+import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
 import { nowIso } from './sqlite-database.ts';
 
 interface MessageRow {
@@ -16,6 +16,9 @@ interface MessageRow {
   completion_tokens: number | null;
   search_query: string | null;
   error: string | null;
+  feedback_rating: FeedbackRating | null;
+  feedback_comment: string | null;
+  feedback_at: string | null;
   created_at: string;
 }
 
@@ -48,6 +51,9 @@ const toMessage = (r: MessageRow): Message => ({
   completionTokens: r.completion_tokens,
   searchQuery: r.search_query,
   error: r.error,
+  feedback: r.feedback_rating
+    ? { rating: r.feedback_rating, comment: r.feedback_comment, at: r.feedback_at ?? r.created_at }
+    : null,
   createdAt: r.created_at,
 });
 
@@ -81,6 +87,27 @@ export class SqliteChatRepository implements ChatRepository {
   async getConversation(id: string): Promise<Conversation | null> {
     const row = this.db.query<ConversationRow, [string]>('SELECT * FROM conversations WHERE id = ?').get(id);
     return row ? toConversation(row) : null;
+  }
+
+  async renameConversation(id: string, title: string): Promise<Conversation | null> {
+    const row = this.db
+      .query<ConversationRow, [string, string]>('UPDATE conversations SET title = ? WHERE id = ? RETURNING *')
+      .get(title, id);
+    return row ? toConversation(row) : null;
+  }
+
+  async searchConversations(userId: string, text: string, limit = 100): Promise<Conversation[]> {
+    const pattern = containsPattern(text);
+    // LIKE is case-insensitive for ASCII letters in SQLite (its own lower() knows no more).
+    return this.db
+      .query<ConversationRow, [string, string, string, number]>(
+        `SELECT * FROM conversations c WHERE c.user_id = ?
+           AND (c.title LIKE ? ESCAPE '\\'
+             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE ? ESCAPE '\\'))
+         ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
+      )
+      .all(userId, pattern, pattern, limit)
+      .map(toConversation);
   }
 
   async deleteConversation(id: string): Promise<boolean> {
@@ -141,6 +168,36 @@ export class SqliteChatRepository implements ChatRepository {
       .query<MessageRow, [string]>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
       .all(conversationId)
       .map(toMessage);
+  }
+
+  async deleteMessagesFrom(messageId: string): Promise<string[]> {
+    return this.db.transaction(() => {
+      const from = this.db
+        .query<{ conversation_id: string; seq: number }, [string]>(
+          'SELECT conversation_id, seq FROM messages WHERE id = ?',
+        )
+        .get(messageId);
+      if (!from) return [];
+      return this.db
+        .query<{ id: string; seq: number }, [string, number]>(
+          'DELETE FROM messages WHERE conversation_id = ? AND seq >= ? RETURNING id, seq',
+        )
+        .all(from.conversation_id, from.seq)
+        .sort((a, b) => a.seq - b.seq)
+        .map((r) => r.id);
+    })();
+  }
+
+  async setFeedback(
+    messageId: string,
+    feedback: { rating: FeedbackRating; comment: string | null } | null,
+  ): Promise<Message | null> {
+    const row = this.db
+      .query<MessageRow, [FeedbackRating | null, string | null, string | null, string]>(
+        'UPDATE messages SET feedback_rating = ?, feedback_comment = ?, feedback_at = ? WHERE id = ? RETURNING *',
+      )
+      .get(feedback?.rating ?? null, feedback?.comment ?? null, feedback ? nowIso() : null, messageId);
+    return row ? toMessage(row) : null;
   }
 
   async touchMessages(ids: string[]): Promise<void> {

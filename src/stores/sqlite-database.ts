@@ -127,6 +127,12 @@ const MIGRATIONS: string[] = [
   ALTER TABLE chunks ADD COLUMN collection TEXT NOT NULL DEFAULT 'general';
   CREATE INDEX chunks_by_collection ON chunks(collection);
   `,
+  // 6: a reader's thumbs up or down on an answer, with an optional comment.
+  `
+  ALTER TABLE messages ADD COLUMN feedback_rating TEXT CHECK (feedback_rating IN ('up', 'down'));
+  ALTER TABLE messages ADD COLUMN feedback_comment TEXT;
+  ALTER TABLE messages ADD COLUMN feedback_at TEXT;
+  `,
 ];
 
 export function openSqliteDatabase(path: string): Database {
@@ -136,6 +142,10 @@ export function openSqliteDatabase(path: string): Database {
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA synchronous = NORMAL');
+  // Up to 16 MiB of pages cached per connection instead of SQLite's 2 MiB: a search touches pages
+  // of the keyword indexes and of the chunks all over the file, and at the default a hybrid search
+  // on the benchmark's 1,800 chunks read a sixth of its pages back from the OS each time.
+  db.exec('PRAGMA cache_size = -16384');
   migrate(db);
   return db;
 }

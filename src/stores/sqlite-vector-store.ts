@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
-import { reciprocalRankFusion } from '../rag/fusion.ts';
-import { keywordTerms } from '../rag/text.ts';
+import { reciprocalRankFusion } from '../search/fusion.ts';
+import { keywordTerms } from '../search/text.ts';
 import { QuantisedVectorMatrix } from './quantised-vector-matrix.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
@@ -65,6 +65,8 @@ export class SqliteVectorStore implements VectorStore {
       trigram?: 'fallback' | 'always';
       /** `js` forces the portable dense-search kernel (for tests); by default WebAssembly SIMD. */
       kernel?: 'auto' | 'js';
+      /** Bytes of float32 vectors kept in memory for re-scoring (see EXACT_COPY_BYTES). */
+      exactCopyBytes?: number;
     } = {},
   ) {}
 
@@ -81,6 +83,19 @@ export class SqliteVectorStore implements VectorStore {
       })();
     }
     this.identity = embedder;
+  }
+
+  /**
+   * A random id this index keeps for its lifetime (a rebuild keeps it too): with history in
+   * Postgres, the database records which embedded index serves its catalog (src/fleet/).
+   */
+  indexId(): string {
+    const get = () =>
+      this.db.query<{ value: string }, []>("SELECT value FROM index_meta WHERE key = 'index_id'").get()?.value;
+    const existing = get();
+    if (existing) return existing;
+    this.db.query("INSERT OR IGNORE INTO index_meta (key, value) VALUES ('index_id', ?)").run(crypto.randomUUID());
+    return get() as string;
   }
 
   private storedIdentity(): EmbedderIdentity | null {
@@ -159,14 +174,16 @@ export class SqliteVectorStore implements VectorStore {
     const keywordWeight = this.options.keywordWeight ?? 1;
     const allowed = query.collections;
     if (allowed?.length === 0) return [];
-    // A side with weight 0 is not searched at all.
+    // The keyword side first, while the question's embedding may still be on its way: a turn of
+    // the event loop lets its request leave before this thread is busy with SQLite, so the two
+    // overlap and the keyword time is not added to the answer's. A side with weight 0 is not
+    // searched at all.
+    if (query.vector instanceof Promise) await new Promise((resolve) => setImmediate(resolve));
+    const keywordIds = keywordWeight > 0 ? this.keywordSearch(query.text, candidates, allowed) : null;
+    const vector = vectorWeight > 0 ? await query.vector : null;
     const lists = [
-      ...(vectorWeight > 0
-        ? [{ ids: this.denseSearch(query.vector, candidates, allowed).map(String), weight: vectorWeight }]
-        : []),
-      ...(keywordWeight > 0
-        ? [{ ids: this.keywordSearch(query.text, candidates, allowed).map(String), weight: keywordWeight }]
-        : []),
+      ...(vector ? [{ ids: this.denseSearch(vector, candidates, allowed).map(String), weight: vectorWeight }] : []),
+      ...(keywordIds ? [{ ids: keywordIds.map(String), weight: keywordWeight }] : []),
     ];
     const fused = reciprocalRankFusion(lists).slice(0, query.topK);
     if (fused.length === 0) return [];
@@ -206,23 +223,40 @@ export class SqliteVectorStore implements VectorStore {
     if (candidates.length === 0) return [];
     const q = normalise(vector);
     const dims = matrix.dimensions;
-    const rows = this.db
-      .query<{ rowid: number; vector: Uint8Array }, number[]>(
-        `SELECT rowid, vector FROM chunks WHERE rowid IN (${candidates.map(() => '?').join(',')})`,
-      )
-      .all(...candidates);
-    return rows
-      .map((r) => {
-        // A view of the blob where its offset allows one (the usual case): copying 200 blobs a
-        // question to align them was about a twentieth of the server's CPU per answer.
-        const v =
-          r.vector.byteOffset % 4 === 0
-            ? new Float32Array(r.vector.buffer, r.vector.byteOffset, dims)
-            : new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + dims * 4));
-        let s = 0;
-        for (let d = 0; d < dims; d++) s += (v[d] as number) * (q[d] as number);
-        return { rowid: r.rowid, score: s };
-      })
+    const dot = (rowid: number, v: Float32Array) => {
+      // Four running sums: the engine keeps them in registers and overlaps the multiplications.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let d = 0;
+      for (; d + 3 < dims; d += 4) {
+        s0 += (v[d] as number) * (q[d] as number);
+        s1 += (v[d + 1] as number) * (q[d + 1] as number);
+        s2 += (v[d + 2] as number) * (q[d + 2] as number);
+        s3 += (v[d + 3] as number) * (q[d + 3] as number);
+      }
+      for (; d < dims; d++) s0 += (v[d] as number) * (q[d] as number);
+      return { rowid, score: s0 + s1 + s2 + s3 };
+    };
+    const scored = matrix.keepsExact
+      ? candidates.map((rowid) => dot(rowid, matrix.exactVector(rowid) as Float32Array))
+      : this.db
+          .query<{ rowid: number; vector: Uint8Array }, number[]>(
+            `SELECT rowid, vector FROM chunks WHERE rowid IN (${candidates.map(() => '?').join(',')})`,
+          )
+          .all(...candidates)
+          .map((r) =>
+            // A view of the blob where its offset allows one (the usual case): copying 200 blobs a
+            // question to align them was about a twentieth of the server's CPU per answer.
+            dot(
+              r.rowid,
+              r.vector.byteOffset % 4 === 0
+                ? new Float32Array(r.vector.buffer, r.vector.byteOffset, dims)
+                : new Float32Array(r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + dims * 4)),
+            ),
+          );
+    return scored
       .filter((r) => r.score > 0)
       .sort((a, b) => b.score - a.score || a.rowid - b.rowid)
       .slice(0, limit)
@@ -325,7 +359,7 @@ export class SqliteVectorStore implements VectorStore {
     const version = this.dataVersion();
     if (this.matrix && version === this.matrixDataVersion) return this.matrix;
     const dims = this.requireIdentity().dimensions;
-    const matrix = new QuantisedVectorMatrix(dims, this.options.kernel);
+    const matrix = new QuantisedVectorMatrix(dims, this.options.kernel, this.options.exactCopyBytes);
     // Row by row, so that loading never holds every float32 vector at once.
     for (const r of this.db
       .query<{ rowid: number; vector: Uint8Array; collection: string }, []>(
@@ -377,7 +411,8 @@ export class SqliteVectorStore implements VectorStore {
     this.db.transaction(() => {
       for (const table of KEYWORD_TABLES) this.db.exec(`DELETE FROM ${table}`);
       this.db.exec('DELETE FROM chunks');
-      this.db.exec('DELETE FROM index_meta');
+      // The index's identity outlives a rebuild: it is still the same index (see indexId).
+      this.db.exec("DELETE FROM index_meta WHERE key <> 'index_id'");
     })();
     this.matrix = null;
     this.collectionsSeen = null;

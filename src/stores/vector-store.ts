@@ -7,7 +7,12 @@ export interface EmbedderIdentity {
 }
 
 export interface ChunkQuery {
-  vector: Float32Array;
+  /**
+   * The question's embedding, or the promise of it while the embedding service is still answering:
+   * a store that can rank keywords without it does that meanwhile (the embedded one), the others
+   * await it first. A rejected promise fails the search with its reason.
+   */
+  vector: Float32Array | Promise<Float32Array>;
   /** The question as text, for the keyword side of hybrid retrieval. */
   text: string;
   topK: number;

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import type { Source } from '../../src/domain.ts';
+import type { Conversation, Source } from '../../src/domain.ts';
 import type { ChatRepository } from '../../src/stores/chat-repository.ts';
 
 const SOURCE: Source = {
@@ -144,6 +144,86 @@ export function runChatRepositoryContract(name: string, make: () => Promise<Chat
     expect(await repo.getConversation(id())).toBeNull();
     expect(await repo.getMessage(id())).toBeNull();
     expect(await repo.listMessages(id())).toEqual([]);
+    expect(await repo.renameConversation(id(), 'x')).toBeNull();
+    expect(await repo.deleteMessagesFrom(id())).toEqual([]);
+    expect(await repo.setFeedback(id(), { rating: 'up', comment: null })).toBeNull();
     await repo.ping();
+  });
+
+  /** A user with one conversation of `n` messages, alternating question and answer. */
+  const conversationWith = async (repo: ChatRepository, contents: string[], title = 't') => {
+    await repo.ensureUser({ id: 'u1', name: 'One' });
+    const c = await repo.createConversation({ id: id(), userId: 'u1', title });
+    const messages = [];
+    for (const [i, content] of contents.entries()) {
+      messages.push(
+        await repo.addMessage({
+          id: id(),
+          conversationId: c.id,
+          role: i % 2 === 0 ? 'user' : 'assistant',
+          content,
+          status: 'complete',
+        }),
+      );
+    }
+    return { c, messages };
+  };
+
+  test(`${name}: renaming keeps the conversation's place in the list`, async () => {
+    const repo = await make();
+    const { c: created } = await conversationWith(repo, ['q']);
+    const c = (await repo.getConversation(created.id)) as Conversation;
+    await Bun.sleep(5);
+    const newer = await repo.createConversation({ id: id(), userId: 'u1', title: 'newer' });
+    const renamed = await repo.renameConversation(c.id, 'Vacation <policy>');
+    expect(renamed).toMatchObject({ id: c.id, title: 'Vacation <policy>', updatedAt: c.updatedAt });
+    expect((await repo.getConversation(c.id))?.title).toBe('Vacation <policy>');
+    expect((await repo.listConversations('u1')).map((x) => x.id)).toEqual([newer.id, c.id]);
+  });
+
+  test(`${name}: search finds a user's conversations by title or by any message, wildcards literal`, async () => {
+    const repo = await make();
+    const { c: byTitle } = await conversationWith(repo, ['first'], 'Deploying to AWS');
+    const { c: byText } = await conversationWith(repo, ['How big is a chunk?', 'At most 512 tokens [1]'], 'Chunks');
+    const { c: percent } = await conversationWith(repo, ['Is 100% of it indexed?'], 'Coverage');
+    await repo.ensureUser({ id: 'u2', name: 'Two' });
+    await repo.createConversation({ id: id(), userId: 'u2', title: 'deploying elsewhere' });
+    expect((await repo.searchConversations('u1', 'DEPLOY')).map((c) => c.id)).toEqual([byTitle.id]);
+    expect((await repo.searchConversations('u1', '512 tokens')).map((c) => c.id)).toEqual([byText.id]);
+    expect((await repo.searchConversations('u1', '100%')).map((c) => c.id)).toEqual([percent.id]);
+    expect(await repo.searchConversations('u1', '%')).toHaveLength(1);
+    expect(await repo.searchConversations('u1', '_')).toEqual([]);
+    expect(await repo.searchConversations('u1', 'nothing like it')).toEqual([]);
+    // Newest activity first, like the list; and bounded.
+    expect((await repo.searchConversations('u1', 'o')).map((c) => c.id)).toEqual([percent.id, byText.id, byTitle.id]);
+    expect(await repo.searchConversations('u1', 'o', 2)).toHaveLength(2);
+  });
+
+  test(`${name}: removing from a message removes it and everything after it, nothing before`, async () => {
+    const repo = await make();
+    const { c, messages } = await conversationWith(repo, ['q1', 'a1', 'q2', 'a2']);
+    const [q1, a1, q2, a2] = messages.map((m) => m.id) as [string, string, string, string];
+    const other = await conversationWith(repo, ['other q', 'other a']);
+    expect(await repo.deleteMessagesFrom(q2)).toEqual([q2, a2]);
+    expect((await repo.listMessages(c.id)).map((m) => m.id)).toEqual([q1, a1]);
+    expect(await repo.deleteMessagesFrom(a1)).toEqual([a1]);
+    expect(await repo.listMessages(other.c.id)).toHaveLength(2);
+  });
+
+  test(`${name}: feedback is stored with the message, changed, and cleared`, async () => {
+    const repo = await make();
+    const { c, messages } = await conversationWith(repo, ['q', 'a']);
+    const answer = messages[1]?.id as string;
+    expect((await repo.getMessage(answer))?.feedback).toBeNull();
+    const up = await repo.setFeedback(answer, { rating: 'up', comment: null });
+    expect(up?.feedback).toMatchObject({ rating: 'up', comment: null });
+    expect(Date.parse(up?.feedback?.at ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    await repo.setFeedback(answer, { rating: 'down', comment: 'Cites the <wrong> page' });
+    expect((await repo.listMessages(c.id))[1]?.feedback).toMatchObject({
+      rating: 'down',
+      comment: 'Cites the <wrong> page',
+    });
+    expect((await repo.setFeedback(answer, null))?.feedback).toBeNull();
+    expect((await repo.getMessage(answer))?.feedback).toBeNull();
   });
 }

@@ -264,7 +264,8 @@ test('citations are numbered links while the answer streams, show their passage 
       if (document.querySelector('.msg.assistant.streaming .answer a.cite')) w.linkedWhileStreaming = true;
     }).observe(document.getElementById('messages') as HTMLElement, { childList: true, subtree: true });
   });
-  await page.locator('#message').fill('How do I add my own documents and what formats are read?');
+  // Cites the prompt's passages 2 and 3: shown as [1] and [2].
+  await page.locator('#message').fill('What does the offline mode do?');
   await page.locator('#message').press('Enter');
   await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
   expect(await page.evaluate(() => (window as unknown as { linkedWhileStreaming: boolean }).linkedWhileStreaming)).toBe(

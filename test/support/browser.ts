@@ -1,20 +1,9 @@
 import { afterAll } from 'bun:test';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { beforeSuite } from './before-suite.ts';
+import { launchChromium } from './chromium.ts';
 import type { TestApp } from './test-deps.ts';
-
-/** Debian's Chromium (Playwright's own browser download fetches from outside the registries). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Headless Chromium, with nothing that reaches the network on its own. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-}
 
 /** Serves a test app on a free loopback port; returns its base URL and how to stop it. */
 export function serve(t: TestApp): { base: string; stop: () => void } {

@@ -40,6 +40,8 @@ export interface SeenRequest {
   /** When the client closed the request before the answer ended (ms since the request arrived). */
   abortedAfterMs?: number;
   chunksSent: number;
+  /** When it arrived, on this process's `performance.now()` clock. */
+  arrivedAt: number;
 }
 
 export class OpenAiStandIn {
@@ -84,7 +86,13 @@ export class OpenAiStandIn {
     } catch {
       return error(400, 'We could not parse the JSON body of your request.', 'invalid_request_error');
     }
-    const seen: SeenRequest = { path, body, authorization: req.headers.get('authorization'), chunksSent: 0 };
+    const seen: SeenRequest = {
+      path,
+      body,
+      authorization: req.headers.get('authorization'),
+      chunksSent: 0,
+      arrivedAt: performance.now(),
+    };
     this.requests.push(seen);
     if (req.method === 'POST' && path === '/v1/chat/completions') return this.chat(req, body, seen);
     if (req.method === 'POST' && path === '/v1/embeddings')

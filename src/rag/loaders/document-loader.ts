@@ -1,16 +1,9 @@
 import { basename, extname } from 'node:path';
 import { AppError } from '../../errors.ts';
-import type { Section } from '../chunker.ts';
+import type { DocumentFormat, LoadedDocument } from './loaded-document.ts';
 import { loadMarkdown, loadPlainText } from './text-loaders.ts';
 
-export type DocumentFormat = 'markdown' | 'text' | 'html' | 'pdf' | 'docx';
-
-/** A document read for indexing. Sections may arrive one by one (a PDF page at a time). */
-export interface LoadedDocument {
-  title: string;
-  format: DocumentFormat;
-  sections: AsyncIterable<Section>;
-}
+export type { DocumentFormat, LoadedDocument } from './loaded-document.ts';
 
 export interface LoaderLimits {
   /** Largest document, in bytes. */
@@ -101,9 +94,4 @@ function titleFromName(file: string): string {
     .replace(/[-_]+/g, ' ')
     .trim();
   return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-/** Sections from an array, for loaders that read everything at once. */
-export async function* fromArray(sections: Section[]): AsyncIterable<Section> {
-  yield* sections;
 }

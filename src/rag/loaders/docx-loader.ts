@@ -1,8 +1,8 @@
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { AppError } from '../../errors.ts';
-import type { LoadedDocument } from './document-loader.ts';
 import { htmlToDocument } from './html-loader.ts';
+import type { LoadedDocument } from './loaded-document.ts';
 
 /**
  * Reads the zip's central directory (JSZip inflates nothing until asked) and refuses archives whose

@@ -1,7 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import type { Section } from '../chunker.ts';
-import { fromArray, type LoadedDocument } from './document-loader.ts';
+import { fromArray, type LoadedDocument } from './loaded-document.ts';
 import { decodeText, normalizeText } from './normalize.ts';
 
 /**

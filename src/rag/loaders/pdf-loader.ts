@@ -1,7 +1,7 @@
 import { getDocumentProxy } from 'unpdf';
 import { AppError } from '../../errors.ts';
 import type { Section } from '../chunker.ts';
-import type { LoadedDocument } from './document-loader.ts';
+import type { LoadedDocument } from './loaded-document.ts';
 import { normalizeText } from './normalize.ts';
 
 /**

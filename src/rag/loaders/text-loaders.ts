@@ -1,5 +1,5 @@
 import { parseMarkdown, parsePlainText } from '../chunker.ts';
-import { fromArray, type LoadedDocument } from './document-loader.ts';
+import { fromArray, type LoadedDocument } from './loaded-document.ts';
 import { decodeText, normalizeText } from './normalize.ts';
 
 export function loadMarkdown(file: string, bytes: Uint8Array, fallbackTitle: string): LoadedDocument {

@@ -23,6 +23,7 @@ let t: TestApp & { ids: Record<string, string> };
 const cookies: Partial<Record<Who, string>> = {};
 let conversationId: string;
 let messageId: string;
+let questionId: string;
 let tokenId: string;
 let hrDocId: string;
 
@@ -55,6 +56,7 @@ beforeSuite(async () => {
   ).json();
   conversationId = asked.conversationId;
   messageId = asked.messageId;
+  questionId = (await t.deps.repo.listMessages(conversationId))[0]?.id as string;
   const alice = await t.deps.auth.fromSession(cookies.owner.split('=')[1] as string);
   tokenId = (await t.deps.auth.createApiToken(alice as never, 'matrix')).info.id;
   hrDocId = (await t.deps.catalog.list()).find((d) => d.collection === 'hr')?.id as string;
@@ -66,6 +68,15 @@ const same = (anonymous: number, member: number, admin = member): Record<Who, nu
   owner: member,
   other: member,
   admin,
+});
+
+/** A route on the owner's own conversation or message: everyone else gets the 404 of a missing one. */
+const ownersOnly = (method: string, path: string, route: string, body?: () => RequestInit): Case => ({
+  method,
+  path,
+  route,
+  body,
+  expect: { anonymous: 401, owner: 200, other: 404, admin: 404 },
 });
 
 function cases(): Case[] {
@@ -94,6 +105,12 @@ function cases(): Case[] {
       expect: { anonymous: 401, owner: 204, other: 404, admin: 404 },
     },
     { method: 'POST', path: '/api/chat', body: jsonBody({ message: 'Hi?' }), expect: same(401, 200) },
+    {
+      method: 'GET',
+      path: `/api/chat/${m}/stream`,
+      route: '/api/chat/:messageId/stream',
+      expect: { anonymous: 401, owner: 200, other: 404, admin: 404 },
+    },
     {
       method: 'POST',
       path: `/api/chat/${m}/stop`,
@@ -186,6 +203,24 @@ function cases(): Case[] {
       expect: same(401, 403, 201),
     },
     { method: 'GET', path: '/api/admin/audit', expect: same(401, 403, 200) },
+    // Conversation tools: private to the owner like the conversation. Edit and regenerate replace
+    // the question and answer they name, so they come after every case that uses those ids.
+    { method: 'GET', path: '/chat/conversations?q=streamed', route: '/chat/conversations', expect: same(303, 200) },
+    ownersOnly('PATCH', `/c/${c}`, '/c/:id', form({ title: 'Renamed on the page' })),
+    ownersOnly('PUT', `/chat/messages/${m}/feedback`, '/chat/messages/:id/feedback', form({ rating: 'down' })),
+    ownersOnly('PATCH', `/api/conversations/${c}`, '/api/conversations/:id', jsonBody({ title: 'Renamed' })),
+    ownersOnly('GET', `/api/conversations/${c}/export`, '/api/conversations/:id/export'),
+    ownersOnly('GET', `/api/messages/${m}`, '/api/messages/:id'),
+    ownersOnly('GET', `/api/messages/${m}/markdown`, '/api/messages/:id/markdown'),
+    ownersOnly('PUT', `/api/messages/${m}/feedback`, '/api/messages/:id/feedback', jsonBody({ rating: 'up' })),
+    ownersOnly(
+      'POST',
+      `/api/messages/${questionId}/edit`,
+      '/api/messages/:id/edit',
+      jsonBody({ message: 'How is an answer streamed to the page?' }),
+    ),
+    ownersOnly('POST', `/api/conversations/${c}/regenerate`, '/api/conversations/:id/regenerate'),
+    ownersOnly('POST', `/c/${c}/regenerate`, '/c/:id/regenerate'),
     { method: 'GET', path: '/healthz', expect: same(200, 200) },
     { method: 'GET', path: '/readyz', expect: same(200, 200) },
     { method: 'GET', path: '/openapi.json', expect: same(200, 200) },

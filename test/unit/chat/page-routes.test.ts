@@ -44,6 +44,9 @@ test('a conversation page shows its messages, with the user text escaped', async
   const { conversationId } = await (
     await t.request('/api/chat', json({ message: 'What is <img src=x onerror=alert(1)> offline mode?' }))
   ).json();
+  // The markup's words are not in the documents, so that answer says they do not say; the next
+  // one quotes them, with citations.
+  await t.request('/api/chat', json({ message: 'What does the offline mode do?', conversationId }));
   const html = await (await t.request(`/c/${conversationId}`)).text();
   expect(html).toContain('What is &lt;img src=x onerror=alert(1)&gt; offline mode?');
   // No markup from the question outside quoted attribute values (where `<` cannot open a tag).

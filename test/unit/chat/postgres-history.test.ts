@@ -1,4 +1,6 @@
 import { afterAll, expect, test } from 'bun:test';
+import { buildDeps } from '../../../src/deps.ts';
+import { silentLogger } from '../../../src/logger.ts';
 import { dropSchemas, freshSchema } from '../../support/postgres.ts';
 import { makeTestApp, readEvents } from '../../support/test-deps.ts';
 
@@ -36,8 +38,11 @@ test('with DATABASE_URL, a chat through the page is stored in Postgres and survi
   expect(messages[1]?.prompt_tokens).toBeGreaterThan(100);
   expect(messages[1]?.completion_tokens).toBeGreaterThan(5);
 
-  // A new process with a new local data folder: the history can only come from Postgres.
-  const second = await makeTestApp({ env, seed: false });
+  // A new process with a new local data folder: the history can only come from Postgres. Its
+  // embedded index is not the one that served the catalog, so it starts only by rebuilding it
+  // (`ingest --reindex`), which makes it the registered one.
+  await expect(makeTestApp({ env, seed: false })).rejects.toThrow(/QDRANT_URL/);
+  const second = await makeTestApp({ env, seed: false, overrides: { resetIndex: true } });
   try {
     const page = await (await second.request(`/c/${conversationId}`)).text();
     expect(page).toContain('Where is my data?');
@@ -45,5 +50,22 @@ test('with DATABASE_URL, a chat through the page is stored in Postgres and survi
     expect(second.dataDir).not.toBe(first.dataDir);
   } finally {
     await second.cleanup();
+  }
+});
+
+test('with DATABASE_URL and no QDRANT_URL, a second instance with an embedded index of its own is refused', async () => {
+  const { schema, url } = await freshSchema();
+  const env = { DATABASE_URL: `${url}?search_path=${schema}` };
+  const first = await makeTestApp({ env, seed: false });
+  try {
+    const refused = makeTestApp({ env, seed: false });
+    await expect(refused).rejects.toThrow(
+      /already serves the embedded vector index of another ragchat instance .* Set QDRANT_URL so that every instance shares one index/,
+    );
+    // The same instance starting again (the same data folder) is welcome.
+    const again = await buildDeps(first.config, { logger: silentLogger });
+    await again.close();
+  } finally {
+    await first.cleanup();
   }
 });

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import { chunkDocument, parseMarkdown, parsePlainText } from '../../../src/rag/chunker.ts';
-import { countTokens } from '../../../src/rag/tokens.ts';
+import { countTokens } from '../../../src/search/tokens.ts';
 
 const GUIDE = `# User guide
 

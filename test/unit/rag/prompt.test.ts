@@ -1,7 +1,7 @@
 import { expect, test } from 'bun:test';
 import type { ScoredChunk } from '../../../src/domain.ts';
 import { buildPrompt, SYSTEM_INSTRUCTIONS } from '../../../src/rag/prompt.ts';
-import { countTokens } from '../../../src/rag/tokens.ts';
+import { countTokens } from '../../../src/search/tokens.ts';
 
 const chunk = (i: number, text: string): ScoredChunk => ({
   collection: 'general',

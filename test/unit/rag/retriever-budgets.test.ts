@@ -74,3 +74,48 @@ test('a stop during the search is a stop, not a timeout', async () => {
   );
   await expect(retrieval).rejects.toMatchObject({ name: 'AbortError' });
 });
+
+test('the keyword side is searched while the question is being embedded, and the search budget starts after', async () => {
+  // An embedder as slow as a remote one, and a store that notes when its work ran.
+  const slow = {
+    ...embedder,
+    dimensions: embedder.dimensions,
+    model: embedder.model,
+    embed: async (texts: string[]) => {
+      await Bun.sleep(150);
+      return embedder.embed(texts);
+    },
+  } as typeof embedder;
+  const events: string[] = [];
+  const store = {
+    search: async (query: { vector: Float32Array | Promise<Float32Array> }) => {
+      events.push(query.vector instanceof Promise ? 'search started, vector pending' : 'search started');
+      await query.vector;
+      events.push('vector arrived');
+      // Longer than the embedding took, shorter than the search budget: within it, counted from the vector.
+      await Bun.sleep(170);
+      return [found];
+    },
+  } as unknown as VectorStore;
+  const started = performance.now();
+  const results = await new Retriever(slow, store, new NoopReranker(), observed, BUDGETS).retrieve('cats', 3);
+  expect(results.map((r) => r.id)).toEqual(['c0']);
+  expect(events).toEqual(['search started, vector pending', 'vector arrived']);
+  expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+});
+
+test('an embedding that fails fails the retrieval with its own error, whatever the search does', async () => {
+  const failing = {
+    ...embedder,
+    embed: async () => {
+      await Bun.sleep(20);
+      throw new Error('embedder down');
+    },
+  } as unknown as typeof embedder;
+  const store = {
+    search: async (query: { vector: Promise<Float32Array> }) => [await query.vector, found][1],
+  } as unknown as VectorStore;
+  await expect(
+    new Retriever(failing, store, new NoopReranker(), observed, BUDGETS).retrieve('cats', 3),
+  ).rejects.toThrow('embedder down');
+});

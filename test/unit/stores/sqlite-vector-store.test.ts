@@ -107,6 +107,29 @@ describe('SqliteVectorStore dense search', () => {
     expect((await server.search({ vector: second.vector, text: '', topK: 1 })).map((r) => r.id)).toEqual(['c2']);
   });
 
+  test('re-scores from memory while the vectors fit, from the file past that, with the same results', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const inMemory = dense(db);
+    // 600 rows of 96 float32s are 230 KB: this one outgrows its copies at the first growth past 64 KB.
+    const fromFile = new SqliteVectorStore(db, { keywordWeight: 0, exactCopyBytes: 64 * 1024 });
+    await inMemory.open(IDENTITY);
+    await fromFile.open(IDENTITY);
+    const chunks = Array.from({ length: 600 }, (_, i) => chunk(i));
+    await inMemory.upsert(chunks);
+    for (let i = 0; i < 10; i++) {
+      const q = unitVector();
+      const expected = exactTop(chunks, q, 10);
+      expect((await inMemory.search({ vector: q, text: '', topK: 10 })).map((r) => r.id)).toEqual(expected);
+      expect((await fromFile.search({ vector: q, text: '', topK: 10 })).map((r) => r.id)).toEqual(expected);
+    }
+    // The copies follow deletions and replacements (a removed row's slot is refilled by the last).
+    const probe = chunks[599] as EmbeddedChunk;
+    await inMemory.deleteDocument('d3');
+    await inMemory.upsert([{ ...(chunks[42] as EmbeddedChunk), vector: probe.vector }]);
+    const top = await inMemory.search({ vector: probe.vector, text: '', topK: 2 });
+    expect(top.map((r) => r.id).sort()).toEqual(['c42', 'c599']);
+  });
+
   test('the portable kernel gives the same results', async () => {
     const db = openSqliteDatabase(':memory:');
     const simd = dense(db);

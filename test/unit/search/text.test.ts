@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { keywordTerms, sentences, stems } from '../../../src/rag/text.ts';
+import { keywordTerms, sentences, stems } from '../../../src/search/text.ts';
 
 test('sentences split on terminal punctuation but not inside numbers or abbreviations', () => {
   expect(sentences('Version 1.5 is out. It streams, e.g. answers. Done!')).toEqual([

@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test';
-import { reciprocalRankFusion } from '../../../src/rag/fusion.ts';
+import { reciprocalRankFusion } from '../../../src/search/fusion.ts';
 
 test('documents ranked well by both lists come first; a top result in both scores 1', () => {
   const fused = reciprocalRankFusion([{ ids: ['a', 'b', 'c'] }, { ids: ['a', 'c', 'd'] }]);
