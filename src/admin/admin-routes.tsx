@@ -2,11 +2,11 @@ import { Elysia } from 'elysia';
 import { AdminPage, CollectionsSection, UsersSection } from '../../views/admin.tsx';
 import type { NoticeKind } from '../../views/chat.tsx';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
-import { shellData } from '../chat/shell-data.ts';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Principal } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
+import { shellData } from '../shell-data.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
 

@@ -1,10 +1,10 @@
 import { Elysia } from 'elysia';
 import { AccountPage, LoginPage, SignupPage, TokenList } from '../../views/account.tsx';
 import { Notice } from '../../views/chat.tsx';
-import { shellData } from '../chat/shell-data.ts';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { shellData } from '../shell-data.ts';
 import { authenticate, clearedSessionCookie, contextOf, principalOf, sessionCookie } from './request-auth.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';

@@ -18,9 +18,9 @@ import { ConversationToolbar, Feedback } from '../../views/conversation-tools.ts
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Conversation, Message, Principal, Source } from '../domain.ts';
+import { shellData } from '../shell-data.ts';
 import type { FollowedAnswer, StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
-import { shellData } from './shell-data.ts';
 import { sseEvent, sseResponse } from './sse.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
