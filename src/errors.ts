@@ -10,7 +10,7 @@ export class AppError extends Error {
   readonly retryAfterSeconds?: number;
 
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly status = 500,
     options?: { cause?: unknown; reason?: FailureReason; retryAfterSeconds?: number },
@@ -21,6 +21,45 @@ export class AppError extends Error {
     this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
+
+/**
+ * Every code the app reports (the JSON API's `error.code`, the SSE `error` event's `code`, logs).
+ * A closed set, so a typo is a compile error and a client can switch on it; `unavailable:<backend>`
+ * names the backend that failed.
+ */
+export type ErrorCode =
+  // The request: what the person sent or may do.
+  | 'invalid_input'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'too_large'
+  | 'rate_limited'
+  | 'too_many_requests'
+  | 'too_many_streams'
+  // Accounts and collections.
+  | 'email_taken'
+  | 'last_admin'
+  | 'collection_exists'
+  | 'reserved_name'
+  | 'invalid_key'
+  // Documents.
+  | 'unsupported_type'
+  | 'unreadable'
+  | 'not_text'
+  | 'no_text'
+  | 'too_many_pages'
+  // Answers.
+  | 'answer_in_progress'
+  | 'answer_failed'
+  | 'answer_timeout'
+  | 'shutting_down'
+  // The index and the backends.
+  | 'index_mismatch'
+  | 'embedded_index_conflict'
+  | 'invalid_vector'
+  | 'not_open'
+  | `unavailable:${string}`;
 
 /**
  * The kinds of backend failure, the same for every provider: each adapter maps its driver's
@@ -40,7 +79,10 @@ export type FailureReason =
 /** The user's input is wrong: a 400 with a message that says what to change. */
 export const badInput = (message: string) => new AppError('invalid_input', message, 400);
 
-export const notFound = (what: string) => new AppError('not_found', `${what} was not found.`, 404);
+/** A 404 whose sentence says what was not found, and why where it helps. */
+export const notFoundSaying = (message: string) => new AppError('not_found', message, 404);
+
+export const notFound = (what: string) => notFoundSaying(`${what} was not found.`);
 
 /** A backend failed; `backend` becomes part of the code, e.g. `unavailable:llm`. */
 export const unavailable = (backend: string, message: string, cause?: unknown, reason?: FailureReason) =>

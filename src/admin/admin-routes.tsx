@@ -5,7 +5,7 @@ import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Principal } from '../domain.ts';
-import { AppError, badInput } from '../errors.ts';
+import { AppError, badInput, notFoundSaying } from '../errors.ts';
 import { shellData } from '../shell-data.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -14,7 +14,7 @@ type Form = Record<string, unknown>;
 
 /** Only admins, and only with accounts on: AUTH_MODE=none has no one to manage. */
 function admin(deps: AppDeps, request: Request): Principal {
-  if (!deps.auth.enabled) throw new AppError('not_found', 'Accounts are off here (AUTH_MODE=none).', 404);
+  if (!deps.auth.enabled) throw notFoundSaying('Accounts are off here (AUTH_MODE=none).');
   const principal = principalOf(request);
   requireAdmin(principal);
   return principal;

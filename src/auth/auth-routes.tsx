@@ -3,7 +3,7 @@ import { AccountPage, LoginPage, SignupPage, TokenList } from '../../views/accou
 import { Notice } from '../../views/chat.tsx';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, notFoundSaying } from '../errors.ts';
 import { shellData } from '../shell-data.ts';
 import { authenticate, clearedSessionCookie, contextOf, principalOf, sessionCookie } from './request-auth.ts';
 
@@ -14,7 +14,7 @@ export function safeNext(value: unknown): string {
   return typeof value === 'string' && value.length < 500 && /^\/(?![/\\])[^\s]*$/.test(value) ? value : '/';
 }
 
-const accountsOff = () => new AppError('not_found', 'Accounts are off here (AUTH_MODE=none).', 404);
+const accountsOff = () => notFoundSaying('Accounts are off here (AUTH_MODE=none).');
 
 /** Log in, sign up, log out, and the account page (password, personal API tokens). */
 export function authRoutes(deps: AppDeps) {
@@ -60,14 +60,14 @@ export function authRoutes(deps: AppDeps) {
     })
     .get('/signup', ({ set }) => {
       if (!auth.enabled || !auth.options.allowSignup) {
-        throw new AppError('not_found', 'Sign-up is turned off; ask an admin for an account.', 404);
+        throw notFoundSaying('Sign-up is turned off; ask an admin for an account.');
       }
       set.headers['content-type'] = HTML_TYPE;
       return <SignupPage minPassword={MIN_PASSWORD_CHARS} />;
     })
     .post('/signup', async ({ body, request, set }) => {
       if (!auth.enabled || !auth.options.allowSignup) {
-        throw new AppError('not_found', 'Sign-up is turned off; ask an admin for an account.', 404);
+        throw notFoundSaying('Sign-up is turned off; ask an admin for an account.');
       }
       const form = (body ?? {}) as Record<string, unknown>;
       try {

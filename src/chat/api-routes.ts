@@ -2,7 +2,7 @@ import { type Context, Elysia } from 'elysia';
 import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Conversation, Message } from '../domain.ts';
-import { AppError, badInput } from '../errors.ts';
+import { badInput, notFoundSaying } from '../errors.ts';
 import { AnswerTimings, serverTimingHeader } from '../observability/answer-timings.ts';
 import { API_DOCS } from './api-docs.ts';
 import type { StartedAnswer } from './chat-service.ts';
@@ -51,7 +51,7 @@ export function apiRoutes(deps: AppDeps) {
     await generation.finished;
     const stored = await deps.repo.getMessage(generation.messageId);
     if (!stored) {
-      throw new AppError('not_found', 'The conversation was deleted while the answer was being written.', 404);
+      throw notFoundSaying('The conversation was deleted while the answer was being written.');
     }
     const answerTimings = timings.toJSON();
     set.headers['server-timing'] = serverTimingHeader(answerTimings);
@@ -112,10 +112,10 @@ export function apiRoutes(deps: AppDeps) {
       '/chat/:messageId/stream',
       async ({ params, request, server }) => {
         const followed = await chat.follow(principalOf(request).user.id, params.messageId);
-        if (!followed) throw new AppError('not_found', 'That answer was not found.', 404);
+        if (!followed) throw notFoundSaying('That answer was not found.');
         server?.timeout(request, 0);
         const message = followed.kind === 'stored' ? followed.message : await deps.repo.getMessage(followed.messageId);
-        if (!message) throw new AppError('not_found', 'That answer was not found.', 404);
+        if (!message) throw notFoundSaying('That answer was not found.');
         const ids = { conversationId: message.conversationId, messageId: message.id };
         return sseResponse(namedEvents(ids, followed.kind === 'live' ? followed.events : replay(message)), {
           heartbeatMs: config.heartbeatMs,
@@ -187,7 +187,7 @@ export function apiRoutes(deps: AppDeps) {
       '/messages/:id',
       async ({ params, request }) => {
         const message = await chat.messageFor(principalOf(request).user.id, params.id);
-        if (!message) throw new AppError('not_found', 'That message was not found.', 404);
+        if (!message) throw notFoundSaying('That message was not found.');
         return message;
       },
       { detail: API_DOCS.getMessage },
@@ -234,7 +234,7 @@ export function apiRoutes(deps: AppDeps) {
       { detail: API_DOCS.deleteConversation },
     )
     .all('/*', () => {
-      throw new AppError('not_found', 'There is no such API endpoint. See the README for the API.', 404);
+      throw notFoundSaying('There is no such API endpoint. See the README for the API.');
     });
 }
 

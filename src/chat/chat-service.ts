@@ -1,6 +1,6 @@
 import { formatBudget, untilAborted } from '../deadlines.ts';
 import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
-import { AppError, badInput, notFound } from '../errors.ts';
+import { AppError, badInput, notFound, notFoundSaying } from '../errors.ts';
 import { type Coordinator, codePointLength } from '../fleet/coordinator.ts';
 import { InProcessCoordinator } from '../fleet/in-process-coordinator.ts';
 import type { Logger } from '../logger.ts';
@@ -104,7 +104,7 @@ export class ChatService {
   /** The conversation if it exists and belongs to the user; a 404 otherwise (never a 403: ids are not confirmed). */
   async conversationFor(userId: string, conversationId: unknown): Promise<Conversation> {
     if (!isValidId(conversationId)) {
-      throw new AppError('not_found', 'That conversation id is not valid.', 404);
+      throw notFoundSaying('That conversation id is not valid.');
     }
     const conversation = await this.repo.getConversation(conversationId);
     if (!conversation || conversation.userId !== userId) throw notFound('That conversation');
@@ -503,7 +503,7 @@ export class ChatService {
    * as stored.
    */
   async stop(userId: string, messageId: unknown): Promise<Message> {
-    if (!isValidId(messageId)) throw new AppError('not_found', 'That message id is not valid.', 404);
+    if (!isValidId(messageId)) throw notFoundSaying('That message id is not valid.');
     const g = this.active.get(messageId);
     if (g && g.userId === userId) {
       g.controller.abort('stopped by user');
