@@ -611,3 +611,15 @@ function tracingFrom(raw: RawConfig): Config['tracing'] {
   );
   return { url, headers, serviceName: raw.OTEL_SERVICE_NAME, recordContent: raw.OTEL_RECORD_CONTENT };
 }
+
+/**
+ * For the one-off commands: the configuration, or the sentence that says what is wrong with it
+ * (every bad variable), for the command to print before it exits 1.
+ */
+export function configOrProblem(env: Record<string, string | undefined>): Config | string {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    return error instanceof ConfigError ? error.message : String(error);
+  }
+}

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config.ts';
+import { configOrProblem } from '../config.ts';
 import { migratePostgres, openPostgres, POSTGRES_MIGRATIONS } from '../stores/postgres-database.ts';
 
 /**
@@ -6,11 +6,9 @@ import { migratePostgres, openPostgres, POSTGRES_MIGRATIONS } from '../stores/po
  * start; both take the same advisory lock). SQLite migrates itself whenever its file is opened.
  */
 export async function runMigrateCommand(env: Record<string, string | undefined>): Promise<number> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : String(error));
+  const config = configOrProblem(env);
+  if (typeof config === 'string') {
+    console.error(config);
     return 1;
   }
   if (!config.database) {

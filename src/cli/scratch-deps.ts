@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { type Config, configOrProblem } from '../config.ts';
 import { type AppDeps, buildDeps, type DepsOverrides } from '../deps.ts';
 import { createLogger } from '../logger.ts';
 
@@ -23,19 +23,17 @@ export async function openScratchDeps(
   overrides: (config: Config) => DepsOverrides = () => ({}),
 ): Promise<ScratchDeps | string> {
   const scratch = mkdtempSync(join(tmpdir(), `ragchat-${prefix}-`));
-  let config: Config;
-  try {
-    config = loadConfig({
-      ...env,
-      DATA_DIR: scratch,
-      SEED_DOCS_DIR: 'off',
-      DATABASE_URL: '',
-      DOCS_BUCKET: '',
-      QDRANT_COLLECTION: `ragchat_${prefix.replace(/\W/g, '_')}_${crypto.randomUUID().slice(0, 8)}`,
-    });
-  } catch (error) {
+  const config = configOrProblem({
+    ...env,
+    DATA_DIR: scratch,
+    SEED_DOCS_DIR: 'off',
+    DATABASE_URL: '',
+    DOCS_BUCKET: '',
+    QDRANT_COLLECTION: `ragchat_${prefix.replace(/\W/g, '_')}_${crypto.randomUUID().slice(0, 8)}`,
+  });
+  if (typeof config === 'string') {
     rmSync(scratch, { recursive: true, force: true });
-    return error instanceof ConfigError ? error.message : String(error);
+    return config;
   }
   const deps = await buildDeps(config, {
     logger: createLogger('warn', (l) => console.error(l)),

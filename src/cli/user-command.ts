@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthService } from '../auth/auth-service.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { configOrProblem } from '../config.ts';
 import { DEFAULT_COLLECTION } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { silentLogger } from '../logger.ts';
@@ -39,11 +39,9 @@ export async function runUserCreateCommand(args: string[], env: Record<string, s
     console.error(USAGE);
     return options.help ? 0 : 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : String(error));
+  const config = configOrProblem(env);
+  if (typeof config === 'string') {
+    console.error(config);
     return 1;
   }
 
