@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_PASSWORD_CHARS } from './domain.ts';
 import { type ProxyTrust, parseProxyTrust } from './http/forwarding.ts';
 import { allowedHosts, LOOPBACK_NAMES, validHostEntry } from './http/host-policy.ts';
 import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './providers/bedrock-embedding-models.ts';
@@ -48,9 +49,6 @@ const BEDROCK_EXAMPLE_MODEL = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
 
 const isBedrockEmbeddingModel = (model: string | undefined): model is BedrockEmbeddingModel =>
   model !== undefined && Object.hasOwn(BEDROCK_EMBEDDING_MODELS, model);
-
-/** The shortest password an account may have (NIST SP 800-63B asks for at least 8; we ask 12). */
-export const MIN_PASSWORD_CHARS = 12;
 
 const ConfigSchema = z
   .object({

@@ -4,6 +4,7 @@ import { AuthService, LOCAL_USER } from './auth/auth-service.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ConversationTools } from './chat/conversation-tools.ts';
 import type { Config } from './config.ts';
+import { DocumentsService } from './docs/documents-service.ts';
 import type { Coordinator } from './fleet/coordinator.ts';
 import { InProcessCoordinator } from './fleet/in-process-coordinator.ts';
 import { createLogger, type Logger, withFields } from './logger.ts';
@@ -146,6 +147,8 @@ export interface AppDeps {
   auth: AuthService;
   accounts: AccountStore;
   ingestion: Ingestion;
+  /** The documents' use cases (upload, delete, readable-by), shared by the page and the API. */
+  documentsService: DocumentsService;
   repo: ChatRepository;
   /** What the instances of a deployment share: in process, or in Postgres with DATABASE_URL. */
   coordinator: Coordinator;
@@ -354,6 +357,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     auth,
     accounts,
     ingestion,
+    documentsService: new DocumentsService({ ingestion, catalog, documents, auth, uploads: config.uploads }),
     repo,
     coordinator,
     databaseConnections: pg?.connections ?? 0,

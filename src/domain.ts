@@ -144,3 +144,6 @@ export interface Principal {
   sessionId?: string;
   csrfToken?: string;
 }
+
+/** The shortest password an account may have (NIST SP 800-63B asks for at least 8; we ask 12). */
+export const MIN_PASSWORD_CHARS = 12;

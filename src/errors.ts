@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'invalid_input'
   | 'unauthenticated'
   | 'forbidden'
+  | 'cross_site'
   | 'not_found'
   | 'too_large'
   | 'rate_limited'

@@ -1,6 +1,7 @@
 // First, as a bare import (never reordered): it may restart the process before the rest is loaded.
 import './outgoing-limit-first.ts';
-import { bodyLimit, createApp, MAX_BODY_BYTES } from './app.tsx';
+import { createApp } from './app.tsx';
+import { MAX_BODY_BYTES, uploadBodyLimit } from './http/body-limit.ts';
 import { outgoingLimit, outgoingLimitProblem } from './http/outgoing-limit.ts';
 import { listenOptions, openFilesLimit } from './http/serve.ts';
 import { startMetricsListener } from './observability/metrics-routes.ts';
@@ -36,7 +37,7 @@ async function main() {
       config,
       // A backstop above the app's own limit (which answers with a readable 413) for bodies sent
       // without a Content-Length.
-      2 * Math.max(MAX_BODY_BYTES, bodyLimit('/api/docs/upload', config.uploads.maxBytes)),
+      2 * Math.max(MAX_BODY_BYTES, uploadBodyLimit(config.uploads.maxBytes)),
     ),
   );
   // After listening: the probes answer while the sample corpus is read (the tokenizer's tables and

@@ -1,5 +1,12 @@
-import { MIN_PASSWORD_CHARS } from '../config.ts';
-import { COLLECTION_ID, type Collection, DEFAULT_COLLECTION, type Principal, type Role, type User } from '../domain.ts';
+import {
+  COLLECTION_ID,
+  type Collection,
+  DEFAULT_COLLECTION,
+  MIN_PASSWORD_CHARS,
+  type Principal,
+  type Role,
+  type User,
+} from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry } from '../stores/account-store.ts';
@@ -388,4 +395,11 @@ export async function hashPassword(password: unknown): Promise<string> {
 function parseRole(value: unknown): Role {
   if (value === 'admin' || value === 'member') return value;
   throw badInput('role must be "admin" or "member".');
+}
+
+/** Refuses anyone but an admin. */
+export function requireAdmin(principal: Principal): void {
+  if (principal.user.role !== 'admin') {
+    throw new AppError('forbidden', 'Only an admin may do this.', 403);
+  }
 }

@@ -1,8 +1,8 @@
 import { type Context, Elysia } from 'elysia';
-import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Conversation, Message } from '../domain.ts';
 import { badInput, notFoundSaying } from '../errors.ts';
+import { routeRules } from '../http/route-rules.ts';
 import { AnswerTimings, serverTimingHeader } from '../observability/answer-timings.ts';
 import { API_DOCS } from './api-docs.ts';
 import type { StartedAnswer } from './chat-service.ts';
@@ -81,10 +81,11 @@ export function apiRoutes(deps: AppDeps) {
     };
   };
 
-  return new Elysia({ prefix: '/api' })
+  return new Elysia({ name: 'chat-api-routes', prefix: '/api' })
+    .use(routeRules(deps))
     .post(
       '/chat',
-      async ({ body, request, set, server }) => {
+      async ({ principal, body, request, set, server }) => {
         const timings = new AnswerTimings();
         if (body === null || typeof body !== 'object' || Array.isArray(body)) {
           throw badInput('Send a JSON object like {"message": "your question"}.');
@@ -100,18 +101,18 @@ export function apiRoutes(deps: AppDeps) {
           throw badInput('conversationId must be a string (the id of an existing conversation).');
         }
         const started = await chat.ask(
-          principalOf(request),
+          principal,
           { message: input.message, conversationId: input.conversationId },
           timings,
         );
         return answerResponse(started, { request, set, server }, timings);
       },
-      { detail: API_DOCS.chat },
+      { rateLimit: 'chat', detail: API_DOCS.chat },
     )
     .get(
       '/chat/:messageId/stream',
-      async ({ params, request, server }) => {
-        const followed = await chat.follow(principalOf(request).user.id, params.messageId);
+      async ({ principal, params, request, server }) => {
+        const followed = await chat.follow(principal.user.id, params.messageId);
         if (!followed) throw notFoundSaying('That answer was not found.');
         server?.timeout(request, 0);
         const message = followed.kind === 'stored' ? followed.message : await deps.repo.getMessage(followed.messageId);
@@ -126,43 +127,43 @@ export function apiRoutes(deps: AppDeps) {
     )
     .post(
       '/chat/:messageId/stop',
-      async ({ params, request }) => {
-        const message = await chat.stop(principalOf(request).user.id, params.messageId);
+      async ({ principal, params }) => {
+        const message = await chat.stop(principal.user.id, params.messageId);
         return { messageId: message.id, conversationId: message.conversationId, status: message.status };
       },
       { detail: API_DOCS.stop },
     )
     .get(
       '/conversations',
-      async ({ query, request }) => ({
-        conversations: (await tools.search(principalOf(request).user.id, query.q)).map(withoutOwner),
+      async ({ principal, query }) => ({
+        conversations: (await tools.search(principal.user.id, query.q)).map(withoutOwner),
       }),
       { detail: API_DOCS.listConversations },
     )
     .get(
       '/conversations/:id',
-      async ({ params, request }) => {
-        const { conversation, messages } = await chat.messages(principalOf(request).user.id, params.id);
+      async ({ principal, params }) => {
+        const { conversation, messages } = await chat.messages(principal.user.id, params.id);
         return conversationJson(conversation, messages);
       },
       { detail: API_DOCS.getConversation },
     )
     .patch(
       '/conversations/:id',
-      async ({ body, params, request }) => {
+      async ({ principal, body, params }) => {
         const input = objectBody(body, '{"title": "Vacation policy"}');
-        return withoutOwner(await tools.rename(principalOf(request).user.id, params.id, input.title));
+        return withoutOwner(await tools.rename(principal.user.id, params.id, input.title));
       },
       { detail: API_DOCS.renameConversation },
     )
     .get(
       '/conversations/:id/export',
-      async ({ params, query, request, set }) => {
+      async ({ principal, params, query, set }) => {
         const format = query.format ?? 'markdown';
         if (format !== 'markdown' && format !== 'json') {
           throw badInput('The export format is "markdown" or "json", like ?format=json.');
         }
-        const { conversation, messages } = await chat.messages(principalOf(request).user.id, params.id);
+        const { conversation, messages } = await chat.messages(principal.user.id, params.id);
         const name = exportFileName(conversation, format === 'json' ? 'json' : 'md');
         set.headers['content-disposition'] = `attachment; filename="${name}"`;
         if (format === 'json') {
@@ -176,17 +177,17 @@ export function apiRoutes(deps: AppDeps) {
     )
     .post(
       '/conversations/:id/regenerate',
-      async ({ params, request, set, server }) => {
+      async ({ principal, params, request, set, server }) => {
         const timings = new AnswerTimings();
-        const started = await tools.regenerate(principalOf(request), params.id, timings);
+        const started = await tools.regenerate(principal, params.id, timings);
         return answerResponse(started, { request, set, server }, timings);
       },
       { detail: API_DOCS.regenerate },
     )
     .get(
       '/messages/:id',
-      async ({ params, request }) => {
-        const message = await chat.messageFor(principalOf(request).user.id, params.id);
+      async ({ principal, params }) => {
+        const message = await chat.messageFor(principal.user.id, params.id);
         if (!message) throw notFoundSaying('That message was not found.');
         return message;
       },
@@ -194,8 +195,8 @@ export function apiRoutes(deps: AppDeps) {
     )
     .get(
       '/messages/:id/markdown',
-      async ({ params, request, set }) => {
-        const answer = await tools.answerFor(principalOf(request).user.id, params.id);
+      async ({ principal, params, set }) => {
+        const answer = await tools.answerFor(principal.user.id, params.id);
         set.headers['content-type'] = 'text/markdown; charset=utf-8';
         return answerMarkdown(answer);
       },
@@ -203,20 +204,20 @@ export function apiRoutes(deps: AppDeps) {
     )
     .post(
       '/messages/:id/edit',
-      async ({ body, params, request, set, server }) => {
+      async ({ principal, body, params, request, set, server }) => {
         const timings = new AnswerTimings();
         const input = objectBody(body, '{"message": "the question, reworded"}');
-        const started = await tools.editAndResend(principalOf(request), params.id, input.message, timings);
+        const started = await tools.editAndResend(principal, params.id, input.message, timings);
         return answerResponse(started, { request, set, server }, timings);
       },
       { detail: API_DOCS.editQuestion },
     )
     .put(
       '/messages/:id/feedback',
-      async ({ body, params, request }) => {
+      async ({ principal, body, params }) => {
         const input = objectBody(body, '{"rating": "up", "comment": "optional"}');
         if (!('rating' in input)) throw badInput('Say "rating": "up", "down", or null to take it back.');
-        const message = await tools.rate(principalOf(request).user.id, params.id, {
+        const message = await tools.rate(principal.user.id, params.id, {
           rating: input.rating,
           comment: input.comment,
         });
@@ -226,8 +227,8 @@ export function apiRoutes(deps: AppDeps) {
     )
     .delete(
       '/conversations/:id',
-      async ({ params, request, set }) => {
-        await chat.deleteConversation(principalOf(request).user.id, params.id);
+      async ({ principal, params, set }) => {
+        await chat.deleteConversation(principal.user.id, params.id);
         set.status = 204;
         return '';
       },

@@ -15,9 +15,9 @@ import {
   UserBubble,
 } from '../../views/chat.tsx';
 import { ConversationToolbar, Feedback } from '../../views/conversation-tools.tsx';
-import { principalOf } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Conversation, Message, Principal, Source } from '../domain.ts';
+import { routeRules } from '../http/route-rules.ts';
 import { shellData } from '../shell-data.ts';
 import type { FollowedAnswer, StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
@@ -193,52 +193,56 @@ export function pageRoutes(deps: AppDeps) {
       onError: (error) => deps.logger.error('page stream failed', { error: error as Error }),
     });
 
-  return new Elysia()
-    .get('/', async ({ request, set }) => {
+  return new Elysia({ name: 'chat-page-routes' })
+    .use(routeRules(deps))
+    .get('/', async ({ principal, set }) => {
       set.headers['content-type'] = HTML_TYPE;
-      return renderPage(principalOf(request), null);
+      return renderPage(principal, null);
     })
-    .get('/c/:id', async ({ params, request, set }) => {
-      const principal = principalOf(request);
+    .get('/c/:id', async ({ principal, params, set }) => {
       const current = await chat.conversationFor(principal.user.id, params.id);
       set.headers['content-type'] = HTML_TYPE;
       return renderPage(principal, current);
     })
-    .delete('/c/:id', async ({ params, request, set }) => {
-      await chat.deleteConversation(principalOf(request).user.id, params.id);
+    .delete('/c/:id', async ({ principal, params, request, set }) => {
+      await chat.deleteConversation(principal.user.id, params.id);
       // Deleting the conversation on screen leaves nothing to show: go to a new one.
       const onScreen = request.headers.get('hx-current-url') ?? '';
       if (onScreen.includes(`/c/${params.id}`)) set.headers['hx-redirect'] = '/';
       set.headers['content-type'] = HTML_TYPE;
       return '';
     })
-    .post('/chat/messages', async ({ body, request }) => {
-      const form = (body ?? {}) as Record<string, unknown>;
-      // With `editOf`, the composer resends an edited question in place of that one.
-      if (form.editOf) {
-        const edited = await tools.editAndResend(principalOf(request), form.editOf, form.message);
-        return streamAnswer(askEvents(edited, edited.replaced));
-      }
-      const started = await chat.ask(principalOf(request), {
-        message: form.message,
-        conversationId: form.conversationId,
-      });
-      return streamAnswer(askEvents(started));
-    })
-    .post('/c/:id/regenerate', async ({ params, request }) => {
-      const again = await tools.regenerate(principalOf(request), params.id);
+    .post(
+      '/chat/messages',
+      async ({ principal, body }) => {
+        const form = (body ?? {}) as Record<string, unknown>;
+        // With `editOf`, the composer resends an edited question in place of that one.
+        if (form.editOf) {
+          const edited = await tools.editAndResend(principal, form.editOf, form.message);
+          return streamAnswer(askEvents(edited, edited.replaced));
+        }
+        const started = await chat.ask(principal, {
+          message: form.message,
+          conversationId: form.conversationId,
+        });
+        return streamAnswer(askEvents(started));
+      },
+      { rateLimit: 'chat' },
+    )
+    .post('/c/:id/regenerate', async ({ principal, params }) => {
+      const again = await tools.regenerate(principal, params.id);
       return streamAnswer(askEvents(again, again.replaced));
     })
-    .get('/chat/conversations', async ({ query, request, set }) => {
-      const userId = principalOf(request).user.id;
+    .get('/chat/conversations', async ({ principal, query, request, set }) => {
+      const userId = principal.user.id;
       const found = await tools.search(userId, query.q);
       set.headers['content-type'] = HTML_TYPE;
       const search = typeof query.q === 'string' ? query.q.trim() : '';
       return <ConversationList conversations={found} currentId={onScreenId(request)} search={search || undefined} />;
     })
-    .patch('/c/:id', async ({ body, params, request, set }) => {
+    .patch('/c/:id', async ({ principal, body, params, request, set }) => {
       const form = (body ?? {}) as Record<string, unknown>;
-      const renamed = await tools.rename(principalOf(request).user.id, params.id, form.title);
+      const renamed = await tools.rename(principal.user.id, params.id, form.title);
       set.headers['content-type'] = HTML_TYPE;
       const current = onScreenId(request);
       return (
@@ -246,18 +250,18 @@ export function pageRoutes(deps: AppDeps) {
         (current === renamed.id ? partial('#chat-title', 'innerHTML', Html.escapeHtml(renamed.title)) : '')
       );
     })
-    .put('/chat/messages/:id/feedback', async ({ body, params, request, set }) => {
+    .put('/chat/messages/:id/feedback', async ({ principal, body, params, set }) => {
       const form = (body ?? {}) as Record<string, unknown>;
       // The page's forms send an empty rating to take it back.
-      const rated = await tools.rate(principalOf(request).user.id, params.id, {
+      const rated = await tools.rate(principal.user.id, params.id, {
         rating: form.rating === '' ? null : form.rating,
         comment: form.comment,
       });
       set.headers['content-type'] = HTML_TYPE;
       return <Feedback message={rated} justSaved />;
     })
-    .get('/chat/messages/:id/stream', async ({ params, request, set }) => {
-      const userId = principalOf(request).user.id;
+    .get('/chat/messages/:id/stream', async ({ principal, params, set }) => {
+      const userId = principal.user.id;
       const followed = await chat.follow(userId, params.id);
       if (!followed) {
         set.status = 404;
@@ -279,8 +283,8 @@ export function pageRoutes(deps: AppDeps) {
       }
       return sseResponse(answerEvents(followed), { heartbeatMs: config.heartbeatMs });
     })
-    .post('/chat/messages/:id/stop', async ({ params, request, set }) => {
-      await chat.stop(principalOf(request).user.id, params.id);
+    .post('/chat/messages/:id/stop', async ({ principal, params, set }) => {
+      await chat.stop(principal.user.id, params.id);
       set.status = 204;
       return '';
     });

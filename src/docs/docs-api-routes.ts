@@ -1,59 +1,29 @@
 import { Elysia } from 'elysia';
-import type { AuthService } from '../auth/auth-service.ts';
-import { principalOf, requireAdmin } from '../auth/request-auth.ts';
+import { requireAdmin } from '../auth/auth-service.ts';
 import type { AppDeps } from '../deps.ts';
-import { DEFAULT_COLLECTION } from '../domain.ts';
-import { badInput, notFound } from '../errors.ts';
-import { type IngestResult, REINDEX_PENDING } from '../rag/ingestion.ts';
+import { badInput } from '../errors.ts';
+import { uploadBodyLimit } from '../http/body-limit.ts';
+import { routeRules } from '../http/route-rules.ts';
+import { REINDEX_PENDING } from '../rag/ingestion.ts';
 import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
-import { checkUpload, filesOf } from './upload.ts';
-
-/** What a person reads about one upload. */
-export function uploadMessage(r: IngestResult): string {
-  const chunks = `${r.chunks} chunk${r.chunks === 1 ? '' : 's'}`;
-  switch (r.outcome) {
-    case 'added':
-      return `Added "${r.title}" (${chunks}).`;
-    case 'updated':
-      return `Replaced the previous version of "${r.title}" (${chunks}).`;
-    case 'unchanged':
-      return `Nothing to do: these exact bytes are already indexed as ${r.duplicateOf}.`;
-    case 'empty':
-      return `"${r.title}" has no text to index.`;
-  }
-}
-
-/** The collection an upload goes into: the form's `collection` field, which must exist. */
-export async function uploadCollection(body: unknown, auth: AuthService): Promise<string> {
-  const value = (body as Record<string, unknown> | null)?.collection;
-  if (value === undefined || value === '') return DEFAULT_COLLECTION;
-  if (typeof value !== 'string' || !(await auth.listCollections()).some((c) => c.id === value)) {
-    throw badInput('There is no such collection; an admin creates collections on the admin page.');
-  }
-  return value;
-}
+import { filesOf } from './upload.ts';
 
 /** JSON API for documents: upload and delete (admins), list (what the caller may read). */
 export function docsApiRoutes(deps: AppDeps) {
-  const { ingestion, config, auth } = deps;
-  return new Elysia({ prefix: '/api/docs' })
+  const { documentsService: documents, config } = deps;
+  return new Elysia({ name: 'docs-api-routes', prefix: '/api/docs' })
+    .use(routeRules(deps))
     .post(
       '/upload',
-      async ({ body, request, set }) => {
-        const principal = principalOf(request);
+      async ({ principal, body, set }) => {
         requireAdmin(principal);
         const files = filesOf(body);
         if (files.length !== 1) throw badInput('Send exactly one file, as the multipart form field "file".');
-        const collection = await uploadCollection(body, auth);
-        const { key, bytes, contentType } = await checkUpload(files[0], config.uploads, collection);
-        const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType, collection });
-        await auth.audit(principal, `document.${result.outcome === 'added' ? 'add' : 'upload'}`, `document:${key}`, {
-          collection,
-          outcome: result.outcome,
-        });
+        const collection = await documents.collectionFor((body as Record<string, unknown> | null)?.collection);
+        const result = await documents.upload(principal, files[0] as File, collection);
         if (result.outcome === 'empty') {
           set.status = 422;
-          return { error: { code: 'no_text', message: uploadMessage(result) } };
+          return { error: { code: 'no_text', message: result.message } };
         }
         set.status = result.outcome === 'added' ? 201 : 200;
         return {
@@ -63,10 +33,12 @@ export function docsApiRoutes(deps: AppDeps) {
           chunks: result.chunks,
           collection,
           status: result.outcome,
-          message: uploadMessage(result),
+          message: result.message,
         };
       },
       {
+        rateLimit: 'upload',
+        bodyLimit: uploadBodyLimit(config.uploads.maxBytes),
         detail: {
           summary: 'Upload and ingest a document',
           description:
@@ -77,8 +49,8 @@ export function docsApiRoutes(deps: AppDeps) {
     )
     .get(
       '',
-      async ({ request, query }) => ({
-        documents: filterDocuments(await readableDocuments(deps, request), parseDocumentFilter(query)).map((d) => ({
+      async ({ principal, query }) => ({
+        documents: filterDocuments(await documents.readableBy(principal), parseDocumentFilter(query)).map((d) => ({
           id: d.id,
           source: d.source,
           title: d.title,
@@ -101,23 +73,11 @@ export function docsApiRoutes(deps: AppDeps) {
     )
     .delete(
       '/:id',
-      async ({ params, request, set }) => {
-        const principal = principalOf(request);
-        requireAdmin(principal);
-        const removed = await ingestion.remove(params.id);
-        if (!removed) throw notFound('That document');
-        await auth.audit(principal, 'document.delete', `document:${removed.source}`, {
-          collection: removed.collection,
-        });
+      async ({ principal, params, set }) => {
+        await documents.remove(principal, params.id);
         set.status = 204;
         return '';
       },
       { detail: { summary: 'Admins only. Delete a document: its original, chunks, keyword entries and vectors' } },
     );
-}
-
-/** The documents of the collections the request's principal may read. */
-export async function readableDocuments(deps: AppDeps, request: Request) {
-  const principal = principalOf(request);
-  return (await deps.catalog.list()).filter((d) => deps.auth.canRead(principal, d.collection));
 }

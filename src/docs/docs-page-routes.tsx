@@ -3,15 +3,16 @@ import type { NoticeKind } from '../../views/chat.tsx';
 import { DocsPage, DocumentsSection, isFiltered } from '../../views/docs.tsx';
 import { renderOriginal } from '../../views/markdown.ts';
 import { OriginalPage } from '../../views/original.tsx';
-import { principalOf, requireAdmin } from '../auth/request-auth.ts';
+import { requireAdmin } from '../auth/auth-service.ts';
 import type { AppDeps } from '../deps.ts';
-import { AppError, notFound } from '../errors.ts';
+import { uploadBodyLimit } from '../http/body-limit.ts';
+import { orRefusal } from '../http/error-responses.tsx';
+import { routeRules } from '../http/route-rules.ts';
 import type { IngestResult } from '../rag/ingestion.ts';
 import { decodeText } from '../rag/loaders/normalize.ts';
 import { shellData } from '../shell-data.ts';
-import { readableDocuments, uploadCollection, uploadMessage } from './docs-api-routes.ts';
 import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
-import { checkUpload, filesOf } from './upload.ts';
+import { filesOf } from './upload.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
 
@@ -55,60 +56,56 @@ async function originalHtml(name: string, bytes: Uint8Array): Promise<string | n
 
 /** The /docs page and its hypermedia endpoints. */
 export function docsPageRoutes(deps: AppDeps) {
-  const { ingestion, catalog, config, auth } = deps;
-  return new Elysia()
-    .get('/docs', async ({ request, query, set }) => {
-      const principal = principalOf(request);
+  const { documentsService: documents, catalog, config, auth } = deps;
+  return new Elysia({ name: 'docs-page-routes' })
+    .use(routeRules(deps))
+    .get('/docs', async ({ principal, request, query, set }) => {
       const filter = parseDocumentFilter(query);
-      const documents = filterDocuments(await readableDocuments(deps, request), filter);
+      const shown = filterDocuments(await documents.readableBy(principal), filter);
       const canManage = principal.user.role === 'admin';
       set.headers['content-type'] = HTML_TYPE;
       // The filter form asks for the list only (htmx); a link or a reload gets the whole page.
       if (request.headers.get('hx-request')) {
-        return <DocumentsSection documents={documents} canManage={canManage} filtered={isFiltered(filter)} />;
+        return <DocumentsSection documents={shown} canManage={canManage} filtered={isFiltered(filter)} />;
       }
       return (
         <DocsPage
           shell={await shellData(deps, principal)}
           canManage={canManage}
           collections={await auth.listCollections()}
-          documents={documents}
+          documents={shown}
           filter={filter}
           maxBytes={config.uploads.maxBytes}
           allowedExtensions={config.uploads.allowedExtensions}
         />
       );
     })
-    .post('/docs/upload', async ({ body, request, set }) => {
-      const principal = principalOf(request);
-      requireAdmin(principal);
-      // Several files at once: each gets its own line saying what happened; one refusal does not
-      // stop the others.
-      const notices: { message: string; kind: NoticeKind }[] = [];
-      const files = filesOf(body);
-      if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
-      const collection = await uploadCollection(body, auth);
-      for (const file of files) {
-        try {
-          const { key, bytes, contentType } = await checkUpload(file, config.uploads, collection);
-          const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType, collection });
-          await auth.audit(principal, 'document.upload', `document:${key}`, { collection, outcome: result.outcome });
-          notices.push({ message: uploadMessage(result), kind: UPLOAD_NOTICE[result.outcome] });
-        } catch (error) {
-          if (!(error instanceof AppError) || error.status >= 500) throw error;
-          notices.push({ message: error.message, kind: 'error' });
+    .post(
+      '/docs/upload',
+      async ({ principal, body, set }) => {
+        requireAdmin(principal);
+        // Several files at once: each gets its own line saying what happened; one refusal does not
+        // stop the others.
+        const notices: { message: string; kind: NoticeKind }[] = [];
+        const files = filesOf(body);
+        if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
+        const collection = await documents.collectionFor((body as Record<string, unknown> | null)?.collection);
+        for (const file of files) {
+          const done = await orRefusal(() => documents.upload(principal, file as File, collection));
+          notices.push(
+            done.ok
+              ? { message: done.value.message, kind: UPLOAD_NOTICE[done.value.outcome] }
+              : { message: done.error.message, kind: 'error' },
+          );
         }
-      }
-      set.headers['content-type'] = HTML_TYPE;
-      if (notices.every((n) => n.kind === 'error')) set.status = 400;
-      return <DocumentsSection documents={await catalog.list()} notices={notices} canManage />;
-    })
-    .get('/docs/:id/original', async ({ params, query, request, set }) => {
-      const found = await catalog.get(params.id);
-      // A document of a collection the user may not read does not exist, as far as they can tell.
-      const record = found && auth.canRead(principalOf(request), found.collection) ? found : null;
-      const bytes = record ? await deps.documents.get(record.source) : null;
-      if (!record || !bytes) throw notFound('That document');
+        set.headers['content-type'] = HTML_TYPE;
+        if (notices.every((n) => n.kind === 'error')) set.status = 400;
+        return <DocumentsSection documents={await catalog.list()} notices={notices} canManage />;
+      },
+      { rateLimit: 'upload', bodyLimit: uploadBodyLimit(config.uploads.maxBytes) },
+    )
+    .get('/docs/:id/original', async ({ principal, params, query, set }) => {
+      const { record, bytes } = await documents.original(principal, params.id);
       const name = record.source.split('/').at(-1) ?? 'document';
       // Markdown and Word are shown as a page of ours (sanitised, an anchor per heading), so a
       // citation opens at its section; `?raw` (and every other format) is the file itself.
@@ -142,12 +139,8 @@ export function docsPageRoutes(deps: AppDeps) {
         },
       });
     })
-    .delete('/docs/:id', async ({ params, request, set }) => {
-      const principal = principalOf(request);
-      requireAdmin(principal);
-      const removed = await ingestion.remove(params.id);
-      if (!removed) throw notFound('That document');
-      await auth.audit(principal, 'document.delete', `document:${removed.source}`, { collection: removed.collection });
+    .delete('/docs/:id', async ({ principal, params, set }) => {
+      await documents.remove(principal, params.id);
       set.headers['content-type'] = HTML_TYPE;
       return '';
     });

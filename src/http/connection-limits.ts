@@ -33,7 +33,6 @@ export interface ConnectionLimitsOptions {
   uploadTimeoutS: number;
   /** Requests and streams in flight per client address; 0 for no cap. */
   maxRequestsPerAddress: number;
-  isUpload: (path: string) => boolean;
   /** The client's address (the socket's, or the balancer's X-Forwarded-For entry). */
   addressOf: (request: Request, socketAddress: string) => string;
 }
@@ -78,8 +77,8 @@ export const tooManyAtOnce = () =>
   );
 
 /**
- * The plugin. Use it after the hook that authenticates and rate-limits, so that a request refused
- * there is never counted (Elysia runs no after-response hook for it).
+ * The plugin. Use it after the plugins that authenticate, so that a request refused there never
+ * takes one of its address's slots.
  */
 export function connectionLimits(
   options: ConnectionLimitsOptions,
@@ -90,7 +89,8 @@ export function connectionLimits(
   return new Elysia({ name: 'connection-limits' })
     .onRequest(({ request, server }) => {
       const path = pathOf(request);
-      server?.timeout(request, options.isUpload(path) ? options.uploadTimeoutS : options.requestTimeoutS);
+      // Upload routes get the upload's deadline once routed (see body-limit.ts).
+      server?.timeout(request, options.requestTimeoutS);
       // Probes stay answerable while a client is at its cap: they cost nothing.
       if (path === '/healthz') return;
       const address = options.addressOf(request, server?.requestIP(request)?.address ?? 'unknown');

@@ -1,4 +1,4 @@
-import { SESSION_COOKIE } from '../../src/auth/request-auth.ts';
+import { SESSION_COOKIE } from '../../src/http/request-auth.ts';
 import { makeTestApp, type TestApp } from './test-deps.ts';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-123' };

@@ -222,7 +222,6 @@ test('the cap counts requests and streams in flight per address, until a stream 
           requestTimeoutS: 60,
           uploadTimeoutS: 600,
           maxRequestsPerAddress: 2,
-          isUpload: () => false,
           addressOf: () => address,
         },
         cap,

@@ -67,7 +67,12 @@ test('after one chat, /metrics shows the request, the answer, its latencies, ret
   // A second question within the minute is refused by the limit, and counted.
   expect((await chat(t, 'And again?')).status).toBe(429);
 
-  const m = await scrape(t);
+  // A request is counted once its response has gone out (Elysia's after-response hook).
+  let m = await scrape(t);
+  for (let i = 0; i < 100 && m('ragchat_http_requests_total', { route: '/api/chat', status: '429' }) === 0; i++) {
+    await Bun.sleep(20);
+    m = await scrape(t);
+  }
   expect(m('ragchat_http_requests_total', { method: 'POST', route: '/api/chat', status: '200' })).toBe(1);
   expect(m('ragchat_http_requests_total', { method: 'POST', route: '/api/chat', status: '429' })).toBe(1);
   expect(m('ragchat_http_request_duration_seconds_count', { route: '/api/chat' })).toBe(2);

@@ -1,7 +1,7 @@
+import { type AuthService, LOCAL_PRINCIPAL } from '../auth/auth-service.ts';
 import type { Principal } from '../domain.ts';
 import { AppError } from '../errors.ts';
-import { hostOf, pathOf } from '../http/request-path.ts';
-import { type AuthService, LOCAL_PRINCIPAL } from './auth-service.ts';
+import { hostOf, pathOf } from './request-path.ts';
 
 export const SESSION_COOKIE = 'ragchat_session';
 
@@ -14,6 +14,8 @@ export interface RequestContext {
   address?: string;
   /** Served over HTTPS: decides both HSTS and the session cookie's `Secure` flag. */
   https?: boolean;
+  /** The status an error or a refusal decided, for the access line (see error-responses.tsx). */
+  status?: number;
 }
 
 const contexts = new WeakMap<Request, RequestContext>();
@@ -40,12 +42,6 @@ export function principalOf(request: Request): Principal {
   const principal = contexts.get(request)?.principal;
   if (!principal) throw new AppError('unauthenticated', 'Log in to continue.', 401);
   return principal;
-}
-
-export function requireAdmin(principal: Principal): void {
-  if (principal.user.role !== 'admin') {
-    throw new AppError('forbidden', 'Only an admin may do this.', 403);
-  }
 }
 
 /** Routes anyone may reach: the login and sign-up pages, probes, static files and the API spec. */
