@@ -1,4 +1,4 @@
-import { configOrProblem } from '../config.ts';
+import { configOrReport } from '../startup.ts';
 import { migratePostgres, openPostgres, POSTGRES_MIGRATIONS } from '../stores/postgres-database.ts';
 
 /**
@@ -6,11 +6,8 @@ import { migratePostgres, openPostgres, POSTGRES_MIGRATIONS } from '../stores/po
  * start; both take the same advisory lock). SQLite migrates itself whenever its file is opened.
  */
 export async function runMigrateCommand(env: Record<string, string | undefined>): Promise<number> {
-  const config = configOrProblem(env);
-  if (typeof config === 'string') {
-    console.error(config);
-    return 1;
-  }
+  const config = configOrReport(env);
+  if (!config) return 1;
   if (!config.database) {
     console.log('DATABASE_URL is not set: the embedded SQLite database migrates itself when opened. Nothing to do.');
     return 0;

@@ -135,7 +135,11 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
-export function openSqliteDatabase(path: string): Database {
+/**
+ * Opens (creating) the file and, unless told not to, applies its migrations. The app's wiring
+ * opens without them and leaves them to the start-up step (src/startup.ts), with Postgres's.
+ */
+export function openSqliteDatabase(path: string, options: { migrate?: boolean } = {}): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });
   db.exec('PRAGMA journal_mode = WAL');
@@ -146,11 +150,11 @@ export function openSqliteDatabase(path: string): Database {
   // of the keyword indexes and of the chunks all over the file, and at the default a hybrid search
   // on the benchmark's 1,800 chunks read a sixth of its pages back from the OS each time.
   db.exec('PRAGMA cache_size = -16384');
-  migrate(db);
+  if (options.migrate !== false) migrateSqlite(db);
   return db;
 }
 
-function migrate(db: Database): void {
+export function migrateSqlite(db: Database): void {
   db.transaction(() => {
     const { user_version: version } = db.query('PRAGMA user_version').get() as { user_version: number };
     for (let i = version; i < MIGRATIONS.length; i++) {
