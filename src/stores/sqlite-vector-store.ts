@@ -3,6 +3,7 @@ import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { reciprocalRankFusion } from '../search/fusion.ts';
 import { keywordTerms } from '../search/text.ts';
+import { unitLength } from '../search/unit-length.ts';
 import { QuantisedVectorMatrix } from './quantised-vector-matrix.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
@@ -221,7 +222,7 @@ export class SqliteVectorStore implements VectorStore {
     const matrix = this.loadMatrix();
     const candidates = matrix.nearest(vector, Math.max(limit * RESCORE_FACTOR, RESCORE_MIN), allowed);
     if (candidates.length === 0) return [];
-    const q = normalise(vector);
+    const q = unitLength(vector);
     const dims = matrix.dimensions;
     const dot = (rowid: number, v: Float32Array) => {
       // Four running sums: the engine keeps them in registers and overlaps the multiplications.
@@ -422,12 +423,4 @@ export class SqliteVectorStore implements VectorStore {
   async ping(): Promise<void> {
     this.db.query('SELECT 1 FROM chunks LIMIT 1').get();
   }
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm);
-  if (norm === 0 || Math.abs(norm - 1) < 1e-6) return v;
-  return v.map((x) => x / norm);
 }
