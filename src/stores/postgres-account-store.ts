@@ -2,15 +2,13 @@ import type { Collection, Role, User } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { type AccountRowTypes, accountRows } from './account-rows.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry, NewUser, StoredSession } from './account-store.ts';
-import { postgresError, runQuery, type Sql } from './postgres-database.ts';
+import { databaseError, isUniqueViolation } from './database-errors.ts';
+import { runQuery, type Sql } from './postgres-database.ts';
 import { POSTGRES_COLUMNS } from './row-columns.ts';
 
 type Rows = AccountRowTypes<Date, unknown>;
 type UserRow = Rows['user'];
 const { toUser, toSession, toApiToken, toCollection, toAuditEntry } = accountRows(POSTGRES_COLUMNS);
-
-/** 23505 is Postgres's unique_violation. */
-const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505';
 
 /** Accounts in Postgres; every query is a tagged template (parameters bound). */
 export class PostgresAccountStore implements AccountStore {
@@ -28,7 +26,7 @@ export class PostgresAccountStore implements AccountStore {
       return toUser(row as UserRow);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with that email exists.', 409);
-      throw postgresError(error, 'could not create the account');
+      throw databaseError(error, 'could not create the account');
     }
   }
 
@@ -169,7 +167,7 @@ export class PostgresAccountStore implements AccountStore {
       if (isUniqueViolation(error)) {
         throw new AppError('collection_exists', 'A collection with that id or name exists.', 409);
       }
-      throw postgresError(error, 'could not create the collection');
+      throw databaseError(error, 'could not create the collection');
     }
   }
 

@@ -3,18 +3,18 @@ import type { Collection, Role, User } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { type AccountRowTypes, accountRows } from './account-rows.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry, NewUser, StoredSession } from './account-store.ts';
+import { isUniqueViolation } from './database-errors.ts';
 import { SQLITE_COLUMNS } from './row-columns.ts';
-import { nowIso } from './sqlite-database.ts';
+import { nowIso, translateSqliteErrors } from './sqlite-database.ts';
 
 type Rows = AccountRowTypes<string, string>;
 type UserRow = Rows['user'];
 const { toUser, toSession, toApiToken, toCollection, toAuditEntry } = accountRows(SQLITE_COLUMNS);
 
-/** SQLite reports a broken UNIQUE constraint as SQLITE_CONSTRAINT_UNIQUE. */
-const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-
 export class SqliteAccountStore implements AccountStore {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    translateSqliteErrors(this, 'could not read or write the accounts');
+  }
 
   async createUser(u: NewUser): Promise<User> {
     try {
@@ -132,7 +132,7 @@ export class SqliteAccountStore implements AccountStore {
     try {
       this.db.query('INSERT INTO collections (id, name, created_at) VALUES (?, ?, ?)').run(c.id, c.name, createdAt);
     } catch (error) {
-      if ((error as { code?: string })?.code?.startsWith('SQLITE_CONSTRAINT')) {
+      if (isUniqueViolation(error)) {
         throw new AppError('collection_exists', 'A collection with that id or name exists.', 409);
       }
       throw error;

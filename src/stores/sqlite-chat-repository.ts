@@ -3,14 +3,16 @@ import type { Conversation, FeedbackRating, Message } from '../domain.ts';
 import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
 import { type ConversationRow as ConversationRowOf, chatRows, type MessageRow as MessageRowOf } from './chat-rows.ts';
 import { SQLITE_COLUMNS } from './row-columns.ts';
-import { nowIso } from './sqlite-database.ts';
+import { nowIso, translateSqliteErrors } from './sqlite-database.ts';
 
 type MessageRow = MessageRowOf<string, string>;
 type ConversationRow = ConversationRowOf<string>;
 const { toConversation, toMessage } = chatRows(SQLITE_COLUMNS);
 
 export class SqliteChatRepository implements ChatRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    translateSqliteErrors(this, 'could not read or write the chat history');
+  }
 
   async ensureUser(user: { id: string; name: string }): Promise<void> {
     this.db.query('INSERT INTO users (id, name) VALUES ($id, $name) ON CONFLICT(id) DO NOTHING').run(user);

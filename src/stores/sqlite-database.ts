@@ -1,6 +1,7 @@
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { databaseError } from './database-errors.ts';
 
 /**
  * The embedded default keeps history, documents, vectors and the keyword index in one SQLite file.
@@ -165,3 +166,33 @@ export function migrateSqlite(db: Database): void {
 }
 
 export const nowIso = () => new Date().toISOString();
+
+/**
+ * Makes every method of a SQLite store fail the way its Postgres twin does (databaseError: a busy
+ * or unreadable file is `unavailable:database`, saying `what` failed). bun:sqlite is synchronous,
+ * so the statements run inline in each method; wrapping the methods once, here, stands for the
+ * `runQuery` that each Postgres query goes through. Called from the store's constructor.
+ */
+export function translateSqliteErrors(store: object, what: string): void {
+  const prototype = Object.getPrototypeOf(store);
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const method = Object.getOwnPropertyDescriptor(prototype, name)?.value;
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    Object.defineProperty(store, name, {
+      configurable: true,
+      writable: true,
+      value(this: unknown, ...args: unknown[]) {
+        try {
+          const result = method.apply(this, args);
+          return result instanceof Promise
+            ? result.catch((error) => {
+                throw databaseError(error, what);
+              })
+            : result;
+        } catch (error) {
+          throw databaseError(error, what);
+        }
+      },
+    });
+  }
+}

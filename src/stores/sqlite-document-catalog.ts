@@ -3,6 +3,7 @@ import type { DocumentRecord } from '../domain.ts';
 import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
 import { type DocumentRow, documentRows } from './document-rows.ts';
 import { SQLITE_COLUMNS } from './row-columns.ts';
+import { translateSqliteErrors } from './sqlite-database.ts';
 
 type Row = DocumentRow<string>;
 const { toRecord } = documentRows(SQLITE_COLUMNS);
@@ -10,7 +11,9 @@ const { toRecord } = documentRows(SQLITE_COLUMNS);
 export class SqliteDocumentCatalog implements DocumentCatalog {
   private readonly locks = new KeyedMutex();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    translateSqliteErrors(this, 'could not read or write the document catalog');
+  }
 
   /** SQLite serves one server process; its locks live in that process. */
   withDocumentLock<T>(id: string, work: () => Promise<T>): Promise<T> {

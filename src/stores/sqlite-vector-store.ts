@@ -5,6 +5,7 @@ import { reciprocalRankFusion } from '../search/fusion.ts';
 import { keywordTerms } from '../search/text.ts';
 import { unitLength } from '../search/unit-length.ts';
 import { QuantisedVectorMatrix } from './quantised-vector-matrix.ts';
+import { translateSqliteErrors } from './sqlite-database.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
 interface ChunkRow {
@@ -69,7 +70,9 @@ export class SqliteVectorStore implements VectorStore {
       /** Bytes of float32 vectors kept in memory for re-scoring (see EXACT_COPY_BYTES). */
       exactCopyBytes?: number;
     } = {},
-  ) {}
+  ) {
+    translateSqliteErrors(this, 'could not read or write the index');
+  }
 
   async open(embedder: EmbedderIdentity): Promise<void> {
     const stored = this.storedIdentity();
