@@ -1,7 +1,7 @@
 import type { Conversation, FeedbackRating, Message, Source } from '../domain.ts';
 import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
 import { type ConversationRow as ConversationRowOf, chatRows, type MessageRow as MessageRowOf } from './chat-rows.ts';
-import { runQuery, type Sql } from './postgres-database.ts';
+import { cancellable, runQuery, type Sql } from './postgres-database.ts';
 import { POSTGRES_COLUMNS } from './row-columns.ts';
 
 type MessageRow = MessageRowOf<Date, Source[]>;
@@ -112,20 +112,24 @@ export class PostgresChatRepository implements ChatRepository {
     );
   }
 
-  async getMessage(id: string): Promise<Message | null> {
-    const [row] = await this.run(
-      'could not read the message',
-      () => this.sql<MessageRow[]>`
+  async getMessage(id: string, signal?: AbortSignal): Promise<Message | null> {
+    const [row] = await this.run('could not read the message', () =>
+      cancellable(
+        this.sql<MessageRow[]>`
       SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ${id}`,
+        signal,
+      ),
     );
     return row ? toMessage(row) : null;
   }
 
-  async listMessages(conversationId: string): Promise<Message[]> {
-    const rows = await this.run(
-      'could not read the messages',
-      () => this.sql<MessageRow[]>`
+  async listMessages(conversationId: string, signal?: AbortSignal): Promise<Message[]> {
+    const rows = await this.run('could not read the messages', () =>
+      cancellable(
+        this.sql<MessageRow[]>`
       SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE conversation_id = ${conversationId} ORDER BY seq`,
+        signal,
+      ),
     );
     return rows.map(toMessage);
   }

@@ -82,6 +82,29 @@ export async function migratePostgres(sql: Sql): Promise<number[]> {
   }
 }
 
+/**
+ * A query that an aborted `signal` cancels on the server (postgres.js sends Postgres a
+ * CancelRequest for it); it then rejects with the signal's reason, not Postgres's 57014
+ * query_canceled, so that callers see an abort as an abort.
+ */
+export async function cancellable<Q extends Promise<unknown> & { cancel(): unknown }>(
+  query: Q,
+  signal?: AbortSignal,
+): Promise<Awaited<Q>> {
+  if (!signal) return query as Awaited<Q>;
+  signal.throwIfAborted();
+  const cancel = () => query.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return (await query) as Awaited<Q>;
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', cancel);
+  }
+}
+
 /** Runs one query; a failure to reach the database becomes `unavailable:database`, saying what failed. */
 export async function runQuery<T>(what: string, query: () => Promise<T>): Promise<T> {
   try {

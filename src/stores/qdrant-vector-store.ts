@@ -48,17 +48,27 @@ const KEYWORDS = 'keywords';
  */
 export class QdrantVectorStore implements VectorStore {
   private readonly client: QdrantClient;
+  /**
+   * For the requests a caller may cancel (searches). The client's own timeout is a fetch
+   * middleware that replaces the request's signal with its timer's (api-client.js in
+   * @qdrant/js-client-rest 1.18), so a signal passed by us would never reach fetch: this client
+   * has no timer of its own, and each request carries the caller's signal and our timeout combined.
+   */
+  private readonly cancellable: QdrantClient;
   private readonly name: string;
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     this.name = options.collection;
     // checkCompatibility off: it calls GET / on every start, and our own checks say more.
-    this.client = new QdrantClient({
-      url: options.url,
-      apiKey: options.apiKey,
-      timeout: options.timeoutMs,
-      checkCompatibility: false,
-    });
+    const settings = { url: options.url, apiKey: options.apiKey, checkCompatibility: false };
+    this.client = new QdrantClient({ ...settings, timeout: options.timeoutMs });
+    this.cancellable = new QdrantClient({ ...settings, timeout: Number.POSITIVE_INFINITY });
+  }
+
+  /** The request's signal: aborted by the caller, or when the store's timeout has passed. */
+  private bounded(signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
   }
 
   /**
@@ -225,16 +235,23 @@ export class QdrantVectorStore implements VectorStore {
     if (prefetch.length === 0) return [];
     const result = await this.call(
       'search',
-      () =>
-        this.client.query(this.name, {
-          prefetch,
-          // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
-          // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
-          query: { rrf: { k: RRF_K + 1, weights } },
-          filter,
-          limit: query.topK,
-          with_payload: true,
-        }),
+      async () => {
+        const response = await this.cancellable.api().queryPoints(
+          {
+            collection_name: this.name,
+            prefetch,
+            // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
+            // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
+            query: { rrf: { k: RRF_K + 1, weights } },
+            filter,
+            limit: query.topK,
+            with_payload: true,
+          },
+          { signal: this.bounded(signal) },
+        );
+        if (!response.data.result) throw new Error('Qdrant answered a query without a result');
+        return response.data.result;
+      },
       signal,
     );
     // Same scale as the embedded store: 1 when first in every list.

@@ -112,12 +112,15 @@ export class SqliteChatRepository implements ChatRepository {
       });
   }
 
-  async getMessage(id: string): Promise<Message | null> {
+  // One statement, run to its end on this thread: an abort is honoured before it starts.
+  async getMessage(id: string, signal?: AbortSignal): Promise<Message | null> {
+    signal?.throwIfAborted();
     const row = this.db.query<MessageRow, [string]>('SELECT * FROM messages WHERE id = ?').get(id);
     return row ? toMessage(row) : null;
   }
 
-  async listMessages(conversationId: string): Promise<Message[]> {
+  async listMessages(conversationId: string, signal?: AbortSignal): Promise<Message[]> {
+    signal?.throwIfAborted();
     return this.db
       .query<MessageRow, [string]>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
       .all(conversationId)

@@ -172,7 +172,13 @@ export class SqliteVectorStore implements VectorStore {
     for (const r of removed) this.matrix?.remove(r.rowid);
   }
 
-  async search(query: ChunkQuery): Promise<ScoredChunk[]> {
+  /**
+   * SQLite runs each statement to its end on this thread, so an abort is honoured between the
+   * steps: before the keyword search, after the question's vector has arrived, and before the rows
+   * are read.
+   */
+  async search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]> {
+    signal?.throwIfAborted();
     const candidates = Math.max(query.topK * 2, this.options.candidates ?? 50);
     const vectorWeight = this.options.vectorWeight ?? 1;
     const keywordWeight = this.options.keywordWeight ?? 1;
@@ -185,12 +191,14 @@ export class SqliteVectorStore implements VectorStore {
     if (query.vector instanceof Promise) await new Promise((resolve) => setImmediate(resolve));
     const keywordIds = keywordWeight > 0 ? this.keywordSearch(query.text, candidates, allowed) : null;
     const vector = vectorWeight > 0 ? await query.vector : null;
+    signal?.throwIfAborted();
     const lists = [
       ...(vector ? [{ ids: this.denseSearch(vector, candidates, allowed).map(String), weight: vectorWeight }] : []),
       ...(keywordIds ? [{ ids: keywordIds.map(String), weight: keywordWeight }] : []),
     ];
     const fused = reciprocalRankFusion(lists).slice(0, query.topK);
     if (fused.length === 0) return [];
+    signal?.throwIfAborted();
     const rows = this.db
       .query<ChunkRow, number[]>(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => '?').join(',')})`)
       .all(...fused.map((f) => Number(f.id)));
