@@ -478,6 +478,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze(toConfig(parsed.data));
 }
 
+/**
+ * The validated variables as the typed config. Long, and left so: it is one table from variable
+ * to setting, read top to bottom beside the Config interface; split, the mapping would be harder
+ * to check against it.
+ */
 function toConfig(raw: RawConfig): Config {
   const bedrock: BedrockSettings = { region: raw.BEDROCK_REGION, endpoint: raw.BEDROCK_ENDPOINT };
   const llmProvider = llmProviderOf(raw);

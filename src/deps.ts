@@ -101,7 +101,8 @@ export interface DepsOverrides {
  * The one place that picks each backend from the config. It builds objects and opens clients,
  * nothing more: migrations, the index reset and the admin bootstrap are the start-up step's
  * (`startUp` in src/startup.ts), which every entry point runs next. Overrides let tests swap a
- * provider while keeping every other part real.
+ * provider while keeping every other part real. A little over a screen: the construction of each
+ * service is a step, and the list of what it returns mirrors AppDeps.
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const telemetry =

@@ -40,6 +40,9 @@ const PAYLOAD_INDEXES = [
 ] as const;
 const KEYWORDS = 'keywords';
 
+/** What Qdrant says of a collection (GET /collections/{name}). */
+type CollectionInfo = Awaited<ReturnType<QdrantClient['getCollection']>>;
+
 /**
  * Chunks as Qdrant points: a named dense vector (cosine) and a named sparse keyword vector with
  * the IDF modifier, so hybrid search (both prefetched, fused by RRF) runs inside Qdrant. Point ids
@@ -100,34 +103,39 @@ export class QdrantVectorStore implements VectorStore {
    * at once may both try to create it: the loser's "already exists" counts as success.
    */
   async open(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void> {
-    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
-    if (!exists) {
-      try {
-        await this.call(
-          'create the collection',
-          () =>
-            // Through the client's typed OpenAPI layer: the 1.18 client (the last for Node 20)
-            // drops `metadata` from createCollection's arguments, though the server keeps it.
-            this.client.api().createCollection({
-              collection_name: this.name,
-              vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
-              sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
-              metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
-            }),
-          signal,
-        );
-      } catch (error) {
-        if (
-          !/already exists/i.test(
-            String((error as Error).message) +
-              JSON.stringify((error as { cause?: { data?: unknown } }).cause?.data ?? ''),
-          )
-        ) {
-          throw error;
-        }
-      }
-    }
+    await this.createIfMissing(embedder, signal);
     const info = await this.call('read the collection', () => this.client.getCollection(this.name), signal);
+    this.checkCollection(info, embedder);
+    await this.completePayloadIndexes(info, signal);
+  }
+
+  /** The collection with its named dense and IDF sparse vectors and the model in its metadata. */
+  private async createIfMissing(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void> {
+    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
+    if (exists) return;
+    try {
+      await this.call(
+        'create the collection',
+        () =>
+          // Through the client's typed OpenAPI layer: the 1.18 client (the last for Node 20)
+          // drops `metadata` from createCollection's arguments, though the server keeps it.
+          this.client.api().createCollection({
+            collection_name: this.name,
+            vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
+            sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
+            metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
+          }),
+        signal,
+      );
+    } catch (error) {
+      const said =
+        String((error as Error).message) + JSON.stringify((error as { cause?: { data?: unknown } }).cause?.data ?? '');
+      if (!/already exists/i.test(said)) throw error;
+    }
+  }
+
+  /** Refuses, by name, a collection made for another embedder or without the IDF keyword vector. */
+  private checkCollection(info: CollectionInfo, embedder: EmbedderIdentity): void {
     const params = info.config.params as {
       vectors?: Record<string, { size?: number }> | { size?: number };
       sparse_vectors?: Record<string, { modifier?: string | null }> | null;
@@ -151,6 +159,10 @@ export class QdrantVectorStore implements VectorStore {
         500,
       );
     }
+  }
+
+  /** Creates the payload indexes that are missing (all of them, on a new collection). */
+  private async completePayloadIndexes(info: CollectionInfo, signal?: AbortSignal): Promise<void> {
     const indexed = new Set(Object.keys((info as { payload_schema?: Record<string, unknown> }).payload_schema ?? {}));
     if (!indexed.has('collection')) {
       // Points written before collections existed belong to the default one. Done before the
@@ -210,6 +222,11 @@ export class QdrantVectorStore implements VectorStore {
     );
   }
 
+  /**
+   * Hybrid search in one Query API request: both sides prefetched under the access filter, fused
+   * by RRF inside Qdrant. A little over a screen, for the request and the mapping of its points
+   * back to chunks, each of which reads as one block.
+   */
   async search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]> {
     const candidates = Math.max(query.topK * 4, 50);
     const keywords = querySparseVector(query.text);
