@@ -9,7 +9,9 @@ export async function runMigrateCommand(env: Record<string, string | undefined>)
   const config = configOrReport(env);
   if (!config) return 1;
   if (!config.database) {
-    console.log('DATABASE_URL is not set: the embedded SQLite database is migrated whenever ragchat starts. Nothing to do.');
+    console.log(
+      'DATABASE_URL is not set: the embedded SQLite database is migrated whenever ragchat starts. Nothing to do.',
+    );
     return 0;
   }
   const sql = openPostgres({ url: config.database.url, poolSize: 1 });
