@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.tsx';
 import { loadConfig } from '../src/config.ts';
-import { buildDeps } from '../src/deps.ts';
 import { silentLogger } from '../src/logger.ts';
 import { OfflineLlmClient } from '../src/providers/offline-llm-client.ts';
 import { percentile } from '../src/rag/evaluation.ts';
 import { Retriever } from '../src/rag/retriever.ts';
+import { openDeps } from '../src/startup.ts';
 
 const REQUESTS = Number(Bun.argv[2] ?? 200);
 const QUESTIONS = [
@@ -40,7 +40,7 @@ const report = (name: string, xs: number[]) =>
   );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-bench-'));
-const deps = await buildDeps(loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_CHAT_PER_MINUTE: '100000' }), {
+const deps = await openDeps(loadConfig({ DATA_DIR: dataDir, RATE_LIMIT_CHAT_PER_MINUTE: '100000' }), {
   logger: silentLogger,
   llm: new OfflineLlmClient({ wordDelayMs: 0 }),
 });

@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { buildDeps } from '../src/deps.ts';
 import { silentLogger } from '../src/logger.ts';
 import { readBeir } from '../src/rag/evaluation.ts';
+import { openDeps } from '../src/startup.ts';
 import { OpenAiStandIn } from '../test/support/openai-stand-in.ts';
 
 const candidates = [
@@ -34,7 +34,7 @@ const docs = dataset.corpus.map((d) => ({
 
 async function run(name: string, env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-bench-ingest-'));
-  const deps = await buildDeps(loadConfig({ DATA_DIR: dataDir, ...env }), { logger: silentLogger });
+  const deps = await openDeps(loadConfig({ DATA_DIR: dataDir, ...env }), { logger: silentLogger });
   const started = performance.now();
   const summary = await deps.ingestion.ingestMany(docs);
   const seconds = (performance.now() - started) / 1000;

@@ -82,6 +82,9 @@ const ConfigSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     DATABASE_URL: optionalUrlOf(/^postgres(ql)?$/, 'postgres://user:password@host:5432/db'),
     DATABASE_POOL_SIZE: positiveInt(10, 1000),
+    // Connections that hold documents' advisory locks while they are ingested (see
+    // PostgresDocumentCatalog): documents locked at once beyond this wait for a connection.
+    DATABASE_LOCK_POOL_SIZE: positiveInt(4, 100),
     // Several instances on one database (src/fleet/): how often a writer stores the partial text of
     // its answers for followers elsewhere, and how often each instance sweeps for answers whose
     // writer died (three missed sweeps and an answer is failed).
@@ -381,7 +384,7 @@ export interface Config {
   readonly heartbeatMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Present when history and the document catalog live in Postgres; absent means SQLite. */
-  readonly database?: { url: string; poolSize: number; timeoutMs: number };
+  readonly database?: { url: string; poolSize: number; lockPoolSize: number; timeoutMs: number };
   /**
    * The fleet (src/fleet/): `flushMs`, how often partial answers are stored for followers on other
    * instances (Postgres only); `sweepMs`, how often answers whose writer died are looked for.
@@ -473,6 +476,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze(toConfig(parsed.data));
 }
 
+/**
+ * The validated variables as the typed config. Long, and left so: it is one table from variable
+ * to setting, read top to bottom beside the Config interface; split, the mapping would be harder
+ * to check against it.
+ */
 function toConfig(raw: RawConfig): Config {
   const bedrock: BedrockSettings = { region: raw.BEDROCK_REGION, endpoint: raw.BEDROCK_ENDPOINT };
   const llmProvider = llmProviderOf(raw);
@@ -523,7 +531,12 @@ function toConfig(raw: RawConfig): Config {
     live: { flushMs: raw.LIVE_FLUSH_MS, sweepMs: raw.ANSWER_SWEEP_MS },
     logLevel: raw.LOG_LEVEL,
     database: raw.DATABASE_URL
-      ? { url: raw.DATABASE_URL, poolSize: raw.DATABASE_POOL_SIZE, timeoutMs: raw.STORE_TIMEOUT_MS }
+      ? {
+          url: raw.DATABASE_URL,
+          poolSize: raw.DATABASE_POOL_SIZE,
+          lockPoolSize: raw.DATABASE_LOCK_POOL_SIZE,
+          timeoutMs: raw.STORE_TIMEOUT_MS,
+        }
       : undefined,
     qdrant: raw.QDRANT_URL
       ? {
@@ -608,16 +621,4 @@ function tracingFrom(raw: RawConfig): Config['tracing'] {
       }),
   );
   return { url, headers, serviceName: raw.OTEL_SERVICE_NAME, recordContent: raw.OTEL_RECORD_CONTENT };
-}
-
-/**
- * For the one-off commands: the configuration, or the sentence that says what is wrong with it
- * (every bad variable), for the command to print before it exits 1.
- */
-export function configOrProblem(env: Record<string, string | undefined>): Config | string {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    return error instanceof ConfigError ? error.message : String(error);
-  }
 }

@@ -1,6 +1,8 @@
-import type { Database } from 'bun:sqlite';
-import { join } from 'node:path';
-import { AuthService, LOCAL_USER } from './auth/auth-service.ts';
+import { AuthService } from './auth/auth-service.ts';
+import { documentStoreFor, s3DocumentStore, vectorStoreFor } from './backends/index-backends.ts';
+import { postgresBackends } from './backends/postgres-backends.ts';
+import { embedderFor, llmFor } from './backends/providers.ts';
+import { sqliteBackends, usesSqlite } from './backends/sqlite-backends.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ConversationTools } from './chat/conversation-tools.ts';
 import type { Config } from './config.ts';
@@ -20,9 +22,8 @@ import { HttpReranker } from './providers/http-reranker.ts';
 import type { LlmClient } from './providers/llm-client.ts';
 import { LocalEmbeddingClient } from './providers/local-embedding-client.ts';
 import { NoopReranker } from './providers/noop-reranker.ts';
-import { OfflineLlmClient } from './providers/offline-llm-client.ts';
 import type { Reranker } from './providers/reranker.ts';
-import { Ingestion, REINDEX_PENDING } from './rag/ingestion.ts';
+import { Ingestion } from './rag/ingestion.ts';
 import { HeuristicQueryRewriter, LlmQueryRewriter } from './rag/query-rewriter.ts';
 import { RagOrchestrator } from './rag/rag-orchestrator.ts';
 import { Retriever } from './rag/retriever.ts';
@@ -30,102 +31,8 @@ import type { AccountStore } from './stores/account-store.ts';
 import type { ChatRepository } from './stores/chat-repository.ts';
 import type { DocumentCatalog } from './stores/document-catalog.ts';
 import type { DocumentStore } from './stores/document-store.ts';
-import { FilesystemDocumentStore } from './stores/filesystem-document-store.ts';
-import { SqliteAccountStore } from './stores/sqlite-account-store.ts';
-import { SqliteChatRepository } from './stores/sqlite-chat-repository.ts';
-import { openSqliteDatabase } from './stores/sqlite-database.ts';
-import { SqliteDocumentCatalog } from './stores/sqlite-document-catalog.ts';
 import { SqliteVectorStore } from './stores/sqlite-vector-store.ts';
 import type { VectorStore } from './stores/vector-store.ts';
-
-/*
- * Backends other than the embedded ones (SQLite, the disk, the offline answerer, the local embedder)
- * are imported when the config picks them: their SDKs (AWS, OpenAI, postgres.js, Qdrant) would
- * otherwise be loaded, and held in memory, by every server, the one binary started alone included.
- */
-
-async function chooseLlm(config: Config, overrides: DepsOverrides): Promise<LlmClient> {
-  const budgets = { firstTokenMs: config.timeouts.firstTokenMs, silenceMs: config.timeouts.silenceMs };
-  if (config.llm?.provider === 'bedrock') {
-    const { BedrockLlmClient } = await import('./providers/bedrock-llm-client.ts');
-    return new BedrockLlmClient({ ...config.llm, ...budgets, credentials: overrides.bedrockCredentials });
-  }
-  if (config.llm?.provider === 'openai') {
-    const { OpenAiLlmClient } = await import('./providers/openai-llm-client.ts');
-    return new OpenAiLlmClient({ ...config.llm, ...budgets });
-  }
-  return new OfflineLlmClient();
-}
-
-/**
- * A request's own budget is ingestion's (a batch of texts); a question is embedded under the
- * retriever's shorter one, which it passes down as a signal.
- */
-async function chooseEmbedder(config: Config, overrides: DepsOverrides): Promise<EmbeddingClient> {
-  const timeoutMs = config.timeouts.ingestEmbeddingMs;
-  if (config.embeddings?.provider === 'bedrock') {
-    const { BedrockEmbeddingClient } = await import('./providers/bedrock-embedding-client.ts');
-    return new BedrockEmbeddingClient({ ...config.embeddings, timeoutMs, credentials: overrides.bedrockCredentials });
-  }
-  if (config.embeddings?.provider === 'openai') {
-    const { OpenAiEmbeddingClient } = await import('./providers/openai-embedding-client.ts');
-    return new OpenAiEmbeddingClient({ ...config.embeddings, timeoutMs });
-  }
-  return new LocalEmbeddingClient();
-}
-
-/**
- * Chats, accounts, the catalog and the fleet's coordination in Postgres when DATABASE_URL is set;
- * null for SQLite. Connections per instance: the pool (DATABASE_POOL_SIZE), the lock pool (4) and
- * the coordinator's one listening connection (infra/README.md counts them for the prod database).
- */
-async function openPostgresStores(config: Config, logger: Logger) {
-  if (!config.database) return null;
-  const [
-    { migratePostgres, openPostgres },
-    { PostgresChatRepository },
-    { PostgresAccountStore },
-    { PostgresDocumentCatalog },
-    { PostgresCoordinator },
-  ] = await Promise.all([
-    import('./stores/postgres-database.ts'),
-    import('./stores/postgres-chat-repository.ts'),
-    import('./stores/postgres-account-store.ts'),
-    import('./stores/postgres-document-catalog.ts'),
-    import('./fleet/postgres-coordinator.ts'),
-  ]);
-  // Every connection of this instance carries its id as application name (pg_stat_activity).
-  const instanceId = Bun.randomUUIDv7();
-  const applicationName = `ragchat/${instanceId}`;
-  const pg = openPostgres({
-    url: config.database.url,
-    poolSize: config.database.poolSize,
-    statementTimeoutMs: config.database.timeoutMs,
-    applicationName,
-  });
-  await migratePostgres(pg);
-  const pgLocks = openPostgres({ url: config.database.url, poolSize: LOCK_POOL_SIZE, applicationName });
-  const coordinator = new PostgresCoordinator(pg, logger, {
-    flushMs: config.live.flushMs,
-    heartbeatMs: config.live.sweepMs,
-    instanceId,
-  });
-  return {
-    repo: new PostgresChatRepository(pg),
-    accounts: new PostgresAccountStore(pg),
-    catalog: new PostgresDocumentCatalog(pg, pgLocks),
-    coordinator,
-    connections: config.database.poolSize + LOCK_POOL_SIZE + coordinator.connections,
-    close: async () => {
-      await coordinator.close();
-      await pg.end({ timeout: 5 });
-      await pgLocks.end({ timeout: 5 });
-    },
-  };
-}
-
-/** Connections of the pool that holds document locks (advisory locks, held while a document is ingested). */
-const LOCK_POOL_SIZE = 4;
 
 export interface ReadinessCheck {
   name: string;
@@ -162,8 +69,20 @@ export interface AppDeps {
   embedder: EmbeddingClient;
   llm: LlmClient;
   reranker: Reranker;
+  /** What the start-up step (src/startup.ts) does to the backends beyond their seams. */
+  backends: BackendStartUp;
   readiness(): Promise<ReadinessCheck[]>;
   close(): Promise<void>;
+}
+
+export interface BackendStartUp {
+  /** Applies each configured database's pending migrations (Postgres, and the SQLite file when used). */
+  migrate(): Promise<void>;
+  /**
+   * With the catalog in Postgres and the index embedded: records this data folder's index as the
+   * one that serves the catalog, refusing a second one (src/fleet/). Null otherwise.
+   */
+  claimEmbeddedIndex: ((takesOver: boolean) => Promise<void>) | null;
 }
 
 export interface DepsOverrides {
@@ -179,13 +98,14 @@ export interface DepsOverrides {
    * out, so the SDK's default chain (environment, profile, ECS task role) supplies credentials.
    */
   bedrockCredentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Drop the whole index (chunks, vectors, keyword entries, catalog) before opening it: `ingest --reindex`. */
-  resetIndex?: boolean;
 }
 
 /**
- * The one place that picks each backend from the config. Overrides let tests swap a provider
- * while keeping every other part real.
+ * The one place that picks each backend from the config. It builds objects and opens clients,
+ * nothing more: migrations, the index reset and the admin bootstrap are the start-up step's
+ * (`startUp` in src/startup.ts), which every entry point runs next. Overrides let tests swap a
+ * provider while keeping every other part real. A little over a screen: the construction of each
+ * service is a step, and the list of what it returns mirrors AppDeps.
  */
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<AppDeps> {
   const telemetry =
@@ -193,114 +113,21 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     (await Telemetry.create({ tracing: config.tracing, processMetrics: overrides.processMetrics }));
   const baseLogger = overrides.logger ?? createLogger(config.logLevel);
   const logger = telemetry.tracing ? withFields(baseLogger, () => telemetry.logFields()) : baseLogger;
-  // SQLite holds whatever has no production backend configured (and the embedded vector index).
-  const db: Database = openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
-  const pg = await openPostgresStores(config, logger);
-
-  const llm: LlmClient = overrides.llm ?? (await chooseLlm(config, overrides));
-  const embedder: EmbeddingClient = overrides.embedder ?? (await chooseEmbedder(config, overrides));
-
-  const repo: ChatRepository = pg?.repo ?? new SqliteChatRepository(db);
-  const accounts: AccountStore = pg?.accounts ?? new SqliteAccountStore(db);
-  const catalog: DocumentCatalog = pg?.catalog ?? new SqliteDocumentCatalog(db);
-  const coordinator: Coordinator = pg?.coordinator ?? new InProcessCoordinator();
-  // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
-  // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So in embedded mode
-  // with it the vector side defaults to 0. Qdrant mode keeps both (its fusion runs inside Qdrant,
-  // and a Qdrant deployment normally has a real embedding model).
-  const weights = {
-    keyword: config.retrievalWeights.keyword,
-    vector: config.retrievalWeights.vector ?? (embedder instanceof LocalEmbeddingClient && !config.qdrant ? 0 : 1),
-  };
-  const vectors: VectorStore = config.qdrant
-    ? new (await import('./stores/qdrant-vector-store.ts')).QdrantVectorStore({
-        ...config.qdrant,
-        keywordWeight: weights.keyword,
-        vectorWeight: weights.vector,
-      })
-    : new SqliteVectorStore(db, {
-        keywordWeight: weights.keyword,
-        vectorWeight: weights.vector,
-        trigram: config.retrievalTrigram,
-      });
-  // Also for `ingest s3://bucket/prefix`, which may read a bucket whatever store holds the documents.
-  const openS3 = async (bucket: { bucket: string; prefix: string }): Promise<DocumentStore> => {
-    const { S3DocumentStore } = await import('./stores/s3-document-store.ts');
-    return new S3DocumentStore({ ...config.s3Connection, ...bucket });
-  };
-  const documents: DocumentStore = config.docsBucket
-    ? await openS3(config.docsBucket)
-    : new FilesystemDocumentStore(join(config.dataDir, 'documents'));
-
-  if (overrides.resetIndex) {
-    // Drop the vectors and keyword entries, but keep every document, marked pending: the ingest
-    // command rebuilds them from their originals (Ingestion.reingestPending), uploads included.
-    await vectors.reset();
-    for (const doc of await catalog.list())
-      await catalog.upsert({ ...doc, contentHash: REINDEX_PENDING, chunkCount: 0 });
-  }
-  await vectors.open({ model: embedder.model, dimensions: await embedder.dimensions() });
-  // One catalog in Postgres needs one index: a second embedded index would never see the
-  // documents the first ingested (the catalog says "unchanged"). Refused at start, by name.
-  if (pg && vectors instanceof SqliteVectorStore) {
-    await pg.coordinator
-      .registerEmbeddedIndex({ id: vectors.indexId(), dataDir: config.dataDir, takesOver: overrides.resetIndex })
-      .catch(async (error) => {
-        await pg.close();
-        db.close();
-        throw error;
-      });
-  }
+  const llm: LlmClient = overrides.llm ?? (await llmFor(config, overrides.bedrockCredentials));
+  const embedder: EmbeddingClient = overrides.embedder ?? (await embedderFor(config, overrides.bedrockCredentials));
+  const stores = await storesFor(config, embedder, logger);
+  const { repo, accounts, catalog, coordinator, vectors, documents } = stores;
   const auth = new AuthService(accounts, logger, config.auth, coordinator);
-  // Without accounts, everything belongs to the one local user; with them, the first admin may
-  // come from ADMIN_EMAIL/ADMIN_PASSWORD.
-  if (auth.enabled) await auth.bootstrapAdmin(config.auth.bootstrapAdmin);
-  else await repo.ensureUser(LOCAL_USER);
-
   const reranker: Reranker = config.reranker
     ? new InstrumentedReranker(new HttpReranker(config.reranker), telemetry)
     : new NoopReranker();
   // Every use of a provider goes through its measured seam (chat, rewriting, ingestion).
   const measuredLlm = new InstrumentedLlmClient(llm, telemetry, llmProviderName(config, llm));
-  const measuredEmbedder = new InstrumentedEmbeddingClient(
-    embedder,
-    telemetry,
-    embeddingsProviderName(config, embedder),
-  );
-  // Questions asked together share a remote embedder's requests too: a burst of 2,000 questions
-  // is a few dozen requests, not 2,000 (each one an outgoing connection and a response to parse on
-  // the one thread that also starts every answer). No linger: a lone question goes out at once,
-  // and only those that arrived in the same turn of the event loop are grouped.
-  const questionEmbedder =
-    embedder instanceof LocalEmbeddingClient
-      ? measuredEmbedder
-      : new BatchingEmbeddingClient(measuredEmbedder, {
-          maxBatch: config.embeddings?.provider === 'bedrock' ? 96 : 64,
-          maxInFlight: 64,
-          lingerMs: 0,
-        });
-  const retriever = new Retriever(
-    questionEmbedder,
-    vectors,
-    reranker,
-    { telemetry, storeBackend: config.qdrant ? 'qdrant' : 'sqlite' },
-    { embeddingMs: config.timeouts.embeddingMs, searchMs: config.timeouts.searchMs },
-  );
-  // With a model, follow-ups are rewritten by it; offline, by the documented heuristic.
-  const rewriter = llm.offline
-    ? new HeuristicQueryRewriter()
-    : new LlmQueryRewriter(measuredLlm, config.timeouts.rewriteMs);
-  const orchestrator = new RagOrchestrator(
-    retriever,
-    measuredLlm,
-    rewriter,
-    {
-      topK: config.topK,
-      contextWindowTokens: config.contextWindowTokens,
-      maxAnswerTokens: config.maxAnswerTokens,
-    },
-    telemetry,
-  );
+  const embedders = {
+    raw: embedder,
+    measured: new InstrumentedEmbeddingClient(embedder, telemetry, embeddingsProviderName(config, embedder)),
+  };
+  const orchestrator = orchestratorFor(config, { embedder: embedders, llm: measuredLlm, vectors, reranker }, telemetry);
   const chat = new ChatService(
     repo,
     orchestrator,
@@ -314,39 +141,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     telemetry,
     coordinator,
   );
-  const ingestion = new Ingestion({
-    // Documents ingested together share a remote embedder's requests (BatchingEmbeddingClient);
-    // the local embedder has no request to share.
-    embedder:
-      embedder instanceof LocalEmbeddingClient
-        ? measuredEmbedder
-        : new BatchingEmbeddingClient(measuredEmbedder, {
-            // Cohere on Bedrock takes 96 texts a request; Titan takes one, and the client spreads a
-            // shared batch over its own bounded requests, so the batch is its unit of concurrency.
-            maxBatch: config.embeddings?.provider === 'bedrock' ? 96 : 64,
-            maxInFlight: 4,
-          }),
-    metrics: telemetry.metrics,
-    vectors,
-    catalog,
-    documents,
-    chunking: { chunkSizeTokens: config.chunkSizeTokens, overlapTokens: config.chunkOverlapTokens },
-    logger,
-    concurrency: config.ingestConcurrency,
-    limits: config.documentLimits,
-    // `ingest s3://bucket/prefix` reads with the same S3 settings (region, endpoint) as the store.
-    openBucket: (bucket, prefix) => openS3({ bucket, prefix }),
-  });
-
-  const check = async (name: string, probe: () => Promise<unknown>): Promise<ReadinessCheck> => {
-    try {
-      await probe();
-      return { name, ok: true };
-    } catch (error) {
-      return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
-  };
-
+  const ingestion = ingestionFor(config, { embedder: embedders, vectors, catalog, documents, logger }, telemetry);
   return {
     config,
     logger,
@@ -360,27 +155,179 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     documentsService: new DocumentsService({ ingestion, catalog, documents, auth, uploads: config.uploads }),
     repo,
     coordinator,
-    databaseConnections: pg?.connections ?? 0,
-    instanceId: pg?.coordinator.instanceId ?? null,
+    databaseConnections: stores.connections,
+    instanceId: stores.instanceId,
     vectors,
     catalog,
     documents,
     embedder,
     llm,
     reranker,
-    readiness: () =>
-      Promise.all([
-        check(pg ? 'database (postgres)' : 'database (sqlite)', () => repo.ping()),
-        check(config.qdrant ? 'vector-store (qdrant)' : 'vector-store (sqlite)', () => vectors.ping()),
-        check(config.docsBucket ? 'document-store (s3)' : 'document-store (disk)', () => documents.ping()),
-        check('llm', () => llm.ping(AbortSignal.timeout(5000))),
-      ]),
+    backends: stores.startUp,
+    readiness: () => readiness(config, stores, llm),
     close: async () => {
       await telemetry.shutdown();
-      await pg?.close();
-      db.close();
+      await stores.close();
     },
   };
+}
+
+/**
+ * The stores, each from its backend: Postgres (DATABASE_URL) for chats, accounts, the catalog and
+ * the fleet, Qdrant (QDRANT_URL) for the index, S3 (DOCS_BUCKET) for the originals; SQLite and the
+ * disk for whatever has none configured. The SQLite file is opened only when one of them lives in it.
+ */
+async function storesFor(config: Config, embedder: EmbeddingClient, logger: Logger) {
+  const sqlite = usesSqlite(config) ? sqliteBackends(config) : null;
+  const pg = config.database ? await postgresBackends(config.database, config.live, logger) : null;
+  // Exactly one of them holds the chats; the checks below only convince the type checker.
+  const relational = pg ?? sqlite;
+  if (!relational) throw new Error('unreachable: without DATABASE_URL the chats live in SQLite');
+  const embeddedDb = () => {
+    if (!sqlite) throw new Error('unreachable: without QDRANT_URL the index lives in SQLite');
+    return sqlite.db;
+  };
+  // The local hashing embedder is lexical, like the keyword index but weaker: fused in, it lowers
+  // SciFact nDCG@10 from 0.706 to 0.689 at weight 0.1 and 0.59 at 1 (README). So in embedded mode
+  // with it the vector side defaults to 0. Qdrant mode keeps both (its fusion runs inside Qdrant,
+  // and a Qdrant deployment normally has a real embedding model).
+  const weights = {
+    keyword: config.retrievalWeights.keyword,
+    vector: config.retrievalWeights.vector ?? (embedder instanceof LocalEmbeddingClient && !config.qdrant ? 0 : 1),
+  };
+  const vectors = await vectorStoreFor(config, weights, embeddedDb);
+  const documents = await documentStoreFor(config);
+  const coordinator: Coordinator = pg?.coordinator ?? new InProcessCoordinator();
+  // One catalog in Postgres needs one index: a second embedded index would never see the
+  // documents the first ingested (the catalog says "unchanged"). Refused at start, by name.
+  const claimEmbeddedIndex =
+    pg && vectors instanceof SqliteVectorStore
+      ? (takesOver: boolean) =>
+          pg.coordinator.registerEmbeddedIndex({ id: vectors.indexId(), dataDir: config.dataDir, takesOver })
+      : null;
+  return {
+    repo: relational.repo as ChatRepository,
+    accounts: relational.accounts as AccountStore,
+    catalog: relational.catalog as DocumentCatalog,
+    coordinator,
+    vectors,
+    documents,
+    postgres: pg !== null,
+    connections: pg?.connections ?? 0,
+    instanceId: pg?.coordinator.instanceId ?? null,
+    startUp: {
+      migrate: async () => {
+        await pg?.migrate();
+        await sqlite?.migrate();
+      },
+      claimEmbeddedIndex,
+    } satisfies BackendStartUp,
+    close: async () => {
+      await pg?.close();
+      await sqlite?.close();
+    },
+  };
+}
+
+/** Retrieval, prompt and answer: the chat's path. */
+function orchestratorFor(
+  config: Config,
+  parts: {
+    embedder: { raw: EmbeddingClient; measured: EmbeddingClient };
+    llm: LlmClient;
+    vectors: VectorStore;
+    reranker: Reranker;
+  },
+  telemetry: Telemetry,
+): RagOrchestrator {
+  // Questions asked together share a remote embedder's requests too: a burst of 2,000 questions
+  // is a few dozen requests, not 2,000 (each one an outgoing connection and a response to parse on
+  // the one thread that also starts every answer). No linger: a lone question goes out at once,
+  // and only those that arrived in the same turn of the event loop are grouped.
+  const questionEmbedder = sharedRequests(config, parts.embedder, { maxInFlight: 64, lingerMs: 0 });
+  const retriever = new Retriever(
+    questionEmbedder,
+    parts.vectors,
+    parts.reranker,
+    { telemetry, storeBackend: config.qdrant ? 'qdrant' : 'sqlite' },
+    { embeddingMs: config.timeouts.embeddingMs, searchMs: config.timeouts.searchMs },
+  );
+  // With a model, follow-ups are rewritten by it; offline, by the documented heuristic.
+  const rewriter = parts.llm.offline
+    ? new HeuristicQueryRewriter()
+    : new LlmQueryRewriter(parts.llm, config.timeouts.rewriteMs);
+  return new RagOrchestrator(
+    retriever,
+    parts.llm,
+    rewriter,
+    {
+      topK: config.topK,
+      contextWindowTokens: config.contextWindowTokens,
+      maxAnswerTokens: config.maxAnswerTokens,
+    },
+    telemetry,
+  );
+}
+
+function ingestionFor(
+  config: Config,
+  parts: Pick<AppDeps, 'vectors' | 'catalog' | 'documents' | 'logger'> & {
+    embedder: { raw: EmbeddingClient; measured: EmbeddingClient };
+  },
+  telemetry: Telemetry,
+): Ingestion {
+  return new Ingestion({
+    // Documents ingested together share a remote embedder's requests (BatchingEmbeddingClient).
+    embedder: sharedRequests(config, parts.embedder, { maxInFlight: 4 }),
+    metrics: telemetry.metrics,
+    vectors: parts.vectors,
+    catalog: parts.catalog,
+    documents: parts.documents,
+    chunking: { chunkSizeTokens: config.chunkSizeTokens, overlapTokens: config.chunkOverlapTokens },
+    logger: parts.logger,
+    concurrency: config.ingestConcurrency,
+    limits: config.documentLimits,
+    // `ingest s3://bucket/prefix` reads with the same S3 settings (region, endpoint) as the store.
+    openBucket: (bucket, prefix) => s3DocumentStore(config, { bucket, prefix }),
+  });
+}
+
+/**
+ * A remote embedder behind a BatchingEmbeddingClient; the local embedder has no request to share.
+ * Cohere on Bedrock takes 96 texts a request; Titan takes one, and the client spreads a shared
+ * batch over its own bounded requests, so the batch is its unit of concurrency.
+ */
+function sharedRequests(
+  config: Config,
+  embedder: { raw: EmbeddingClient; measured: EmbeddingClient },
+  options: { maxInFlight: number; lingerMs?: number },
+): EmbeddingClient {
+  if (embedder.raw instanceof LocalEmbeddingClient) return embedder.measured;
+  return new BatchingEmbeddingClient(embedder.measured, {
+    maxBatch: config.embeddings?.provider === 'bedrock' ? 96 : 64,
+    ...options,
+  });
+}
+
+async function readiness(
+  config: Config,
+  stores: { postgres: boolean; repo: ChatRepository; vectors: VectorStore; documents: DocumentStore },
+  llm: LlmClient,
+): Promise<ReadinessCheck[]> {
+  const check = async (name: string, probe: () => Promise<unknown>): Promise<ReadinessCheck> => {
+    try {
+      await probe();
+      return { name, ok: true };
+    } catch (error) {
+      return { name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  };
+  return Promise.all([
+    check(stores.postgres ? 'database (postgres)' : 'database (sqlite)', () => stores.repo.ping()),
+    check(config.qdrant ? 'vector-store (qdrant)' : 'vector-store (sqlite)', () => stores.vectors.ping()),
+    check(config.docsBucket ? 'document-store (s3)' : 'document-store (disk)', () => stores.documents.ping()),
+    check('llm', () => llm.ping(AbortSignal.timeout(5000))),
+  ]);
 }
 
 /** The label a provider's series carry: which kind of backend, not its model (that is a span attribute). */

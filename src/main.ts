@@ -1,33 +1,75 @@
 // First, as a bare import (never reordered): it may restart the process before the rest is loaded.
 import './outgoing-limit-first.ts';
 import { createApp } from './app.tsx';
+import type { PasswordInput } from './cli/user-command.ts';
 import { MAX_BODY_BYTES, uploadBodyLimit } from './http/body-limit.ts';
 import { outgoingLimit, outgoingLimitProblem } from './http/outgoing-limit.ts';
 import { listenOptions, openFilesLimit } from './http/serve.ts';
 import { startMetricsListener } from './observability/metrics-routes.ts';
 import { seedIfEmpty } from './seed.ts';
-import { openDepsOrExit } from './startup.ts';
+import { openDepsOrReport } from './startup.ts';
+
+type Env = Record<string, string | undefined>;
 
 /**
- * The composition root: config → deps → app → listen. Entry points (this, with its subcommands, and ingest/cli.ts) are the
- * only modules that read process.env.
+ * The composition root: config → deps → start-up → app → listen. Entry points (this, with its
+ * subcommands, and ingest/cli.ts) are the only modules that read process.env, and only to pass it
+ * to `run`.
  */
+
+export const USAGE =
+  'Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | eval-answers | user:create --email ...]';
+
+/**
+ * The server, or one of the one-off tasks a deployment needs, so that the one compiled binary runs
+ * them all. Returns the exit code (the server's once it has shut down). Each subcommand is imported
+ * when asked for: the server does not load what only they use (postgres.js).
+ */
+export async function run(argv: string[], env: Env, stdin?: PasswordInput): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+      return serve(env);
+    case 'healthcheck':
+      return healthcheck(env);
+    case 'ingest':
+      return (await import('./cli/ingest-command.ts')).runIngestCommand(rest, env);
+    case 'migrate':
+      return (await import('./cli/migrate-command.ts')).runMigrateCommand(env);
+    case 'eval':
+      return (await import('./cli/eval-command.ts')).runEvalCommand(rest, env);
+    case 'eval-answers':
+      return (await import('./cli/eval-answers-command.ts')).runEvalAnswersCommand(rest, env);
+    case 'user:create':
+      return (await import('./cli/user-command.ts')).runUserCreateCommand(rest, env, stdin);
+    default:
+      console.error(`Unknown command "${command}". ${USAGE}`);
+      return 2;
+  }
+}
+
 /**
  * `ragchat healthcheck`: for container health checks in images with no shell or curl. Exits 0
  * when this machine's server answers /healthz.
  */
-async function healthcheck(): Promise<never> {
-  const port = process.env.PORT || '3000';
+async function healthcheck(env: Env): Promise<number> {
+  const port = env.PORT || '3000';
   try {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(3000) });
-    process.exit(res.ok ? 0 : 1);
+    return res.ok ? 0 : 1;
   } catch {
-    process.exit(1);
+    return 1;
   }
 }
 
-async function main() {
-  const deps = await openDepsOrExit(process.env, { processMetrics: true });
+/**
+ * Serves until SIGTERM or SIGINT, then finishes the answers in flight and closes; resolves with
+ * the exit code. Long for an entry point because each step's order matters and is said where it
+ * happens: listen before seeding, the start-up line, then the shutdown in reverse order.
+ */
+async function serve(env: Env): Promise<number> {
+  const deps = await openDepsOrReport(env, { processMetrics: true });
+  if (!deps) return 1;
   const { config } = deps;
   // Only servers sweep orphaned answers (the ingest command shares the database and must not).
   // Also this instance's part of the fleet: Stops from other instances, flushes, the heartbeat.
@@ -64,7 +106,7 @@ async function main() {
     // Each socket is a file: the fewer allowed, the fewer clients before new ones are refused.
     openFiles: openFilesLimit() ?? 'unknown',
     // Each answer streams from the model over one outgoing request; more wait in Bun's queue.
-    outgoingRequests: outgoingLimit(process.env),
+    outgoingRequests: outgoingLimit(env),
     // Postgres connections this instance may open (pool + lock pool + listener; infra/README.md).
     databaseConnections: deps.databaseConnections,
     instance: deps.instanceId,
@@ -81,6 +123,7 @@ async function main() {
   // One bad request or stream must never take the server down with it.
   process.on('unhandledRejection', (error) => deps.logger.error('unhandled rejection', { error }));
 
+  const { promise: stopped, resolve } = Promise.withResolvers<number>();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -93,28 +136,11 @@ async function main() {
     metricsListener?.stop();
     await app.stop();
     await deps.close();
-    process.exit(0);
+    resolve(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  return stopped;
 }
 
-// Subcommands, so that the one compiled binary also runs the one-off tasks a deployment needs.
-// Each is imported when asked for: the server does not load what only they use (postgres.js).
-const [command, ...rest] = process.argv.slice(2);
-if (command === 'healthcheck') await healthcheck();
-else if (command === 'ingest') process.exit(await (await import('./cli/ingest-command.ts')).runIngestCommand(rest));
-else if (command === 'migrate')
-  process.exit(await (await import('./cli/migrate-command.ts')).runMigrateCommand(process.env));
-else if (command === 'eval')
-  process.exit(await (await import('./cli/eval-command.ts')).runEvalCommand(rest, process.env));
-else if (command === 'eval-answers')
-  process.exit(await (await import('./cli/eval-answers-command.ts')).runEvalAnswersCommand(rest, process.env));
-else if (command === 'user:create')
-  process.exit(await (await import('./cli/user-command.ts')).runUserCreateCommand(rest, process.env));
-else if (command !== undefined) {
-  console.error(
-    `Unknown command "${command}". Use: ragchat [healthcheck | ingest ... | migrate | eval <dir> | eval-answers | user:create --email ...]`,
-  );
-  process.exit(2);
-} else await main();
+if (import.meta.main) process.exit(await run(process.argv.slice(2), process.env));

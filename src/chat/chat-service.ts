@@ -142,6 +142,8 @@ export class ChatService {
    * Stores the question, starts the answer and returns at once. The answer runs to its end (or to
    * Stop) even if nobody follows it, and is stored with its status, text, sources and latency.
    * `timings` starts when the route got the request, so that its checks count as validation.
+   * Long because its steps (caps, the conversation, both messages, the start) share one slot
+   * that each failure must give back, in the one try that holds them.
    */
   async ask(
     asker: Principal,
@@ -257,6 +259,12 @@ export class ChatService {
     return turns.slice(-this.options.historyTurns * 2);
   }
 
+  /**
+   * Writes one answer: the orchestrator's events relayed to the followers, the text flushed for
+   * other instances, and one final write with the outcome. Long because every exit (done, Stop,
+   * timeout, a provider's failure, a deleted conversation) must reach the same final write and
+   * release the same slot, and one try/finally is where a reader can see that they all do.
+   */
   private async run(
     g: Generation,
     question: string,

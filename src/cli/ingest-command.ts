@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { AppDeps } from '../deps.ts';
 import { COLLECTION_ID } from '../domain.ts';
 import type { IngestProgress } from '../rag/ingestion.ts';
-import { openDepsOrExit } from '../startup.ts';
+import { openDepsOrReport } from '../startup.ts';
 import { parseOrExplain } from './command-args.ts';
 
 const USAGE = `Usage: bun run ingest [--collection <id>] [--prune] [--reindex] <folder, file or s3://bucket/prefix>...
@@ -24,7 +24,7 @@ Settings come from the same environment variables as the server (DATA_DIR, DATAB
  * The ingest command: `bun run ingest ...` in a checkout, `ragchat ingest ...` with the compiled
  * binary (so a container can run it as a one-off task). Returns the exit code.
  */
-export async function runIngestCommand(argv: string[]): Promise<number> {
+export async function runIngestCommand(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const args = parseOrExplain(() => parse(argv), USAGE);
   if (!args) return 2;
   const { help, check, repair, prune, reindex, collection } = args.values;
@@ -45,7 +45,8 @@ export async function runIngestCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const deps = await openDepsOrExit(process.env, { resetIndex: reindex });
+  const deps = await openDepsOrReport(env, {}, { resetIndex: reindex });
+  if (!deps) return 1;
   try {
     if (check || repair) return await audit(deps, Boolean(repair));
     if (collection && !(await deps.auth.listCollections()).some((c) => c.id === collection)) {

@@ -1,18 +1,17 @@
-import { configOrProblem } from '../config.ts';
+import { configOrReport } from '../startup.ts';
 import { migratePostgres, openPostgres, POSTGRES_MIGRATIONS } from '../stores/postgres-database.ts';
 
 /**
  * `bun run migrate` / `ragchat migrate`: applies Postgres migrations (the server also does at
- * start; both take the same advisory lock). SQLite migrates itself whenever its file is opened.
+ * start; both take the same advisory lock). The SQLite file is migrated by every start-up step.
  */
 export async function runMigrateCommand(env: Record<string, string | undefined>): Promise<number> {
-  const config = configOrProblem(env);
-  if (typeof config === 'string') {
-    console.error(config);
-    return 1;
-  }
+  const config = configOrReport(env);
+  if (!config) return 1;
   if (!config.database) {
-    console.log('DATABASE_URL is not set: the embedded SQLite database migrates itself when opened. Nothing to do.');
+    console.log(
+      'DATABASE_URL is not set: the embedded SQLite database is migrated whenever ragchat starts. Nothing to do.',
+    );
     return 0;
   }
   const sql = openPostgres({ url: config.database.url, poolSize: 1 });

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Config, configOrProblem } from '../config.ts';
-import { type AppDeps, buildDeps, type DepsOverrides } from '../deps.ts';
+import type { Config } from '../config.ts';
+import type { AppDeps, DepsOverrides } from '../deps.ts';
 import { createLogger } from '../logger.ts';
+import { configOrReport, openDeps } from '../startup.ts';
 
 export interface ScratchDeps {
   deps: AppDeps;
@@ -15,15 +16,15 @@ export interface ScratchDeps {
 /**
  * Deps over a fresh store of the configured kind, for the evaluation commands: a scratch data
  * folder (and Qdrant collection), never the user's index or history; the providers (embedder,
- * model) are the configured ones. Returns the configuration's error message when it is invalid.
+ * model) are the configured ones. Null, once the configuration's mistakes are printed, when it is invalid.
  */
 export async function openScratchDeps(
   env: Record<string, string | undefined>,
   prefix: string,
   overrides: (config: Config) => DepsOverrides = () => ({}),
-): Promise<ScratchDeps | string> {
+): Promise<ScratchDeps | null> {
   const scratch = mkdtempSync(join(tmpdir(), `ragchat-${prefix}-`));
-  const config = configOrProblem({
+  const config = configOrReport({
     ...env,
     DATA_DIR: scratch,
     SEED_DOCS_DIR: 'off',
@@ -31,11 +32,11 @@ export async function openScratchDeps(
     DOCS_BUCKET: '',
     QDRANT_COLLECTION: `ragchat_${prefix.replace(/\W/g, '_')}_${crypto.randomUUID().slice(0, 8)}`,
   });
-  if (typeof config === 'string') {
+  if (!config) {
     rmSync(scratch, { recursive: true, force: true });
-    return config;
+    return null;
   }
-  const deps = await buildDeps(config, {
+  const deps = await openDeps(config, {
     logger: createLogger('warn', (l) => console.error(l)),
     ...overrides(config),
   });
@@ -62,10 +63,7 @@ export async function evaluateInScratch(
   overrides?: (config: Config) => DepsOverrides,
 ): Promise<number> {
   const scratch = await openScratchDeps(env, prefix, overrides);
-  if (typeof scratch === 'string') {
-    console.error(scratch);
-    return 1;
-  }
+  if (!scratch) return 1;
   try {
     const result = await run(scratch.deps);
     if (jsonPath) await Bun.write(jsonPath, `${JSON.stringify(result, null, 2)}\n`);

@@ -1,15 +1,11 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AuthService } from '../auth/auth-service.ts';
-import { configOrProblem } from '../config.ts';
+import { postgresBackends } from '../backends/postgres-backends.ts';
+import { sqliteBackends } from '../backends/sqlite-backends.ts';
 import { DEFAULT_COLLECTION } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { silentLogger } from '../logger.ts';
-import type { AccountStore } from '../stores/account-store.ts';
-import { PostgresAccountStore } from '../stores/postgres-account-store.ts';
-import { migratePostgres, openPostgres } from '../stores/postgres-database.ts';
-import { SqliteAccountStore } from '../stores/sqlite-account-store.ts';
-import { openSqliteDatabase } from '../stores/sqlite-database.ts';
+import { configOrReport } from '../startup.ts';
 
 const USAGE = `Usage: npm run user:create -- --email <address> [--admin] [--name <name>] [--collections a,b]
 
@@ -17,8 +13,20 @@ Creates an account (AUTH_MODE=password) in the configured database (DATABASE_URL
 file in DATA_DIR). The password is read from standard input when it is piped
 (echo "$PASSWORD" | npm run user:create -- ...); otherwise a strong one is generated and printed once.`;
 
+/** Where the password comes from: piped in, or (from a terminal) none, and one is generated. */
+export interface PasswordInput {
+  piped: boolean;
+  text(): Promise<string>;
+}
+
+const standardInput = (): PasswordInput => ({ piped: !process.stdin.isTTY, text: () => Bun.stdin.text() });
+
 /** `bun run user:create` / `ragchat user:create`: the first admin, or any account, from a shell. */
-export async function runUserCreateCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
+export async function runUserCreateCommand(
+  args: string[],
+  env: Record<string, string | undefined>,
+  input: PasswordInput = standardInput(),
+): Promise<number> {
   let options: { email?: string; admin?: boolean; name?: string; collections?: string; help?: boolean };
   try {
     options = parseArgs({
@@ -39,23 +47,21 @@ export async function runUserCreateCommand(args: string[], env: Record<string, s
     console.error(USAGE);
     return options.help ? 0 : 2;
   }
-  const config = configOrProblem(env);
-  if (typeof config === 'string') {
-    console.error(config);
-    return 1;
-  }
+  const config = configOrReport(env);
+  if (!config) return 1;
 
-  const piped = !process.stdin.isTTY;
+  const { piped } = input;
   const password = piped
-    ? ((await Bun.stdin.text()).split(/\r?\n/)[0] ?? '')
+    ? ((await input.text()).split(/\r?\n/)[0] ?? '')
     : Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url');
 
-  const pg = config.database ? openPostgres({ url: config.database.url, poolSize: 1 }) : null;
-  const db = pg ? null : openSqliteDatabase(join(config.dataDir, 'ragchat.sqlite'));
+  // Only the accounts' backend: the index and the providers play no part in creating a user.
+  const backends = config.database
+    ? await postgresBackends(config.database, config.live, silentLogger)
+    : sqliteBackends(config);
   try {
-    if (pg) await migratePostgres(pg);
-    const store: AccountStore = pg ? new PostgresAccountStore(pg) : new SqliteAccountStore(db as never);
-    const auth = new AuthService(store, silentLogger, config.auth);
+    await backends.migrate();
+    const auth = new AuthService(backends.accounts, silentLogger, config.auth);
     const user = await auth.createUser(null, {
       email: options.email,
       name: options.name,
@@ -73,7 +79,6 @@ export async function runUserCreateCommand(args: string[], env: Record<string, s
     console.error(error instanceof AppError ? error.message : (error as Error).message);
     return 1;
   } finally {
-    await pg?.end();
-    db?.close();
+    await backends.close();
   }
 }

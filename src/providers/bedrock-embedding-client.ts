@@ -1,10 +1,11 @@
 import { type BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { formatBudget, untilAborted } from '../deadlines.ts';
 import { unavailable } from '../errors.ts';
+import { unitLength } from '../search/unit-length.ts';
 import { type BedrockConnection, newBedrockClient, resolveCredentials } from './bedrock-client.ts';
 import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './bedrock-embedding-models.ts';
 import { bedrockError } from './bedrock-errors.ts';
-import { type EmbeddingClient, unitLength } from './embedding-client.ts';
+import type { EmbeddingClient } from './embedding-client.ts';
 
 /** Cohere Embed v3 takes at most 96 texts per request (Bedrock's model parameters page). */
 const COHERE_MAX_TEXTS = 96;

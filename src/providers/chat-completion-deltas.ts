@@ -11,7 +11,8 @@ import { isAbortError } from '../errors.ts';
  * LF, CRLF or CR; `data:` lines joined by LF; comments and other fields ignored); `[DONE]` ends the
  * answer; a chunk carrying `error`, or an `error` event, throws the package's `APIError`; an aborted
  * request ends the fragments quietly (the caller checks its signal); leaving early cancels the body,
- * which closes the upstream request.
+ * which closes the upstream request. Long because it is one parser's state machine over the
+ * stream's lines; its cases are the spec's, side by side.
  */
 export async function* chatCompletionDeltas(response: Response): AsyncGenerator<string> {
   const body = response.body;

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { formatBudget, untilAborted } from '../deadlines.ts';
 import { unavailable } from '../errors.ts';
-import { type EmbeddingClient, unitLength } from './embedding-client.ts';
+import { unitLength } from '../search/unit-length.ts';
+import type { EmbeddingClient } from './embedding-client.ts';
 import { providerError } from './openai-errors.ts';
 
 export interface OpenAiEmbeddingOptions {

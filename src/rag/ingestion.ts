@@ -8,7 +8,7 @@ import type { EmbeddingClient } from '../providers/embedding-client.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
 import type { DocumentStore } from '../stores/document-store.ts';
 import type { VectorStore } from '../stores/vector-store.ts';
-import { type ChunkingOptions, chunkSection, type TextChunk } from './chunker.ts';
+import { type ChunkingOptions, chunkSection, type Section, type TextChunk } from './chunker.ts';
 import {
   DOCUMENT_EXTENSIONS,
   type DocumentFormat,
@@ -156,69 +156,96 @@ export class Ingestion {
     }
   }
 
+  /**
+   * One document, under its lock: skipped when already indexed, else its original stored, its
+   * chunks written in batches over the old version's, and the catalog entry written last, which
+   * says the version is complete.
+   */
   private async ingestLocked(
     id: string,
     key: string,
     bytes: Uint8Array,
     options: IngestFileOptions,
   ): Promise<IngestResult> {
-    const { catalog, vectors, documents, embedder, chunking } = this.deps;
-    const { signal } = options;
+    const { catalog, documents } = this.deps;
     const hash = contentHash(bytes);
     const collection = options.collection ?? DEFAULT_COLLECTION;
     const existing = await catalog.get(id);
+    const skipped = await this.alreadyIndexed(id, hash, collection, existing, options.dedupe);
+    if (skipped) return skipped;
+
+    const loaded = await loadDocument(key, bytes, this.deps.limits ?? DEFAULT_LIMITS, options.contentType);
+    const doc = { id, source: key, title: loaded.title, contentHash: hash, collection };
+    await documents.put(key, bytes, CONTENT_TYPES[loaded.format]);
+    let written: number;
+    try {
+      written = await this.writeChunks(doc, loaded.sections, options);
+    } catch (error) {
+      await this.undoPartialVersion(doc, existing);
+      throw error;
+    }
+    return this.recordVersion(doc, written, existing, options);
+  }
+
+  /** The answer when nothing is to be done: the same bytes in the same collection, or (deduping) under another name. */
+  private async alreadyIndexed(
+    id: string,
+    hash: string,
+    collection: string,
+    existing: DocumentRecord | null,
+    dedupe: boolean | undefined,
+  ): Promise<IngestResult | null> {
+    const unchanged = (doc: DocumentRecord): IngestResult => ({
+      id: doc.id,
+      source: doc.source,
+      title: doc.title,
+      outcome: 'unchanged',
+      chunks: doc.chunkCount,
+      duplicateOf: doc.source,
+    });
     if (existing && existing.contentHash === hash && existing.collection === collection) {
-      return {
-        id,
-        source: key,
-        title: existing.title,
-        outcome: 'unchanged',
-        chunks: existing.chunkCount,
-        duplicateOf: existing.source,
-      };
+      return { ...unchanged(existing), id };
     }
     // Dedupe only a new name: a new version of an existing name always replaces it, even when its
     // bytes equal another document's.
-    if (options.dedupe && !existing) {
-      const twin = await catalog.findByHash(hash, collection);
-      if (twin) {
-        return {
-          id: twin.id,
-          source: twin.source,
-          title: twin.title,
-          outcome: 'unchanged',
-          chunks: twin.chunkCount,
-          duplicateOf: twin.source,
-        };
-      }
+    if (dedupe && !existing) {
+      const twin = await this.deps.catalog.findByHash(hash, collection);
+      if (twin) return unchanged(twin);
     }
+    return null;
+  }
 
-    const loaded = await loadDocument(key, bytes, this.deps.limits ?? DEFAULT_LIMITS, options.contentType);
-    const { title } = loaded;
-    // Sections arrive one at a time (a PDF page at a time) and chunks are embedded and written in
-    // batches as they come, so a large document never sits in memory as vectors all at once.
-    // Writes overwrite chunk i of the old version in place; the catalog entry, written last,
-    // says which version is complete.
-    await documents.put(key, bytes, CONTENT_TYPES[loaded.format]);
+  /**
+   * Sections arrive one at a time (a PDF page at a time) and chunks are embedded and written in
+   * batches as they come, so a large document never sits in memory as vectors all at once.
+   * Writes overwrite chunk i of the old version in place. Returns the number of chunks written.
+   */
+  private async writeChunks(
+    doc: Omit<DocumentRecord, 'chunkCount' | 'updatedAt'>,
+    sections: AsyncIterable<Section>,
+    options: IngestFileOptions,
+  ): Promise<number> {
+    const { vectors, embedder, chunking } = this.deps;
+    const { signal } = options;
     const batchSize = this.deps.embedBatchSize ?? 64;
     let pending: TextChunk[] = [];
     let written = 0;
     const flush = async () => {
       if (pending.length === 0) return;
       const embedded = await embedder.embed(
-        pending.map((p) => [title, p.location, p.text].filter(Boolean).join('\n')),
+        pending.map((p) => [doc.title, p.location, p.text].filter(Boolean).join('\n')),
         signal,
       );
       const chunks: EmbeddedChunk[] = pending.map((p, j) => ({
-        id: stableId(`${id}:${written + j}`),
-        documentId: id,
-        source: key,
-        title,
+        id: stableId(`${doc.id}:${written + j}`),
+        documentId: doc.id,
+        source: doc.source,
+        title: doc.title,
         location: p.location,
         index: written + j,
         text: p.text,
-        contentHash: hash,
-        collection,
+        contentHash: doc.contentHash,
+        collection: doc.collection,
         vector: embedded[j] as Float32Array,
       }));
       await vectors.upsert(chunks, signal);
@@ -226,43 +253,46 @@ export class Ingestion {
       pending = [];
       options.onChunks?.(written);
     };
-    try {
-      for await (const section of loaded.sections) {
-        for (const piece of chunkSection(section, chunking)) {
-          pending.push(piece);
-          if (pending.length >= batchSize) await flush();
-        }
+    for await (const section of sections) {
+      for (const piece of chunkSection(section, chunking)) {
+        pending.push(piece);
+        if (pending.length >= batchSize) await flush();
       }
-      await flush();
-    } catch (error) {
-      // Some chunks of the new version may be written already. A new document leaves nothing
-      // behind; an existing one is emptied and marked for rebuilding (its new original is stored),
-      // so search never serves a mix of versions or passages no document owns.
-      await vectors.deleteDocument(id, 0).catch(() => {});
-      if (existing) await catalog.upsert({ ...existing, contentHash: REINDEX_PENDING, chunkCount: 0 }).catch(() => {});
-      else await documents.delete(key).catch(() => {});
-      throw error;
     }
+    await flush();
+    return written;
+  }
 
+  /**
+   * After a failed write, some chunks of the new version may be written already. A new document
+   * leaves nothing behind; an existing one is emptied and marked for rebuilding (its new original
+   * is stored), so search never serves a mix of versions or passages no document owns.
+   */
+  private async undoPartialVersion(doc: { id: string; source: string }, existing: DocumentRecord | null) {
+    const { vectors, catalog, documents } = this.deps;
+    await vectors.deleteDocument(doc.id, 0).catch(() => {});
+    if (existing) await catalog.upsert({ ...existing, contentHash: REINDEX_PENDING, chunkCount: 0 }).catch(() => {});
+    else await documents.delete(doc.source).catch(() => {});
+  }
+
+  /** The version's end: the old version's extra chunks dropped, then the catalog entry written. */
+  private async recordVersion(
+    doc: Omit<DocumentRecord, 'chunkCount' | 'updatedAt'>,
+    written: number,
+    existing: DocumentRecord | null,
+    options: IngestFileOptions,
+  ): Promise<IngestResult> {
+    const { id, source, title } = doc;
     if (written === 0) {
       // Nothing to index. A folder's file emptied on disk is gone from the index too; an empty
       // upload is refused and changes nothing (its original is taken back out).
-      if (existing && !options.dedupe) await this.removeLocked(id, signal);
-      else if (!existing) await documents.delete(key);
-      return { id, source: key, title, outcome: 'empty', chunks: 0 };
+      if (existing && !options.dedupe) await this.removeLocked(id, options.signal);
+      else if (!existing) await this.deps.documents.delete(source);
+      return { id, source, title, outcome: 'empty', chunks: 0 };
     }
-    await vectors.deleteDocument(id, written, signal);
-    const record: DocumentRecord = {
-      id,
-      source: key,
-      title,
-      contentHash: hash,
-      chunkCount: written,
-      updatedAt: new Date().toISOString(),
-      collection,
-    };
-    await catalog.upsert(record);
-    return { id, source: key, title, outcome: existing ? 'updated' : 'added', chunks: written };
+    await this.deps.vectors.deleteDocument(id, written, options.signal);
+    await this.deps.catalog.upsert({ ...doc, chunkCount: written, updatedAt: new Date().toISOString() });
+    return { id, source, title, outcome: existing ? 'updated' : 'added', chunks: written };
   }
 
   /**

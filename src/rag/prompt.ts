@@ -58,6 +58,7 @@ function recurringTokens(text: string): number {
  * Builds the prompt within the model's context window: instructions and the question always; then
  * passages in order of relevance (a passage that does not fit whole is cut at a sentence boundary,
  * and the rest are dropped); then as many recent turns of the conversation as still fit, newest first.
+ * Long because the three parts draw on one token budget, in this order, and the order is the rule.
  */
 export function buildPrompt(
   question: string,

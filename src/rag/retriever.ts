@@ -41,6 +41,8 @@ export class Retriever {
   /**
    * `collections`: only chunks of these (absent: all); the store applies it inside its queries.
    * `timings`, when given, gets the end of the embedding and of the search (reranking included).
+   * Long because the phases share one span and one search budget: the embedding, the search and
+   * the reranking each run within what the earlier ones left of it, which reads best in order.
    */
   async retrieve(
     question: string,

@@ -51,9 +51,10 @@ export interface ChatRepository {
   addMessage(message: NewMessage): Promise<Message>;
   /** Stores the final text and outcome of a message that was `streaming`. */
   finishMessage(id: string, outcome: MessageOutcome): Promise<void>;
-  getMessage(id: string): Promise<Message | null>;
-  /** Oldest first. */
-  listMessages(conversationId: string): Promise<Message[]>;
+  /** An aborted `signal` rejects with its reason (Postgres cancels the query on the server). */
+  getMessage(id: string, signal?: AbortSignal): Promise<Message | null>;
+  /** Oldest first. An aborted `signal` rejects with its reason. */
+  listMessages(conversationId: string, signal?: AbortSignal): Promise<Message[]>;
   /**
    * Removes a message and every later one of its conversation (to ask again from there); returns
    * the ids removed, oldest first, or none when there is no such message.

@@ -1,29 +1,14 @@
 import type { Collection, Role, User } from '../domain.ts';
 import { AppError } from '../errors.ts';
+import { type AccountRowTypes, accountRows } from './account-rows.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry, NewUser, StoredSession } from './account-store.ts';
-import { postgresError, runQuery, type Sql } from './postgres-database.ts';
+import { databaseError, isUniqueViolation } from './database-errors.ts';
+import { runQuery, type Sql } from './postgres-database.ts';
+import { POSTGRES_COLUMNS } from './row-columns.ts';
 
-interface UserRow {
-  id: string;
-  email: string | null;
-  name: string;
-  role: Role;
-  password_hash: string | null;
-  created_at: Date;
-}
-
-const toUser = (r: UserRow): User => ({
-  id: r.id,
-  email: r.email,
-  name: r.name,
-  role: r.role,
-  createdAt: r.created_at.toISOString(),
-});
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** 23505 is Postgres's unique_violation. */
-const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505';
+type Rows = AccountRowTypes<Date, unknown>;
+type UserRow = Rows['user'];
+const { toUser, toSession, toApiToken, toCollection, toAuditEntry } = accountRows(POSTGRES_COLUMNS);
 
 /** Accounts in Postgres; every query is a tagged template (parameters bound). */
 export class PostgresAccountStore implements AccountStore {
@@ -41,7 +26,7 @@ export class PostgresAccountStore implements AccountStore {
       return toUser(row as UserRow);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with that email exists.', 409);
-      throw postgresError(error, 'could not create the account');
+      throw databaseError(error, 'could not create the account');
     }
   }
 
@@ -112,12 +97,10 @@ export class PostgresAccountStore implements AccountStore {
   async getSession(id: string): Promise<StoredSession | null> {
     const [row] = await this.run(
       'could not read the session',
-      () => this.sql<{ id: string; user_id: string; csrf_token: string; expires_at: Date }[]>`
+      () => this.sql<Rows['session'][]>`
         SELECT * FROM sessions WHERE id = ${id} AND expires_at > now()`,
     );
-    return row
-      ? { id: row.id, userId: row.user_id, csrfToken: row.csrf_token, expiresAt: row.expires_at.toISOString() }
-      : null;
+    return row ? toSession(row) : null;
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -152,17 +135,11 @@ export class PostgresAccountStore implements AccountStore {
   async listApiTokens(userId: string): Promise<ApiTokenInfo[]> {
     const rows = await this.run(
       'could not list tokens',
-      () => this.sql<{ id: string; name: string; hint: string; created_at: Date; last_used_at: Date | null }[]>`
+      () => this.sql<Rows['apiToken'][]>`
         SELECT id, name, hint, created_at, last_used_at FROM api_tokens WHERE user_id = ${userId}
         ORDER BY created_at DESC`,
     );
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      hint: r.hint,
-      createdAt: r.created_at.toISOString(),
-      lastUsedAt: iso(r.last_used_at),
-    }));
+    return rows.map(toApiToken);
   }
 
   async deleteApiToken(userId: string, id: string): Promise<boolean> {
@@ -176,9 +153,9 @@ export class PostgresAccountStore implements AccountStore {
   async listCollections(): Promise<Collection[]> {
     const rows = await this.run(
       'could not list collections',
-      () => this.sql<{ id: string; name: string; created_at: Date }[]>`SELECT * FROM collections ORDER BY name`,
+      () => this.sql<Rows['collection'][]>`SELECT * FROM collections ORDER BY name`,
     );
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at.toISOString() }));
+    return rows.map(toCollection);
   }
 
   async createCollection(c: { id: string; name: string }): Promise<Collection> {
@@ -190,7 +167,7 @@ export class PostgresAccountStore implements AccountStore {
       if (isUniqueViolation(error)) {
         throw new AppError('collection_exists', 'A collection with that id or name exists.', 409);
       }
-      throw postgresError(error, 'could not create the collection');
+      throw databaseError(error, 'could not create the collection');
     }
   }
 
@@ -229,25 +206,8 @@ export class PostgresAccountStore implements AccountStore {
   async listAudit(limit = 100): Promise<AuditEntry[]> {
     const rows = await this.run(
       'could not read the audit log',
-      () =>
-        this.sql<
-          {
-            at: Date;
-            actor_id: string;
-            actor: string;
-            action: string;
-            target: string;
-            details: Record<string, unknown>;
-          }[]
-        >`SELECT * FROM audit_log ORDER BY seq DESC LIMIT ${limit}`,
+      () => this.sql<Rows['audit'][]>`SELECT * FROM audit_log ORDER BY seq DESC LIMIT ${limit}`,
     );
-    return rows.map((r) => ({
-      at: r.at.toISOString(),
-      actorId: r.actor_id,
-      actor: r.actor,
-      action: r.action,
-      target: r.target,
-      details: r.details,
-    }));
+    return rows.map(toAuditEntry);
   }
 }

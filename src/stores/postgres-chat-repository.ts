@@ -1,64 +1,12 @@
-import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import type { Conversation, FeedbackRating, Message, Source } from '../domain.ts';
 import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
-import { runQuery, type Sql } from './postgres-database.ts';
+import { type ConversationRow as ConversationRowOf, chatRows, type MessageRow as MessageRowOf } from './chat-rows.ts';
+import { cancellable, runQuery, type Sql } from './postgres-database.ts';
+import { POSTGRES_COLUMNS } from './row-columns.ts';
 
-interface MessageRow {
-  id: string;
-  conversation_id: string;
-  role: MessageRole;
-  content: string;
-  status: MessageStatus;
-  sources: Source[];
-  model: string | null;
-  latency_ms: number | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  search_query: string | null;
-  error: string | null;
-  feedback_rating: FeedbackRating | null;
-  feedback_comment: string | null;
-  feedback_at: Date | null;
-  created_at: Date;
-}
-
-interface ConversationRow {
-  id: string;
-  user_id: string;
-  title: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const toConversation = (r: ConversationRow): Conversation => ({
-  id: r.id,
-  userId: r.user_id,
-  title: r.title,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
-});
-
-const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  conversationId: r.conversation_id,
-  role: r.role,
-  content: r.content,
-  status: r.status,
-  sources: r.sources,
-  model: r.model,
-  latencyMs: r.latency_ms,
-  promptTokens: r.prompt_tokens,
-  completionTokens: r.completion_tokens,
-  searchQuery: r.search_query,
-  error: r.error,
-  feedback: r.feedback_rating
-    ? {
-        rating: r.feedback_rating,
-        comment: r.feedback_comment,
-        at: (r.feedback_at ?? r.created_at).toISOString(),
-      }
-    : null,
-  createdAt: r.created_at.toISOString(),
-});
+type MessageRow = MessageRowOf<Date, Source[]>;
+type ConversationRow = ConversationRowOf<Date>;
+const { toConversation, toMessage } = chatRows(POSTGRES_COLUMNS);
 
 const MESSAGE_COLUMNS =
   'id, conversation_id, role, content, status, sources, model, latency_ms, prompt_tokens, completion_tokens, search_query, error, feedback_rating, feedback_comment, feedback_at, created_at';
@@ -164,20 +112,24 @@ export class PostgresChatRepository implements ChatRepository {
     );
   }
 
-  async getMessage(id: string): Promise<Message | null> {
-    const [row] = await this.run(
-      'could not read the message',
-      () => this.sql<MessageRow[]>`
+  async getMessage(id: string, signal?: AbortSignal): Promise<Message | null> {
+    const [row] = await this.run('could not read the message', () =>
+      cancellable(
+        this.sql<MessageRow[]>`
       SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE id = ${id}`,
+        signal,
+      ),
     );
     return row ? toMessage(row) : null;
   }
 
-  async listMessages(conversationId: string): Promise<Message[]> {
-    const rows = await this.run(
-      'could not read the messages',
-      () => this.sql<MessageRow[]>`
+  async listMessages(conversationId: string, signal?: AbortSignal): Promise<Message[]> {
+    const rows = await this.run('could not read the messages', () =>
+      cancellable(
+        this.sql<MessageRow[]>`
       SELECT ${this.sql.unsafe(MESSAGE_COLUMNS)} FROM messages WHERE conversation_id = ${conversationId} ORDER BY seq`,
+        signal,
+      ),
     );
     return rows.map(toMessage);
   }

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { unavailable } from '../errors.ts';
+import { databaseError } from './database-errors.ts';
 import history from './migrations/postgres-001-history.sql' with { type: 'text' };
 import searchQuery from './migrations/postgres-002-search-query.sql' with { type: 'text' };
 import accounts from './migrations/postgres-003-accounts.sql' with { type: 'text' };
@@ -78,7 +78,30 @@ export async function migratePostgres(sql: Sql): Promise<number[]> {
       return applied;
     });
   } catch (error) {
-    throw postgresError(error, 'could not apply its migrations');
+    throw databaseError(error, 'could not apply its migrations');
+  }
+}
+
+/**
+ * A query that an aborted `signal` cancels on the server (postgres.js sends Postgres a
+ * CancelRequest for it); it then rejects with the signal's reason, not Postgres's 57014
+ * query_canceled, so that callers see an abort as an abort.
+ */
+export async function cancellable<Q extends Promise<unknown> & { cancel(): unknown }>(
+  query: Q,
+  signal?: AbortSignal,
+): Promise<Awaited<Q>> {
+  if (!signal) return query as Awaited<Q>;
+  signal.throwIfAborted();
+  const cancel = () => query.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return (await query) as Awaited<Q>;
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', cancel);
   }
 }
 
@@ -87,23 +110,6 @@ export async function runQuery<T>(what: string, query: () => Promise<T>): Promis
   try {
     return await query();
   } catch (error) {
-    throw postgresError(error, what);
+    throw databaseError(error, what);
   }
-}
-
-/**
- * postgres.js errors carry `code`: a SQLSTATE from the server (e.g. 42P01) or a Node network code
- * (ECONNREFUSED, ENOTFOUND, CONNECT_TIMEOUT). Connection failures become `unavailable:database`.
- */
-export function postgresError(error: unknown, what: string): unknown {
-  const code = (error as { code?: string })?.code ?? '';
-  if (
-    /^(ECONN|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|CONNECT_TIMEOUT|CONNECTION_)/.test(code) ||
-    code === '57P01' ||
-    code === '28P01' ||
-    code === '3D000'
-  ) {
-    return unavailable('database', `The database could not be reached (${code}); ${what}.`, error);
-  }
-  return error;
 }

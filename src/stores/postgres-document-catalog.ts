@@ -1,26 +1,11 @@
 import type { DocumentRecord } from '../domain.ts';
 import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
+import { type DocumentRow, documentRows } from './document-rows.ts';
 import { runQuery, type Sql } from './postgres-database.ts';
+import { POSTGRES_COLUMNS } from './row-columns.ts';
 
-interface Row {
-  id: string;
-  source: string;
-  title: string;
-  content_hash: string;
-  chunk_count: number;
-  updated_at: Date;
-  collection: string;
-}
-
-const toRecord = (r: Row): DocumentRecord => ({
-  id: r.id,
-  source: r.source,
-  title: r.title,
-  contentHash: r.content_hash,
-  chunkCount: r.chunk_count,
-  updatedAt: r.updated_at.toISOString(),
-  collection: r.collection,
-});
+type Row = DocumentRow<Date>;
+const { toRecord } = documentRows(POSTGRES_COLUMNS);
 
 export class PostgresDocumentCatalog implements DocumentCatalog {
   // Writers in this process queue here first, so that they do not each hold a pooled connection

@@ -40,6 +40,9 @@ const PAYLOAD_INDEXES = [
 ] as const;
 const KEYWORDS = 'keywords';
 
+/** What Qdrant says of a collection (GET /collections/{name}). */
+type CollectionInfo = Awaited<ReturnType<QdrantClient['getCollection']>>;
+
 /**
  * Chunks as Qdrant points: a named dense vector (cosine) and a named sparse keyword vector with
  * the IDF modifier, so hybrid search (both prefetched, fused by RRF) runs inside Qdrant. Point ids
@@ -48,17 +51,27 @@ const KEYWORDS = 'keywords';
  */
 export class QdrantVectorStore implements VectorStore {
   private readonly client: QdrantClient;
+  /**
+   * For the requests a caller may cancel (searches). The client's own timeout is a fetch
+   * middleware that replaces the request's signal with its timer's (api-client.js in
+   * @qdrant/js-client-rest 1.18), so a signal passed by us would never reach fetch: this client
+   * has no timer of its own, and each request carries the caller's signal and our timeout combined.
+   */
+  private readonly cancellable: QdrantClient;
   private readonly name: string;
 
   constructor(private readonly options: QdrantVectorStoreOptions) {
     this.name = options.collection;
     // checkCompatibility off: it calls GET / on every start, and our own checks say more.
-    this.client = new QdrantClient({
-      url: options.url,
-      apiKey: options.apiKey,
-      timeout: options.timeoutMs,
-      checkCompatibility: false,
-    });
+    const settings = { url: options.url, apiKey: options.apiKey, checkCompatibility: false };
+    this.client = new QdrantClient({ ...settings, timeout: options.timeoutMs });
+    this.cancellable = new QdrantClient({ ...settings, timeout: Number.POSITIVE_INFINITY });
+  }
+
+  /** The request's signal: aborted by the caller, or when the store's timeout has passed. */
+  private bounded(signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
   }
 
   /**
@@ -90,34 +103,39 @@ export class QdrantVectorStore implements VectorStore {
    * at once may both try to create it: the loser's "already exists" counts as success.
    */
   async open(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void> {
-    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
-    if (!exists) {
-      try {
-        await this.call(
-          'create the collection',
-          () =>
-            // Through the client's typed OpenAPI layer: the 1.18 client (the last for Node 20)
-            // drops `metadata` from createCollection's arguments, though the server keeps it.
-            this.client.api().createCollection({
-              collection_name: this.name,
-              vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
-              sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
-              metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
-            }),
-          signal,
-        );
-      } catch (error) {
-        if (
-          !/already exists/i.test(
-            String((error as Error).message) +
-              JSON.stringify((error as { cause?: { data?: unknown } }).cause?.data ?? ''),
-          )
-        ) {
-          throw error;
-        }
-      }
-    }
+    await this.createIfMissing(embedder, signal);
     const info = await this.call('read the collection', () => this.client.getCollection(this.name), signal);
+    this.checkCollection(info, embedder);
+    await this.completePayloadIndexes(info, signal);
+  }
+
+  /** The collection with its named dense and IDF sparse vectors and the model in its metadata. */
+  private async createIfMissing(embedder: EmbedderIdentity, signal?: AbortSignal): Promise<void> {
+    const { exists } = await this.call('check the collection', () => this.client.collectionExists(this.name), signal);
+    if (exists) return;
+    try {
+      await this.call(
+        'create the collection',
+        () =>
+          // Through the client's typed OpenAPI layer: the 1.18 client (the last for Node 20)
+          // drops `metadata` from createCollection's arguments, though the server keeps it.
+          this.client.api().createCollection({
+            collection_name: this.name,
+            vectors: { [DENSE]: { size: embedder.dimensions, distance: 'Cosine' } },
+            sparse_vectors: { [KEYWORDS]: { modifier: 'idf' } },
+            metadata: { embedding_model: embedder.model, embedding_dimensions: embedder.dimensions },
+          }),
+        signal,
+      );
+    } catch (error) {
+      const said =
+        String((error as Error).message) + JSON.stringify((error as { cause?: { data?: unknown } }).cause?.data ?? '');
+      if (!/already exists/i.test(said)) throw error;
+    }
+  }
+
+  /** Refuses, by name, a collection made for another embedder or without the IDF keyword vector. */
+  private checkCollection(info: CollectionInfo, embedder: EmbedderIdentity): void {
     const params = info.config.params as {
       vectors?: Record<string, { size?: number }> | { size?: number };
       sparse_vectors?: Record<string, { modifier?: string | null }> | null;
@@ -141,6 +159,10 @@ export class QdrantVectorStore implements VectorStore {
         500,
       );
     }
+  }
+
+  /** Creates the payload indexes that are missing (all of them, on a new collection). */
+  private async completePayloadIndexes(info: CollectionInfo, signal?: AbortSignal): Promise<void> {
     const indexed = new Set(Object.keys((info as { payload_schema?: Record<string, unknown> }).payload_schema ?? {}));
     if (!indexed.has('collection')) {
       // Points written before collections existed belong to the default one. Done before the
@@ -200,6 +222,11 @@ export class QdrantVectorStore implements VectorStore {
     );
   }
 
+  /**
+   * Hybrid search in one Query API request: both sides prefetched under the access filter, fused
+   * by RRF inside Qdrant. A little over a screen, for the request and the mapping of its points
+   * back to chunks, each of which reads as one block.
+   */
   async search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]> {
     const candidates = Math.max(query.topK * 4, 50);
     const keywords = querySparseVector(query.text);
@@ -225,16 +252,23 @@ export class QdrantVectorStore implements VectorStore {
     if (prefetch.length === 0) return [];
     const result = await this.call(
       'search',
-      () =>
-        this.client.query(this.name, {
-          prefetch,
-          // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
-          // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
-          query: { rrf: { k: RRF_K + 1, weights } },
-          filter,
-          limit: query.topK,
-          with_payload: true,
-        }),
+      async () => {
+        const response = await this.cancellable.api().queryPoints(
+          {
+            collection_name: this.name,
+            prefetch,
+            // Qdrant scores a zero-based position as 1 / (k + position); ragchat's embedded store as
+            // 1 / (RRF_K + position + 1). k = RRF_K + 1 makes the two rankings identical.
+            query: { rrf: { k: RRF_K + 1, weights } },
+            filter,
+            limit: query.topK,
+            with_payload: true,
+          },
+          { signal: this.bounded(signal) },
+        );
+        if (!response.data.result) throw new Error('Qdrant answered a query without a result');
+        return response.data.result;
+      },
       signal,
     );
     // Same scale as the embedded store: 1 when first in every list.

@@ -1,31 +1,20 @@
 import type { Database } from 'bun:sqlite';
 import type { Collection, Role, User } from '../domain.ts';
 import { AppError } from '../errors.ts';
+import { type AccountRowTypes, accountRows } from './account-rows.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry, NewUser, StoredSession } from './account-store.ts';
-import { nowIso } from './sqlite-database.ts';
+import { isUniqueViolation } from './database-errors.ts';
+import { SQLITE_COLUMNS } from './row-columns.ts';
+import { nowIso, translateSqliteErrors } from './sqlite-database.ts';
 
-interface UserRow {
-  id: string;
-  email: string | null;
-  name: string;
-  role: Role;
-  password_hash: string | null;
-  created_at: string;
-}
-
-const toUser = (r: UserRow): User => ({
-  id: r.id,
-  email: r.email,
-  name: r.name,
-  role: r.role,
-  createdAt: r.created_at,
-});
-
-/** SQLite reports a broken UNIQUE constraint as SQLITE_CONSTRAINT_UNIQUE. */
-const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+type Rows = AccountRowTypes<string, string>;
+type UserRow = Rows['user'];
+const { toUser, toSession, toApiToken, toCollection, toAuditEntry } = accountRows(SQLITE_COLUMNS);
 
 export class SqliteAccountStore implements AccountStore {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    translateSqliteErrors(this, 'could not read or write the accounts');
+  }
 
   async createUser(u: NewUser): Promise<User> {
     try {
@@ -90,11 +79,9 @@ export class SqliteAccountStore implements AccountStore {
 
   async getSession(id: string): Promise<StoredSession | null> {
     const row = this.db
-      .query<{ id: string; user_id: string; csrf_token: string; expires_at: string }, [string, string]>(
-        'SELECT * FROM sessions WHERE id = ? AND expires_at > ?',
-      )
+      .query<Rows['session'], [string, string]>('SELECT * FROM sessions WHERE id = ? AND expires_at > ?')
       .get(id, nowIso());
-    return row ? { id: row.id, userId: row.user_id, csrfToken: row.csrf_token, expiresAt: row.expires_at } : null;
+    return row ? toSession(row) : null;
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -125,11 +112,11 @@ export class SqliteAccountStore implements AccountStore {
 
   async listApiTokens(userId: string): Promise<ApiTokenInfo[]> {
     return this.db
-      .query<{ id: string; name: string; hint: string; created_at: string; last_used_at: string | null }, [string]>(
+      .query<Rows['apiToken'], [string]>(
         'SELECT id, name, hint, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC',
       )
       .all(userId)
-      .map((r) => ({ id: r.id, name: r.name, hint: r.hint, createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+      .map(toApiToken);
   }
 
   async deleteApiToken(userId: string, id: string): Promise<boolean> {
@@ -137,10 +124,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async listCollections(): Promise<Collection[]> {
-    return this.db
-      .query<{ id: string; name: string; created_at: string }, []>('SELECT * FROM collections ORDER BY name')
-      .all()
-      .map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+    return this.db.query<Rows['collection'], []>('SELECT * FROM collections ORDER BY name').all().map(toCollection);
   }
 
   async createCollection(c: { id: string; name: string }): Promise<Collection> {
@@ -148,7 +132,7 @@ export class SqliteAccountStore implements AccountStore {
     try {
       this.db.query('INSERT INTO collections (id, name, created_at) VALUES (?, ?, ?)').run(c.id, c.name, createdAt);
     } catch (error) {
-      if ((error as { code?: string })?.code?.startsWith('SQLITE_CONSTRAINT')) {
+      if (isUniqueViolation(error)) {
         throw new AppError('collection_exists', 'A collection with that id or name exists.', 409);
       }
       throw error;
@@ -183,18 +167,8 @@ export class SqliteAccountStore implements AccountStore {
 
   async listAudit(limit = 100): Promise<AuditEntry[]> {
     return this.db
-      .query<
-        { at: string; actor_id: string; actor: string; action: string; target: string; details: string },
-        [number]
-      >('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?')
+      .query<Rows['audit'], [number]>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?')
       .all(limit)
-      .map((r) => ({
-        at: r.at,
-        actorId: r.actor_id,
-        actor: r.actor,
-        action: r.action,
-        target: r.target,
-        details: JSON.parse(r.details) as Record<string, unknown>,
-      }));
+      .map(toAuditEntry);
   }
 }

@@ -1,64 +1,18 @@
 import type { Database } from 'bun:sqlite';
-import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import type { Conversation, FeedbackRating, Message } from '../domain.ts';
 import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
-import { nowIso } from './sqlite-database.ts';
+import { type ConversationRow as ConversationRowOf, chatRows, type MessageRow as MessageRowOf } from './chat-rows.ts';
+import { SQLITE_COLUMNS } from './row-columns.ts';
+import { nowIso, translateSqliteErrors } from './sqlite-database.ts';
 
-interface MessageRow {
-  id: string;
-  conversation_id: string;
-  role: MessageRole;
-  content: string;
-  status: MessageStatus;
-  sources: string;
-  model: string | null;
-  latency_ms: number | null;
-  prompt_tokens: number | null;
-  completion_tokens: number | null;
-  search_query: string | null;
-  error: string | null;
-  feedback_rating: FeedbackRating | null;
-  feedback_comment: string | null;
-  feedback_at: string | null;
-  created_at: string;
-}
-
-interface ConversationRow {
-  id: string;
-  user_id: string;
-  title: string;
-  created_at: string;
-  updated_at: string;
-}
-
-const toConversation = (r: ConversationRow): Conversation => ({
-  id: r.id,
-  userId: r.user_id,
-  title: r.title,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-const toMessage = (r: MessageRow): Message => ({
-  id: r.id,
-  conversationId: r.conversation_id,
-  role: r.role,
-  content: r.content,
-  status: r.status,
-  sources: JSON.parse(r.sources) as Source[],
-  model: r.model,
-  latencyMs: r.latency_ms,
-  promptTokens: r.prompt_tokens,
-  completionTokens: r.completion_tokens,
-  searchQuery: r.search_query,
-  error: r.error,
-  feedback: r.feedback_rating
-    ? { rating: r.feedback_rating, comment: r.feedback_comment, at: r.feedback_at ?? r.created_at }
-    : null,
-  createdAt: r.created_at,
-});
+type MessageRow = MessageRowOf<string, string>;
+type ConversationRow = ConversationRowOf<string>;
+const { toConversation, toMessage } = chatRows(SQLITE_COLUMNS);
 
 export class SqliteChatRepository implements ChatRepository {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    translateSqliteErrors(this, 'could not read or write the chat history');
+  }
 
   async ensureUser(user: { id: string; name: string }): Promise<void> {
     this.db.query('INSERT INTO users (id, name) VALUES ($id, $name) ON CONFLICT(id) DO NOTHING').run(user);
@@ -158,12 +112,15 @@ export class SqliteChatRepository implements ChatRepository {
       });
   }
 
-  async getMessage(id: string): Promise<Message | null> {
+  // One statement, run to its end on this thread: an abort is honoured before it starts.
+  async getMessage(id: string, signal?: AbortSignal): Promise<Message | null> {
+    signal?.throwIfAborted();
     const row = this.db.query<MessageRow, [string]>('SELECT * FROM messages WHERE id = ?').get(id);
     return row ? toMessage(row) : null;
   }
 
-  async listMessages(conversationId: string): Promise<Message[]> {
+  async listMessages(conversationId: string, signal?: AbortSignal): Promise<Message[]> {
+    signal?.throwIfAborted();
     return this.db
       .query<MessageRow, [string]>('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
       .all(conversationId)

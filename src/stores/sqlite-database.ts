@@ -1,6 +1,7 @@
 import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { databaseError } from './database-errors.ts';
 
 /**
  * The embedded default keeps history, documents, vectors and the keyword index in one SQLite file.
@@ -135,7 +136,11 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
-export function openSqliteDatabase(path: string): Database {
+/**
+ * Opens (creating) the file and, unless told not to, applies its migrations. The app's wiring
+ * opens without them and leaves them to the start-up step (src/startup.ts), with Postgres's.
+ */
+export function openSqliteDatabase(path: string, options: { migrate?: boolean } = {}): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });
   db.exec('PRAGMA journal_mode = WAL');
@@ -146,11 +151,11 @@ export function openSqliteDatabase(path: string): Database {
   // of the keyword indexes and of the chunks all over the file, and at the default a hybrid search
   // on the benchmark's 1,800 chunks read a sixth of its pages back from the OS each time.
   db.exec('PRAGMA cache_size = -16384');
-  migrate(db);
+  if (options.migrate !== false) migrateSqlite(db);
   return db;
 }
 
-function migrate(db: Database): void {
+export function migrateSqlite(db: Database): void {
   db.transaction(() => {
     const { user_version: version } = db.query('PRAGMA user_version').get() as { user_version: number };
     for (let i = version; i < MIGRATIONS.length; i++) {
@@ -161,3 +166,33 @@ function migrate(db: Database): void {
 }
 
 export const nowIso = () => new Date().toISOString();
+
+/**
+ * Makes every method of a SQLite store fail the way its Postgres twin does (databaseError: a busy
+ * or unreadable file is `unavailable:database`, saying `what` failed). bun:sqlite is synchronous,
+ * so the statements run inline in each method; wrapping the methods once, here, stands for the
+ * `runQuery` that each Postgres query goes through. Called from the store's constructor.
+ */
+export function translateSqliteErrors(store: object, what: string): void {
+  const prototype = Object.getPrototypeOf(store);
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const method = Object.getOwnPropertyDescriptor(prototype, name)?.value;
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    Object.defineProperty(store, name, {
+      configurable: true,
+      writable: true,
+      value(this: unknown, ...args: unknown[]) {
+        try {
+          const result = method.apply(this, args);
+          return result instanceof Promise
+            ? result.catch((error) => {
+                throw databaseError(error, what);
+              })
+            : result;
+        } catch (error) {
+          throw databaseError(error, what);
+        }
+      },
+    });
+  }
+}

@@ -1,31 +1,19 @@
 import type { Database } from 'bun:sqlite';
 import type { DocumentRecord } from '../domain.ts';
 import { type DocumentCatalog, KeyedMutex } from './document-catalog.ts';
+import { type DocumentRow, documentRows } from './document-rows.ts';
+import { SQLITE_COLUMNS } from './row-columns.ts';
+import { translateSqliteErrors } from './sqlite-database.ts';
 
-interface Row {
-  id: string;
-  source: string;
-  title: string;
-  content_hash: string;
-  chunk_count: number;
-  updated_at: string;
-  collection: string;
-}
-
-const toRecord = (r: Row): DocumentRecord => ({
-  id: r.id,
-  source: r.source,
-  title: r.title,
-  contentHash: r.content_hash,
-  chunkCount: r.chunk_count,
-  updatedAt: r.updated_at,
-  collection: r.collection,
-});
+type Row = DocumentRow<string>;
+const { toRecord } = documentRows(SQLITE_COLUMNS);
 
 export class SqliteDocumentCatalog implements DocumentCatalog {
   private readonly locks = new KeyedMutex();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    translateSqliteErrors(this, 'could not read or write the document catalog');
+  }
 
   /** SQLite serves one server process; its locks live in that process. */
   withDocumentLock<T>(id: string, work: () => Promise<T>): Promise<T> {

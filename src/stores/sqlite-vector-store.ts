@@ -3,7 +3,9 @@ import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { reciprocalRankFusion } from '../search/fusion.ts';
 import { keywordTerms } from '../search/text.ts';
+import { unitLength } from '../search/unit-length.ts';
 import { QuantisedVectorMatrix } from './quantised-vector-matrix.ts';
+import { translateSqliteErrors } from './sqlite-database.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
 interface ChunkRow {
@@ -68,7 +70,9 @@ export class SqliteVectorStore implements VectorStore {
       /** Bytes of float32 vectors kept in memory for re-scoring (see EXACT_COPY_BYTES). */
       exactCopyBytes?: number;
     } = {},
-  ) {}
+  ) {
+    translateSqliteErrors(this, 'could not read or write the index');
+  }
 
   async open(embedder: EmbedderIdentity): Promise<void> {
     const stored = this.storedIdentity();
@@ -168,7 +172,13 @@ export class SqliteVectorStore implements VectorStore {
     for (const r of removed) this.matrix?.remove(r.rowid);
   }
 
-  async search(query: ChunkQuery): Promise<ScoredChunk[]> {
+  /**
+   * SQLite runs each statement to its end on this thread, so an abort is honoured between the
+   * steps: before the keyword search, after the question's vector has arrived, and before the rows
+   * are read.
+   */
+  async search(query: ChunkQuery, signal?: AbortSignal): Promise<ScoredChunk[]> {
+    signal?.throwIfAborted();
     const candidates = Math.max(query.topK * 2, this.options.candidates ?? 50);
     const vectorWeight = this.options.vectorWeight ?? 1;
     const keywordWeight = this.options.keywordWeight ?? 1;
@@ -181,12 +191,14 @@ export class SqliteVectorStore implements VectorStore {
     if (query.vector instanceof Promise) await new Promise((resolve) => setImmediate(resolve));
     const keywordIds = keywordWeight > 0 ? this.keywordSearch(query.text, candidates, allowed) : null;
     const vector = vectorWeight > 0 ? await query.vector : null;
+    signal?.throwIfAborted();
     const lists = [
       ...(vector ? [{ ids: this.denseSearch(vector, candidates, allowed).map(String), weight: vectorWeight }] : []),
       ...(keywordIds ? [{ ids: keywordIds.map(String), weight: keywordWeight }] : []),
     ];
     const fused = reciprocalRankFusion(lists).slice(0, query.topK);
     if (fused.length === 0) return [];
+    signal?.throwIfAborted();
     const rows = this.db
       .query<ChunkRow, number[]>(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => '?').join(',')})`)
       .all(...fused.map((f) => Number(f.id)));
@@ -221,7 +233,7 @@ export class SqliteVectorStore implements VectorStore {
     const matrix = this.loadMatrix();
     const candidates = matrix.nearest(vector, Math.max(limit * RESCORE_FACTOR, RESCORE_MIN), allowed);
     if (candidates.length === 0) return [];
-    const q = normalise(vector);
+    const q = unitLength(vector);
     const dims = matrix.dimensions;
     const dot = (rowid: number, v: Float32Array) => {
       // Four running sums: the engine keeps them in registers and overlaps the multiplications.
@@ -422,12 +434,4 @@ export class SqliteVectorStore implements VectorStore {
   async ping(): Promise<void> {
     this.db.query('SELECT 1 FROM chunks LIMIT 1').get();
   }
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm);
-  if (norm === 0 || Math.abs(norm - 1) < 1e-6) return v;
-  return v.map((x) => x / norm);
 }

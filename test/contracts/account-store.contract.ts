@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test';
 import type { AccountStore } from '../../src/stores/account-store.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 const user = (email: string, role: 'admin' | 'member' = 'member') => ({
   id: crypto.randomUUID(),
@@ -12,7 +13,8 @@ const user = (email: string, role: 'admin' | 'member' = 'member') => ({
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
 
 /** What every AccountStore must do; `make` returns a store with only the default collection. */
-export function runAccountStoreContract(name: string, make: () => Promise<AccountStore>) {
+export function runAccountStoreContract(name: string, backend: ContractBackend<AccountStore>) {
+  const make = eachTest(backend);
   test(`${name}: creates users with unique, case-insensitive emails and finds them for login`, async () => {
     const store = await make();
     const ada = await store.createUser(user('Ada@Example.com', 'admin'));

@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test';
 import type { Conversation, Source } from '../../src/domain.ts';
 import type { ChatRepository } from '../../src/stores/chat-repository.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 const SOURCE: Source = {
   id: 1,
@@ -17,8 +18,29 @@ const SOURCE: Source = {
 };
 
 /** What every ChatRepository must do; `make` returns an empty repository. */
-export function runChatRepositoryContract(name: string, make: () => Promise<ChatRepository>) {
+export function runChatRepositoryContract(name: string, backend: ContractBackend<ChatRepository>) {
+  const make = eachTest(backend);
   const id = () => Bun.randomUUIDv7();
+
+  test(`${name}: the reads a stream makes reject once their signal is aborted, with its reason`, async () => {
+    const repo = await make();
+    await repo.ensureUser({ id: 'u1', name: 'One' });
+    const c = await repo.createConversation({ id: id(), userId: 'u1', title: 'Aborted' });
+    const m = await repo.addMessage({
+      id: id(),
+      conversationId: c.id,
+      role: 'user',
+      content: 'Q?',
+      status: 'complete',
+    });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(repo.getMessage(m.id, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(repo.listMessages(c.id, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    // A signal not aborted changes nothing.
+    expect((await repo.getMessage(m.id, new AbortController().signal))?.content).toBe('Q?');
+    expect(await repo.listMessages(c.id, new AbortController().signal)).toHaveLength(1);
+  });
 
   test(`${name}: stores a conversation with its messages in order`, async () => {
     const repo = await make();

@@ -1,5 +1,6 @@
-import { afterEach, expect, test } from 'bun:test';
+import { expect, test } from 'bun:test';
 import type { Coordinator } from '../../src/fleet/coordinator.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 /**
  * Two instances of one deployment, as a backend gives them: `a` and `b` share what the fleet
@@ -10,20 +11,11 @@ export interface CoordinatorPair {
   a: Coordinator;
   b: Coordinator;
   streaming(messageId: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** What every Coordinator must do, whichever instance a request reaches. */
-export function runCoordinatorContract(name: string, make: () => Promise<CoordinatorPair>) {
-  const open: CoordinatorPair[] = [];
-  const pair = async () => {
-    const p = await make();
-    open.push(p);
-    return p;
-  };
-  afterEach(async () => {
-    for (const p of open.splice(0)) await p.close();
-  });
+export function runCoordinatorContract<P extends CoordinatorPair>(name: string, backend: ContractBackend<P>) {
+  const pair = eachTest(backend);
   const user = () => `user-${crypto.randomUUID()}`;
 
   test(`${name}: a rate limit holds across instances, with the seconds until the next token`, async () => {

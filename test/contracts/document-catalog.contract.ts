@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test';
 import type { DocumentRecord } from '../../src/domain.ts';
 import type { DocumentCatalog } from '../../src/stores/document-catalog.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 const record = (id: string, source: string, hash: string): DocumentRecord => ({
   id,
@@ -13,7 +14,8 @@ const record = (id: string, source: string, hash: string): DocumentRecord => ({
 });
 
 /** What every DocumentCatalog must do; `make` returns an empty catalog. */
-export function runDocumentCatalogContract(name: string, make: () => Promise<DocumentCatalog>) {
+export function runDocumentCatalogContract(name: string, backend: ContractBackend<DocumentCatalog>) {
+  const make = eachTest(backend);
   test(`${name}: records documents, finds them by id and by content hash, lists by source`, async () => {
     const catalog = await make();
     await catalog.upsert(record('b', 'docs/b.md', 'h2'));

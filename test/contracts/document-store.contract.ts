@@ -1,8 +1,10 @@
 import { expect, test } from 'bun:test';
 import type { DocumentStore } from '../../src/stores/document-store.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 /** What every DocumentStore must do; `make` returns an empty store. */
-export function runDocumentStoreContract(name: string, make: () => Promise<DocumentStore>) {
+export function runDocumentStoreContract(name: string, backend: ContractBackend<DocumentStore>) {
+  const make = eachTest(backend);
   const bytes = (s: string) => new TextEncoder().encode(s);
 
   test(`${name}: stores, lists, reads back and deletes originals by key`, async () => {

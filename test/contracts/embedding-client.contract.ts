@@ -1,10 +1,12 @@
 import { expect, test } from 'bun:test';
 import type { EmbeddingClient } from '../../src/providers/embedding-client.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] as number), 0);
 
 /** What every EmbeddingClient must do. */
-export function runEmbeddingClientContract(name: string, make: () => Promise<EmbeddingClient>) {
+export function runEmbeddingClientContract(name: string, backend: ContractBackend<EmbeddingClient>) {
+  const make = eachTest(backend);
   test(`${name}: one unit-length vector per text, in order, of the announced dimension`, async () => {
     const client = await make();
     const texts = ['How do I stop an answer?', 'Deploying to AWS with Pulumi', 'Stop the answer being written'];

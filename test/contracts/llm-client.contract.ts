@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test';
 import { isAbortError } from '../../src/errors.ts';
 import type { LlmClient, LlmRequest } from '../../src/providers/llm-client.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 export const CONTRACT_REQUEST: LlmRequest = {
   messages: [
@@ -20,7 +21,11 @@ export const CONTRACT_REQUEST: LlmRequest = {
  * What every LlmClient must do. `slowClient` streams an answer of many fragments slowly enough to
  * be stopped midway.
  */
-export function runLlmClientContract(name: string, make: () => Promise<{ client: LlmClient; slowClient: LlmClient }>) {
+export function runLlmClientContract(
+  name: string,
+  backend: ContractBackend<{ client: LlmClient; slowClient: LlmClient }>,
+) {
+  const make = eachTest(backend);
   test(`${name}: streams the answer as several non-empty fragments`, async () => {
     const { client } = await make();
     const fragments: string[] = [];

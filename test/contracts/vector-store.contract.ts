@@ -3,6 +3,7 @@ import type { EmbeddedChunk } from '../../src/domain.ts';
 import { LocalEmbeddingClient } from '../../src/providers/local-embedding-client.ts';
 import { stableId } from '../../src/rag/ingestion.ts';
 import type { VectorStore } from '../../src/stores/vector-store.ts';
+import { type ContractBackend, eachTest } from './contract-backend.ts';
 
 const embedder = new LocalEmbeddingClient(64);
 const IDENTITY = { model: embedder.model, dimensions: 64 };
@@ -35,7 +36,20 @@ async function search(store: VectorStore, text: string, topK = 5, collections?: 
 }
 
 /** What every VectorStore must do; `make` returns an empty store. */
-export function runVectorStoreContract(name: string, make: () => Promise<VectorStore>) {
+export function runVectorStoreContract(name: string, backend: ContractBackend<VectorStore>) {
+  const make = eachTest(backend);
+
+  test(`${name}: a search whose signal is aborted rejects with the signal's reason`, async () => {
+    const store = await make();
+    await store.open(IDENTITY);
+    await store.upsert([await chunk('a', 0, 'Press Stop to end an answer early; the partial text is kept.')]);
+    const [vector] = await embedder.embed(['stop an answer']);
+    const controller = new AbortController();
+    controller.abort();
+    const query = { vector: vector as Float32Array, text: 'stop an answer', topK: 5 };
+    await expect(store.search(query, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await store.search(query, new AbortController().signal))[0]?.documentId).toBe('a');
+  });
   test(`${name}: finds the chunk that answers, best first, with its metadata`, async () => {
     const store = await make();
     await store.open(IDENTITY);

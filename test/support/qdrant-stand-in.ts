@@ -55,6 +55,10 @@ export class QdrantStandIn {
   requests = 0;
   /** The body of the last Query API request, as received. */
   lastQuery: Json | null = null;
+  /** Hold each Query API request this long before answering (to cancel one on its way). */
+  queryDelayMs = 0;
+  /** Query API requests whose client went away while they were held. */
+  cancelledQueries = 0;
   private server: ReturnType<typeof Bun.serve> | null = null;
   private contract!: OpenApiContract;
   private operationId = 0;
@@ -94,6 +98,23 @@ export class QdrantStandIn {
       const headers: Record<string, string> =
         this.faults.retryAfter !== undefined ? { 'retry-after': String(this.faults.retryAfter) } : {};
       return this.error(this.faults.status, 'Service temporarily unavailable (stand-in fault)', started, headers);
+    }
+    if (this.queryDelayMs > 0 && url.pathname.endsWith('/points/query')) {
+      const cancelled = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.queryDelayMs);
+        req.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve(true);
+          },
+          { once: true },
+        );
+      });
+      if (cancelled) {
+        this.cancelledQueries++;
+        return new Response(null, { status: 499 });
+      }
     }
     try {
       const result = this.route(req.method, url, body as Json | undefined);

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.tsx';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { type AppDeps, buildDeps, type DepsOverrides } from '../../src/deps.ts';
+import type { AppDeps, DepsOverrides } from '../../src/deps.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { OfflineLlmClient } from '../../src/providers/offline-llm-client.ts';
+import { openDeps, type StartUpOptions } from '../../src/startup.ts';
 
 export const SAMPLE_DOCS = join(import.meta.dir, '..', '..', 'ingest', 'sample-docs');
 export const ASSETS_DIR = join(import.meta.dir, '..', '..', 'assets');
@@ -25,16 +26,26 @@ export interface TestApp {
  * offline answerer (fast unless a test asks for pacing). Only what a test overrides is swapped.
  */
 export async function makeTestApp(
-  options: { env?: Record<string, string>; overrides?: DepsOverrides; seed?: boolean; wordDelayMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: DepsOverrides;
+    startUp?: StartUpOptions;
+    seed?: boolean;
+    wordDelayMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, SEED_DOCS_DIR: 'off', ...options.env });
-  const deps = await buildDeps(config, {
-    logger: silentLogger,
-    // A test that names a provider gets the one the config builds; the others, the offline answerer.
-    ...(options.env?.LLM_PROVIDER ? {} : { llm: new OfflineLlmClient({ wordDelayMs: options.wordDelayMs ?? 0 }) }),
-    ...options.overrides,
-  });
+  const deps = await openDeps(
+    config,
+    {
+      logger: silentLogger,
+      // A test that names a provider gets the one the config builds; the others, the offline answerer.
+      ...(options.env?.LLM_PROVIDER ? {} : { llm: new OfflineLlmClient({ wordDelayMs: options.wordDelayMs ?? 0 }) }),
+      ...options.overrides,
+    },
+    options.startUp,
+  );
   if (options.seed !== false) await deps.ingestion.ingestPaths([SAMPLE_DOCS]);
   const app = createApp(deps, { assetsDir: ASSETS_DIR });
   // The static plugin registers its routes asynchronously; `app.handle` needs them in place.

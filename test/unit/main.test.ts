@@ -2,21 +2,43 @@ import { expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '../../src/main.ts';
 import { OpenAiStandIn } from '../support/openai-stand-in.ts';
+import { SAMPLE_DOCS } from '../support/test-deps.ts';
 
-/** The real entry points as processes: what `npm start` and `npm run ingest` run. */
+/**
+ * The real entry points: `run(argv, env)` in this process, as `ragchat <command>` calls it; and
+ * as processes where a signal or the process's own output is what is tested.
+ */
 const ROOT = join(import.meta.dir, '..', '..');
 const BUN = process.execPath;
 
+/** `run` with what it prints to standard output and standard error collected. */
+async function runCaptured(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  stdin?: Parameters<typeof run>[2],
+): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...args: unknown[]) => out.push(args.join(' '));
+  console.error = (...args: unknown[]) => err.push(args.join(' '));
+  try {
+    const code = await run(argv, env, stdin);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+/** What this machine's environment sets for providers is left out: the offline answerer and the local embedder. */
+const QUIET = { OPENAI_API_KEY: '', LLM_BASE_URL: '', EMBEDDINGS_BASE_URL: '', DATABASE_URL: '', LOG_LEVEL: 'warn' };
+
 test('a bad configuration stops the start with one message naming every bad variable', async () => {
-  const proc = Bun.spawn([BUN, 'run', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: 'x', LOG_LEVEL: 'chatty', DATA_DIR: '/tmp/never-used' },
-    stderr: 'pipe',
-    stdout: 'pipe',
-  });
-  expect(await proc.exited).toBe(1);
-  const err = await new Response(proc.stderr).text();
+  const { code, err } = await runCaptured([], { PORT: 'x', LOG_LEVEL: 'chatty', DATA_DIR: '/tmp/never-used' });
+  expect(code).toBe(1);
   expect(err).toContain('Invalid configuration');
   expect(err).toContain('PORT');
   expect(err).toContain('LOG_LEVEL');
@@ -69,43 +91,40 @@ test('the first start ingests the sample corpus and answers; SIGTERM stops it cl
 
 test('the ingest command reports a summary, and refuses a changed embedder until --reindex', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-cli-'));
-  const run = async (args: string[], env: Record<string, string> = {}) => {
-    const proc = Bun.spawn([BUN, 'run', 'ingest/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, EMBEDDINGS_BASE_URL: '', ...env },
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    const code = await proc.exited;
-    return { code, out: await new Response(proc.stdout).text(), err: await new Response(proc.stderr).text() };
-  };
+  const ingest = (args: string[], env: Record<string, string> = {}) =>
+    runCaptured(['ingest', ...args], { ...QUIET, DATA_DIR: dataDir, ...env });
   try {
-    const first = await run(['ingest/sample-docs']);
+    const first = await ingest([SAMPLE_DOCS]);
     expect(first.code).toBe(0);
     expect(first.out).toMatch(
       /6 documents: 6 added, 0 updated, 0 unchanged, 0 without text, 0 removed, 0 failed; \d+ chunks; [\d.]+ s/,
     );
-    const second = await run(['ingest/sample-docs']);
+    const second = await ingest([SAMPLE_DOCS]);
     expect(second.out).toContain('6 documents: 0 added, 0 updated, 6 unchanged');
-    expect((await run([])).code).toBe(2);
+    const none = await ingest([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('Name at least one folder');
+    const check = await ingest(['--check']);
+    expect(check.code).toBe(0);
+    expect(check.out).toContain('The index is consistent');
     // Another embedder: the index must be rebuilt, and the message says how.
     const standIn = new OpenAiStandIn().start();
     try {
       const env = { EMBEDDINGS_BASE_URL: standIn.url, EMBEDDING_MODEL: 'nomic-embed-text' };
-      const refused = await run(['ingest/sample-docs'], env);
+      const refused = await ingest([SAMPLE_DOCS], env);
       expect(refused.code).toBe(1);
       expect(refused.err).toContain('"ragchat-hashing-v1-512" (512 dimensions)');
       expect(refused.err).toContain('"nomic-embed-text" (64 dimensions)');
       expect(refused.err).toContain('--reindex');
       expect(refused.err).not.toMatch(/at .*\.ts:\d+/);
-      const reindexed = await run(['--reindex', 'ingest/sample-docs'], env);
+      const reindexed = await ingest(['--reindex', SAMPLE_DOCS], env);
       expect(reindexed.code).toBe(0);
       expect(reindexed.out).toContain('6 documents: 0 added, 6 updated');
     } finally {
       await standIn.stop();
     }
     // An embedding server that is down is named, without a stack trace.
-    const down = await run(['ingest/sample-docs'], { EMBEDDINGS_BASE_URL: 'http://127.0.0.1:9/v1' });
+    const down = await ingest([SAMPLE_DOCS], { EMBEDDINGS_BASE_URL: 'http://127.0.0.1:9/v1' });
     expect(down.code).toBe(1);
     expect(down.err).toContain('The embedding service could not be reached.');
   } finally {
@@ -113,46 +132,49 @@ test('the ingest command reports a summary, and refuses a changed embedder until
   }
 });
 
-test('the server binary runs the one-off tasks as subcommands: ingest, migrate', async () => {
+test('the other subcommands: migrate without Postgres has nothing to do; an unknown command gets the usage', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-sub-'));
   try {
-    const run = (args: string[], env: Record<string, string> = {}) =>
-      Bun.spawn([BUN, 'run', 'src/main.ts', ...args], {
-        cwd: ROOT,
-        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', ...env },
-        stdout: 'pipe',
-        stderr: 'pipe',
-      });
-    const ingest = run(['ingest', 'ingest/sample-docs']);
-    expect(await ingest.exited).toBe(0);
-    expect(await new Response(ingest.stdout).text()).toContain('6 documents: 6 added');
-    const check = run(['ingest', '--check']);
-    expect(await check.exited).toBe(0);
-    expect(await new Response(check.stdout).text()).toContain('The index is consistent');
-    const migrate = run(['migrate']);
-    expect(await migrate.exited).toBe(0);
-    expect(await new Response(migrate.stdout).text()).toContain('Nothing to do');
-    const unknown = run(['serve-me']);
-    expect(await unknown.exited).toBe(2);
-    expect(await new Response(unknown.stderr).text()).toContain('Unknown command "serve-me"');
+    const migrate = await runCaptured(['migrate'], { ...QUIET, DATA_DIR: dataDir });
+    expect(migrate.code).toBe(0);
+    expect(migrate.out).toContain('Nothing to do');
+    const badConfig = await runCaptured(['migrate'], { DATA_DIR: dataDir, DATABASE_URL: 'mysql://x' });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.err).toContain('DATABASE_URL');
+    const unknown = await runCaptured(['serve-me'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('Unknown command "serve-me"');
+    expect(unknown.err).toContain('user:create --email');
+    // Nobody listening on this port: the health check fails, by its exit code.
+    expect((await runCaptured(['healthcheck'], { PORT: '9' })).code).toBe(1);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('as a process, the entry point exits with the code run() returns', async () => {
+  const proc = Bun.spawn([BUN, 'run', 'src/main.ts', 'serve-me'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' });
+  expect(await proc.exited).toBe(2);
+  expect(await new Response(proc.stderr).text()).toContain('Unknown command "serve-me"');
 });
 
 test('with accounts: user:create makes the first admin; the server asks for a login; no secret reaches the log', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ragchat-accounts-'));
   const password = 'correct-horse-battery-staple';
   const env = { ...process.env, DATA_DIR: dataDir, AUTH_MODE: 'password', LOG_LEVEL: 'debug', OPENAI_API_KEY: '' };
-  const create = Bun.spawn([BUN, 'run', 'src/main.ts', 'user:create', '--email', 'Ada@Example.com', '--admin'], {
-    cwd: ROOT,
-    env,
-    stdin: new TextEncoder().encode(`${password}\n`),
-    stdout: 'pipe',
-    stderr: 'pipe',
+  const create = await runCaptured(['user:create', '--email', 'Ada@Example.com', '--admin'], env, {
+    piped: true,
+    text: async () => `${password}\n`,
   });
-  expect(await create.exited).toBe(0);
-  expect(await new Response(create.stdout).text()).toContain('Created admin ada@example.com.');
+  expect(create.code).toBe(0);
+  expect(create.out).toContain('Created admin ada@example.com.');
+  expect(create.out).not.toContain(password);
+  const again = await runCaptured(['user:create', '--email', 'ada@example.com'], env, {
+    piped: true,
+    text: async () => 'another-long-password\n',
+  });
+  expect(again.code).toBe(1);
+  expect(again.err).toContain('An account with that email exists.');
 
   const proc = Bun.spawn([BUN, 'run', 'src/main.ts'], {
     cwd: ROOT,

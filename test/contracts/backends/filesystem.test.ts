@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { FilesystemDocumentStore } from '../../../src/stores/filesystem-document-store.ts';
 import { runDocumentStoreContract } from '../document-store.contract.ts';
 
-runDocumentStoreContract(
-  'FilesystemDocumentStore',
-  async () => new FilesystemDocumentStore(join(mkdtempSync(join(tmpdir(), 'ragchat-docs-')), 'store')),
-);
+runDocumentStoreContract('FilesystemDocumentStore', {
+  make: async () => new FilesystemDocumentStore(join(mkdtempSync(join(tmpdir(), 'ragchat-docs-')), 'store')),
+});

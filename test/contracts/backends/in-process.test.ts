@@ -2,7 +2,10 @@ import { InProcessCoordinator } from '../../../src/fleet/in-process-coordinator.
 import { runCoordinatorContract } from '../coordinator.contract.ts';
 
 // One server is the whole fleet: both "instances" are the same coordinator.
-runCoordinatorContract('InProcessCoordinator', async () => {
-  const coordinator = new InProcessCoordinator();
-  return { a: coordinator, b: coordinator, streaming: async () => {}, close: () => coordinator.close() };
+runCoordinatorContract('InProcessCoordinator', {
+  make: async () => {
+    const coordinator = new InProcessCoordinator();
+    return { a: coordinator, b: coordinator, streaming: async () => {} };
+  },
+  dispose: ({ a }) => a.close(),
 });

@@ -13,39 +13,45 @@ import { runDocumentCatalogContract } from '../document-catalog.contract.ts';
 
 afterAll(dropSchemas);
 
-runChatRepositoryContract('PostgresChatRepository', async () => new PostgresChatRepository((await freshSchema()).sql));
-runAccountStoreContract('PostgresAccountStore', async () => new PostgresAccountStore((await freshSchema()).sql));
-runDocumentCatalogContract(
-  'PostgresDocumentCatalog',
-  async () => new PostgresDocumentCatalog((await freshSchema()).sql),
-);
+runChatRepositoryContract('PostgresChatRepository', {
+  make: async () => new PostgresChatRepository((await freshSchema()).sql),
+});
+runAccountStoreContract('PostgresAccountStore', {
+  make: async () => new PostgresAccountStore((await freshSchema()).sql),
+});
+runDocumentCatalogContract('PostgresDocumentCatalog', {
+  make: async () => new PostgresDocumentCatalog((await freshSchema()).sql),
+});
 
 // Two instances on one database: each its own pool and listening connection, as two servers have.
-runCoordinatorContract('PostgresCoordinator', async () => {
-  const { sql, schema, url } = await freshSchema();
-  const pools = [openPostgres({ url, schema, poolSize: 3 }), openPostgres({ url, schema, poolSize: 3 })] as const;
-  const [a, b] = pools.map((pool) => new PostgresCoordinator(pool, silentLogger, { flushMs: 50, heartbeatMs: 1000 }));
-  const repo = new PostgresChatRepository(sql);
-  await repo.ensureUser({ id: 'u', name: 'U' });
-  const conversation = await repo.createConversation({ id: Bun.randomUUIDv7(), userId: 'u', title: 't' });
-  return {
-    a: a as PostgresCoordinator,
-    b: b as PostgresCoordinator,
-    streaming: async (id) => {
-      await repo.addMessage({
-        id,
-        conversationId: conversation.id,
-        role: 'assistant',
-        content: '',
-        status: 'streaming',
-      });
-    },
-    close: async () => {
-      await a?.close();
-      await b?.close();
-      for (const pool of pools) await pool.end();
-    },
-  };
+runCoordinatorContract('PostgresCoordinator', {
+  make: async () => {
+    const { sql, schema, url } = await freshSchema();
+    const pools = [openPostgres({ url, schema, poolSize: 3 }), openPostgres({ url, schema, poolSize: 3 })] as const;
+    const [a, b] = pools.map((pool) => new PostgresCoordinator(pool, silentLogger, { flushMs: 50, heartbeatMs: 1000 }));
+    const repo = new PostgresChatRepository(sql);
+    await repo.ensureUser({ id: 'u', name: 'U' });
+    const conversation = await repo.createConversation({ id: Bun.randomUUIDv7(), userId: 'u', title: 't' });
+    return {
+      a: a as PostgresCoordinator,
+      b: b as PostgresCoordinator,
+      streaming: async (id) => {
+        await repo.addMessage({
+          id,
+          conversationId: conversation.id,
+          role: 'assistant',
+          content: '',
+          status: 'streaming',
+        });
+      },
+      pools,
+    };
+  },
+  dispose: async ({ a, b, pools }) => {
+    await a.close();
+    await b.close();
+    for (const pool of pools) await pool.end();
+  },
 });
 
 test('migrations: two instances starting at once apply each version exactly once', async () => {

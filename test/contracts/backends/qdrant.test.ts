@@ -23,17 +23,40 @@ const storeAt = (url: string, options: { attempts?: number; apiKey?: string } = 
     ...options,
   });
 
-runVectorStoreContract('QdrantVectorStore (stand-in held to the OpenAPI contract)', async () => storeAt(standIn.url));
+runVectorStoreContract('QdrantVectorStore (stand-in held to the OpenAPI contract)', {
+  make: async () => storeAt(standIn.url),
+});
 
 // Against a real Qdrant when one is configured (docker run -p 6333:6333 qdrant/qdrant).
 const realUrl = process.env.QDRANT_URL;
 if (realUrl) {
-  runVectorStoreContract('QdrantVectorStore (real Qdrant at QDRANT_URL)', async () =>
-    storeAt(realUrl, { apiKey: process.env.QDRANT_API_KEY }),
-  );
+  runVectorStoreContract('QdrantVectorStore (real Qdrant at QDRANT_URL)', {
+    make: async () => storeAt(realUrl, { apiKey: process.env.QDRANT_API_KEY }),
+  });
 }
 
 describe('QdrantVectorStore against the stand-in', () => {
+  test('a search aborted on its way cancels the request: it rejects with the abort, and Qdrant sees the client go', async () => {
+    const store = storeAt(standIn.url);
+    await store.open({ model: 'm-1', dimensions: 8 });
+    standIn.queryDelayMs = 5_000;
+    try {
+      const cancelledBefore = standIn.cancelledQueries;
+      const controller = new AbortController();
+      const started = performance.now();
+      const search = store.search({ vector: new Float32Array(8).fill(0.35), text: 'stop', topK: 3 }, controller.signal);
+      setTimeout(() => controller.abort(), 100);
+      await expect(search).rejects.toMatchObject({ name: 'AbortError' });
+      // Long before the stand-in would have answered, and the request itself was closed.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      for (let i = 0; i < 40 && standIn.cancelledQueries === cancelledBefore; i++) await Bun.sleep(25);
+      expect(standIn.cancelledQueries).toBe(cancelledBefore + 1);
+    } finally {
+      standIn.queryDelayMs = 0;
+      await store.reset();
+    }
+  });
+
   test('creates the collection with named dense and IDF sparse vectors, payload indexes and the model', async () => {
     const store = storeAt(standIn.url);
     await store.open({ model: 'm-1', dimensions: 8 });

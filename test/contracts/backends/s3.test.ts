@@ -21,10 +21,10 @@ const storeIn = (bucket: string, prefix = '') =>
     credentials: S3_CREDENTIALS,
   });
 
-runDocumentStoreContract('S3DocumentStore', async () => storeIn(await s3.createBucket()));
-runDocumentStoreContract('S3DocumentStore with a key prefix', async () =>
-  storeIn(await s3.createBucket(), 'ragchat/docs/'),
-);
+runDocumentStoreContract('S3DocumentStore', { make: async () => storeIn(await s3.createBucket()) });
+runDocumentStoreContract('S3DocumentStore with a key prefix', {
+  make: async () => storeIn(await s3.createBucket(), 'ragchat/docs/'),
+});
 
 test('S3DocumentStore: the prefix keeps its objects apart from the rest of the bucket', async () => {
   const bucket = await s3.createBucket();

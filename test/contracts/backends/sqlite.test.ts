@@ -12,14 +12,19 @@ import { runChatRepositoryContract } from '../chat-repository.contract.ts';
 import { runDocumentCatalogContract } from '../document-catalog.contract.ts';
 import { runVectorStoreContract } from '../vector-store.contract.ts';
 
-runChatRepositoryContract('SqliteChatRepository', async () => new SqliteChatRepository(openSqliteDatabase(':memory:')));
-runVectorStoreContract('SqliteVectorStore', async () => new SqliteVectorStore(openSqliteDatabase(':memory:')));
-runDocumentCatalogContract(
-  'SqliteDocumentCatalog',
-  async () => new SqliteDocumentCatalog(openSqliteDatabase(':memory:')),
-);
+runChatRepositoryContract('SqliteChatRepository', {
+  make: async () => new SqliteChatRepository(openSqliteDatabase(':memory:')),
+});
+runVectorStoreContract('SqliteVectorStore', {
+  make: async () => new SqliteVectorStore(openSqliteDatabase(':memory:')),
+});
+runDocumentCatalogContract('SqliteDocumentCatalog', {
+  make: async () => new SqliteDocumentCatalog(openSqliteDatabase(':memory:')),
+});
 
-runAccountStoreContract('SqliteAccountStore', async () => new SqliteAccountStore(openSqliteDatabase(':memory:')));
+runAccountStoreContract('SqliteAccountStore', {
+  make: async () => new SqliteAccountStore(openSqliteDatabase(':memory:')),
+});
 
 test('migrations: an existing SQLite file gets message feedback, its history kept', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ragchat-sqlite-migrate-'));

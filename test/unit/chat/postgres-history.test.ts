@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from 'bun:test';
-import { buildDeps } from '../../../src/deps.ts';
 import { silentLogger } from '../../../src/logger.ts';
+import { openDeps } from '../../../src/startup.ts';
 import { dropSchemas, freshSchema } from '../../support/postgres.ts';
 import { makeTestApp, readEvents } from '../../support/test-deps.ts';
 
@@ -42,7 +42,7 @@ test('with DATABASE_URL, a chat through the page is stored in Postgres and survi
   // embedded index is not the one that served the catalog, so it starts only by rebuilding it
   // (`ingest --reindex`), which makes it the registered one.
   await expect(makeTestApp({ env, seed: false })).rejects.toThrow(/QDRANT_URL/);
-  const second = await makeTestApp({ env, seed: false, overrides: { resetIndex: true } });
+  const second = await makeTestApp({ env, seed: false, startUp: { resetIndex: true } });
   try {
     const page = await (await second.request(`/c/${conversationId}`)).text();
     expect(page).toContain('Where is my data?');
@@ -63,7 +63,7 @@ test('with DATABASE_URL and no QDRANT_URL, a second instance with an embedded in
       /already serves the embedded vector index of another ragchat instance .* Set QDRANT_URL so that every instance shares one index/,
     );
     // The same instance starting again (the same data folder) is welcome.
-    const again = await buildDeps(first.config, { logger: silentLogger });
+    const again = await openDeps(first.config, { logger: silentLogger });
     await again.close();
   } finally {
     await first.cleanup();

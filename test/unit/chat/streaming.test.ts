@@ -1,8 +1,8 @@
 import { afterAll, beforeEach, expect, test } from 'bun:test';
 import { LOCAL_PRINCIPAL } from '../../../src/auth/auth-service.ts';
-import { buildDeps } from '../../../src/deps.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { OpenAiLlmClient } from '../../../src/providers/openai-llm-client.ts';
+import { openDeps } from '../../../src/startup.ts';
 import { beforeSuite } from '../../support/before-suite.ts';
 import { OpenAiStandIn } from '../../support/openai-stand-in.ts';
 import { json, makeTestApp, type ParsedEvent, readEvents, type TestApp } from '../../support/test-deps.ts';
@@ -261,7 +261,7 @@ test('a conversation deleted while a JSON answer is written gives a 404 with a s
 test('a second process opening the same data (the ingest command) leaves answers in flight alone', async () => {
   standIn.script = { tokens: Array.from({ length: 20 }, (_, i) => ` t${i}`), delayMs: 15 };
   const started = await t.deps.chat.ask(LOCAL_PRINCIPAL, { message: 'Keep going while I ingest' });
-  const other = await buildDeps(t.config, { logger: silentLogger });
+  const other = await openDeps(t.config, { logger: silentLogger });
   try {
     expect((await other.repo.getMessage(started.generation.messageId))?.status).toBe('streaming');
   } finally {

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, test } from 'bun:test';
-import { buildDeps } from '../../../src/deps.ts';
 import { silentLogger } from '../../../src/logger.ts';
+import { openDeps } from '../../../src/startup.ts';
 import { beforeSuite } from '../../support/before-suite.ts';
-import { dropSchemas, freshSchema } from '../../support/postgres.ts';
-import { QdrantStandIn } from '../../support/qdrant-stand-in.ts';
-import { S3_CREDENTIALS, S3StandIn } from '../../support/s3.ts';
+import { freshSchema } from '../../support/postgres.ts';
+import { remoteStandIns } from '../../support/remote-stand-ins.ts';
 import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
 
 /**
@@ -12,22 +11,7 @@ import { json, makeTestApp, type TestApp } from '../../support/test-deps.ts';
  * and production (Postgres + Qdrant + S3, here the real local Postgres, the Qdrant stand-in held to
  * Qdrant's contract, and s3rver through the AWS SDK).
  */
-const qdrant = new QdrantStandIn();
-const s3 = new S3StandIn();
-
-beforeSuite(async () => {
-  await qdrant.start();
-  await s3.start();
-  // The S3 store uses the SDK's default credential chain, as it does on ECS with a task role.
-  process.env.AWS_ACCESS_KEY_ID = S3_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = S3_CREDENTIALS.secretAccessKey;
-});
-afterAll(async () => {
-  await qdrant.stop();
-  await s3.stop();
-  await dropSchemas();
-  expect(qdrant.violations).toEqual([]);
-});
+const { qdrant, s3 } = remoteStandIns();
 
 const LIMITS = { UPLOAD_MAX_BYTES: '4096' };
 
@@ -139,7 +123,7 @@ describe.each(modes)('document lifecycle, %s', (_mode, envFor) => {
 
   test('a re-index keeps uploaded documents, rebuilt from their originals', async () => {
     expect((await upload(t, 'keep.md', '# Keep me\n\nThe Vorpal checklist lives here.\n')).status).toBe(201);
-    const other = await buildDeps(t.config, { resetIndex: true, logger: silentLogger });
+    const other = await openDeps(t.config, { logger: silentLogger }, { resetIndex: true });
     try {
       expect(await other.vectors.count()).toBe(0);
       const rebuilt = await other.ingestion.reingestPending();

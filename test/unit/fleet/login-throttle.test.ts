@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from 'bun:test';
 import { createApp } from '../../../src/app.tsx';
-import { buildDeps } from '../../../src/deps.ts';
 import { silentLogger } from '../../../src/logger.ts';
+import { openDeps } from '../../../src/startup.ts';
 import { ALICE, makeAccountsApp } from '../../support/accounts.ts';
 import { dropSchemas, freshSchema } from '../../support/postgres.ts';
 import { ASSETS_DIR } from '../../support/test-deps.ts';
@@ -12,7 +12,7 @@ test('wrong passwords count on every instance: the fifth in a row, wherever it l
   const { schema, url } = await freshSchema();
   const first = await makeAccountsApp({ DATABASE_URL: `${url}?search_path=${schema}` });
   // A second instance on the same database (and the same embedded index, as one must be).
-  const secondDeps = await buildDeps(first.config, { logger: silentLogger });
+  const secondDeps = await openDeps(first.config, { logger: silentLogger });
   const second = createApp(secondDeps, { assetsDir: ASSETS_DIR });
   await second.modules;
   const instances = [
