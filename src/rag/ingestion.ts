@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
+import { detectLanguage } from '../search/language.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
 import type { DocumentStore } from '../stores/document-store.ts';
 import type { VectorStore } from '../stores/vector-store.ts';
@@ -219,6 +220,8 @@ export class Ingestion {
         text: p.text,
         contentHash: hash,
         collection,
+        // Per chunk, not per document: a manual may have its Spanish and English halves.
+        language: detectLanguage(p.text),
         vector: embedded[j] as Float32Array,
       }));
       await vectors.upsert(chunks, signal);
