@@ -114,7 +114,7 @@ let segmenter: Intl.Segmenter | undefined;
  * the segmenter's dictionary splits names it does not know into single characters, and pairs
  * (as Lucene's CJK analyser indexes them) still match across its choices.
  */
-export function words(text: string, language: LanguageCode = ''): string[] {
+export function words(text: string, language: LanguageCode = '', pairs = true): string[] {
   const lower = language === 'tr' || language === 'az' ? text.toLocaleLowerCase(language) : text.toLowerCase();
   if (!UNSPACED.test(lower)) {
     const found = lower.match(WORD) ?? [];
@@ -128,7 +128,7 @@ export function words(text: string, language: LanguageCode = ''): string[] {
   const out: string[] = [];
   let han = '';
   const flushHan = () => {
-    for (let i = 0; i + 1 < han.length; i++) out.push(han.slice(i, i + 2));
+    if (pairs) for (let i = 0; i + 1 < han.length; i++) out.push(han.slice(i, i + 2));
     han = '';
   };
   for (const s of segmenter.segment(lower.normalize('NFKC'))) {
@@ -287,6 +287,36 @@ const PREFIXED = new Set([
 ]);
 const PREFIX_MARK = '\uE000';
 
+/*
+ * Function words per language (stopwords-iso), for the offline answerer only: it must tell the
+ * words a question is about ("alojamiento", "住宿") from those that frame it ("¿cuánto puede…?",
+ * "是多少"). Retrieval keeps them: BM25's IDF already gives them next to no weight.
+ */
+let functionWords: Record<string, string[]> | undefined;
+const functionWordSets = new Map<string, Set<string>>();
+function isFunctionWord(word: string, language: LanguageCode): boolean {
+  if (STOPWORDS.has(word)) return true;
+  // English keeps its own short list, with which the answerer's thresholds were measured.
+  if (language === 'en' || language === '') return false;
+  let set = functionWordSets.get(language);
+  if (!set) {
+    functionWords ??= require('stopwords-iso') as Record<string, string[]>;
+    set = new Set(functionWords[language] ?? []);
+    functionWordSets.set(language, set);
+  }
+  return set.has(word);
+}
+
+/**
+ * The terms a text is about, for matching a question to a sentence: whole words (no character
+ * pairs, no prefixes), function words of its language left out, each stemmed as in `stems`.
+ */
+export function topicTerms(text: string, language: LanguageCode = detectLanguage(text)): string[] {
+  return words(text, language, false)
+    .filter((w) => !(w.length === 1 && w < '\u0250') && !isFunctionWord(w, language))
+    .map((w) => term(w, language));
+}
+
 /**
  * The unique terms of a question, at most `limit`: analysed in each of its likeliest languages
  * when the detector is unsure, so a short question still meets the terms of its passage.
@@ -302,6 +332,9 @@ export function keywordTerms(text: string, limit = 32): string[] {
   return [...new Set(contentWords(text))].slice(0, limit);
 }
 
+const NON_LATIN = /[^\p{Script=Latin}\p{Script=Common}\p{Script=Inherited}]/u;
+let sentenceSegmenter: Intl.Segmenter | undefined;
+
 /**
  * Splits prose into sentences. Keeps list items and headings apart (each line that starts a list
  * item is a sentence) and does not split after common abbreviations or inside numbers like 1.5.
@@ -311,6 +344,13 @@ export function sentences(text: string): string[] {
   for (const block of text.split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)/)) {
     const flat = block.replace(/\s+/g, ' ').trim();
     if (!flat) continue;
+    // Outside Latin script, sentences may end without a space or a capital after them ("。",
+    // "？", "।", "؟"): Unicode's sentence rules (UAX #29, Intl.Segmenter) know those ends.
+    if (NON_LATIN.test(flat)) {
+      sentenceSegmenter ??= new Intl.Segmenter('und', { granularity: 'sentence' });
+      for (const s of sentenceSegmenter.segment(flat)) if (s.segment.trim()) out.push(s.segment.trim());
+      continue;
+    }
     const parts = flat.split(/(?<=[.!?])\s+(?=[A-Z0-9"'(`*[])/);
     let carry = '';
     for (const part of parts) {
