@@ -22,7 +22,7 @@ const indexOf = (stem: string) => Bun.hash.murmur32v3(stem) >>> 0;
 
 /** `language` is the chunk's (detected when not given), as for the SQLite keyword index. */
 export function documentSparseVector(text: string, language?: LanguageCode): SparseVector {
-  const terms = stems(text, language);
+  const terms = stems(text, language, true);
   const counts = new Map<number, number>();
   for (const t of terms) {
     const i = indexOf(t);
