@@ -112,6 +112,8 @@ export interface DocumentRecord {
   chunkCount: number;
   updatedAt: string;
   collection: string;
+  /** ISO 639-1 code of the language most of its text is in ('' when unknown); shown on the Documents page. */
+  language?: string;
 }
 
 /** Where documents go when nobody says otherwise; everyone is granted it at sign-up. */

@@ -190,6 +190,7 @@ export function DocumentsSection({
               <th>Title</th>
               <th>Source</th>
               <th>Collection</th>
+              <th>Language</th>
               <th class="num">Chunks</th>
               <th>Updated</th>
               {canManage ? (
@@ -211,6 +212,9 @@ export function DocumentsSection({
                 </td>
                 <TextCell class="path" label="Source" text={d.source} />
                 <TextCell label="Collection" text={d.collection} />
+                <td data-label="Language">
+                  <LanguageBadge code={d.language ?? ''} />
+                </td>
                 <TextCell class="num" label="Chunks" text={String(d.chunkCount)} />
                 <TextCell class="nowrap" label="Updated" text={d.updatedAt.slice(0, 16).replace('T', ' ')} />
                 {canManage ? (
@@ -236,5 +240,24 @@ export function DocumentsSection({
         </table>
       )}
     </section>
+  );
+}
+
+/**
+ * The language detected in a document at ingestion (src/search/language.ts), as its code with the
+ * language's name for a tooltip and screen readers; a dash for documents indexed before detection.
+ */
+function LanguageBadge({ code }: { code: string }): JSX.Element {
+  if (!code) return <span class="muted">—</span>;
+  let name = code;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
+  } catch {
+    // A code Intl does not know is shown as it is.
+  }
+  return (
+    <abbr class="badge language" lang={code} title={name} safe>
+      {code}
+    </abbr>
   );
 }

@@ -204,26 +204,32 @@ export class Ingestion {
     const batchSize = this.deps.embedBatchSize ?? 64;
     let pending: TextChunk[] = [];
     let written = 0;
+    // Characters per detected language: the document's language is the one most of it is in.
+    const languageShare = new Map<string, number>();
     const flush = async () => {
       if (pending.length === 0) return;
       const embedded = await embedder.embed(
         pending.map((p) => [title, p.location, p.text].filter(Boolean).join('\n')),
         signal,
       );
-      const chunks: EmbeddedChunk[] = pending.map((p, j) => ({
-        id: stableId(`${id}:${written + j}`),
-        documentId: id,
-        source: key,
-        title,
-        location: p.location,
-        index: written + j,
-        text: p.text,
-        contentHash: hash,
-        collection,
-        // Per chunk, not per document: a manual may have its Spanish and English halves.
-        language: detectLanguage(p.text),
-        vector: embedded[j] as Float32Array,
-      }));
+      const chunks: EmbeddedChunk[] = pending.map((p, j) => {
+        const language = detectLanguage(p.text);
+        languageShare.set(language, (languageShare.get(language) ?? 0) + p.text.length);
+        return {
+          id: stableId(`${id}:${written + j}`),
+          documentId: id,
+          source: key,
+          title,
+          location: p.location,
+          index: written + j,
+          text: p.text,
+          contentHash: hash,
+          collection,
+          // Per chunk, not per document: a manual may have its Spanish and English halves.
+          language,
+          vector: embedded[j] as Float32Array,
+        };
+      });
       await vectors.upsert(chunks, signal);
       written += chunks.length;
       pending = [];
@@ -263,6 +269,7 @@ export class Ingestion {
       chunkCount: written,
       updatedAt: new Date().toISOString(),
       collection,
+      language: [...languageShare].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '',
     };
     await catalog.upsert(record);
     return { id, source: key, title, outcome: existing ? 'updated' : 'added', chunks: written };

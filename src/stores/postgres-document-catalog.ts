@@ -8,6 +8,7 @@ interface Row {
   title: string;
   content_hash: string;
   chunk_count: number;
+  language: string;
   updated_at: Date;
   collection: string;
 }
@@ -18,6 +19,7 @@ const toRecord = (r: Row): DocumentRecord => ({
   title: r.title,
   contentHash: r.content_hash,
   chunkCount: r.chunk_count,
+  ...(r.language ? { language: r.language } : {}),
   updatedAt: r.updated_at.toISOString(),
   collection: r.collection,
 });
@@ -89,11 +91,12 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
     await this.run(
       'could not save the document',
       () => this.sql`
-      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection)
-      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt}, ${r.collection})
+      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection, language)
+      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt}, ${r.collection},
+        ${r.language ?? ''})
       ON CONFLICT (id) DO UPDATE SET source = excluded.source, title = excluded.title,
         content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at,
-        collection = excluded.collection`,
+        collection = excluded.collection, language = excluded.language`,
     );
   }
 

@@ -140,6 +140,7 @@ const MIGRATIONS: string[] = [
   // are marks). SqliteVectorStore.open refills it from the stored chunks (TEXT_ANALYSIS).
   `
   ALTER TABLE chunks ADD COLUMN language TEXT NOT NULL DEFAULT '';
+  ALTER TABLE documents ADD COLUMN language TEXT NOT NULL DEFAULT '';
   DROP TABLE chunks_fts;
   CREATE VIRTUAL TABLE chunks_fts USING fts5(title, location, text, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'");
   DELETE FROM index_meta WHERE key = 'text_analysis';
