@@ -1,23 +1,13 @@
-import { afterAll, expect, test } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { beforeSuite } from '../support/before-suite.ts';
-import { makeTestApp, type TestApp } from '../support/test-deps.ts';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import type { Page } from 'playwright-core';
+import { browserSuite } from '../support/browser.ts';
+import { makeTestApp } from '../support/test-deps.ts';
 
 /**
  * Questions in other languages than English, in a real browser, over the English sample corpus
  * plus one Spanish and one Chinese document: each is answered from the document in its language,
  * under the frame of its language, and Chinese sentences are quoted whole.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let t: TestApp;
-let server: { stop(): void; port: number };
-let context: BrowserContext;
-let page: Page;
-let base: string;
-
 const SPANISH = `# Política de viajes
 
 El alojamiento durante los viajes de trabajo no puede superar los 120 euros por noche.
@@ -29,47 +19,25 @@ const CHINESE = `# 差旅制度
 出差住宿标准为每晚不超过500元。报销须在出差结束后30天内完成。如有疑问，请联系财务部！
 `;
 
-beforeSuite(async () => {
-  if (!(await Bun.file(CHROMIUM).exists())) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (npm test does it for you).`,
-    );
-  }
-  t = await makeTestApp();
-  const encode = (s: string) => new TextEncoder().encode(s);
+const encode = (text: string) => new TextEncoder().encode(text);
+const suite = browserSuite(async () => {
+  const t = await makeTestApp();
   await t.deps.ingestion.ingestMany([
     { key: 'politicas/viajes.md', bytes: encode(SPANISH) },
     { key: 'policies/chuchai.md', bytes: encode(CHINESE) },
   ]);
-  const listening = t.app.listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
-  server = { stop: () => listening.stop(), port: listening.server?.port as number };
-  base = `http://127.0.0.1:${server.port}`;
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'ragchat-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1180, height: 820 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  return t;
 });
-
+let page: Page;
+beforeAll(async () => {
+  page = await suite.browser.newPage({ viewport: { width: 1180, height: 820 } });
+});
 afterAll(async () => {
-  await context?.close();
-  server?.stop();
-  await t?.cleanup();
+  await page?.close();
 });
 
 async function ask(question: string): Promise<{ answer: string; firstSource: string }> {
-  await page.goto(base);
+  await page.goto(suite.base);
   await page.locator('#message').fill(question);
   await page.locator('#message').press('Enter');
   await page.locator('.msg.assistant.complete').waitFor({ timeout: 20_000 });
@@ -96,7 +64,7 @@ test('a Chinese question is answered from the Chinese document, its sentences qu
 });
 
 test('the Documents page shows the language detected in each document', async () => {
-  await page.goto(`${base}/docs`);
+  await page.goto(`${suite.base}/docs`);
   const language = (title: string) =>
     page.locator('tr', { has: page.locator('.title-cell', { hasText: title }) }).locator('.badge.language');
   expect(await language('Política de viajes').textContent()).toBe('es');
