@@ -4,14 +4,14 @@
  * prints one table. Each language gets a fresh scratch store of the configured kind (QDRANT_URL
  * set: Qdrant), exactly as `bun run eval <dir>` would. Default folder: ../shared/eval-data/xquad-dev.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '../shared/eval-data/xquad-dev');
-const languages = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
+// statSync follows symbolic links: a folder of links to the languages wanted works too.
+const languages = readdirSync(root)
+  .filter((name) => statSync(join(root, name)).isDirectory())
   .sort();
 const scratch = mkdtempSync(join(tmpdir(), 'ragchat-eval-languages-'));
 const rows: string[] = [];

@@ -190,7 +190,6 @@ export function DocumentsSection({
               <th>Title</th>
               <th>Source</th>
               <th>Collection</th>
-              <th>Language</th>
               <th class="num">Chunks</th>
               <th>Updated</th>
               {canManage ? (
@@ -208,13 +207,11 @@ export function DocumentsSection({
                 <td class="title-cell" data-label="Title">
                   <a href={originalUrl(d.id, '')} target="_blank" rel="noopener" title="Open the original" safe>
                     {d.title}
-                  </a>
+                  </a>{' '}
+                  <LanguageBadge code={d.language ?? ''} />
                 </td>
                 <TextCell class="path" label="Source" text={d.source} />
                 <TextCell label="Collection" text={d.collection} />
-                <td data-label="Language">
-                  <LanguageBadge code={d.language ?? ''} />
-                </td>
                 <TextCell class="num" label="Chunks" text={String(d.chunkCount)} />
                 <TextCell class="nowrap" label="Updated" text={d.updatedAt.slice(0, 16).replace('T', ' ')} />
                 {canManage ? (
@@ -245,10 +242,11 @@ export function DocumentsSection({
 
 /**
  * The language detected in a document at ingestion (src/search/language.ts), as its code with the
- * language's name for a tooltip and screen readers; a dash for documents indexed before detection.
+ * language's name for a tooltip, beside the title (a column of its own made the table too wide);
+ * nothing for documents indexed before detection.
  */
-function LanguageBadge({ code }: { code: string }): JSX.Element {
-  if (!code) return <span class="muted">—</span>;
+function LanguageBadge({ code }: { code: string }): JSX.Element | string {
+  if (!code) return '';
   let name = code;
   try {
     name = new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
