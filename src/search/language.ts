@@ -14,22 +14,25 @@ import { eld } from 'eld/small';
  */
 export type LanguageCode = string;
 
-/** Scripts that name their language outright. Kana before Han: Japanese mixes both. */
+/**
+ * Scripts that name their language outright, as global expressions for counting with `match`
+ * (which starts from the beginning whatever `lastIndex` is). Kana before Han: Japanese mixes both.
+ */
 const SCRIPT_LANGUAGES: [RegExp, LanguageCode][] = [
-  [/[\p{Script=Hiragana}\p{Script=Katakana}]/u, 'ja'],
-  [/\p{Script=Hangul}/u, 'ko'],
-  [/\p{Script=Han}/u, 'zh'],
-  [/\p{Script=Thai}/u, 'th'],
-  [/\p{Script=Lao}/u, 'lo'],
-  [/\p{Script=Khmer}/u, 'km'],
-  [/\p{Script=Myanmar}/u, 'my'],
-  [/\p{Script=Greek}/u, 'el'],
-  [/\p{Script=Devanagari}/u, 'hi'],
-  [/\p{Script=Bengali}/u, 'bn'],
-  [/\p{Script=Tamil}/u, 'ta'],
-  [/\p{Script=Hebrew}/u, 'he'],
-  [/\p{Script=Armenian}/u, 'hy'],
-  [/\p{Script=Georgian}/u, 'ka'],
+  [/[\p{Script=Hiragana}\p{Script=Katakana}]/gu, 'ja'],
+  [/\p{Script=Hangul}/gu, 'ko'],
+  [/\p{Script=Han}/gu, 'zh'],
+  [/\p{Script=Thai}/gu, 'th'],
+  [/\p{Script=Lao}/gu, 'lo'],
+  [/\p{Script=Khmer}/gu, 'km'],
+  [/\p{Script=Myanmar}/gu, 'my'],
+  [/\p{Script=Greek}/gu, 'el'],
+  [/\p{Script=Devanagari}/gu, 'hi'],
+  [/\p{Script=Bengali}/gu, 'bn'],
+  [/\p{Script=Tamil}/gu, 'ta'],
+  [/\p{Script=Hebrew}/gu, 'he'],
+  [/\p{Script=Armenian}/gu, 'hy'],
+  [/\p{Script=Georgian}/gu, 'ka'],
 ];
 
 // Letters of a script counted to find a text's main one: a Chinese text naming "NFL" is Chinese.
@@ -48,8 +51,7 @@ function scriptLanguage(text: string): LanguageCode | null {
   let best: LanguageCode | null = null;
   let bestCount = 0;
   for (const [script, language] of SCRIPT_LANGUAGES) {
-    const global = new RegExp(script.source, 'gu');
-    const count = sample.match(global)?.length ?? 0;
+    const count = sample.match(script)?.length ?? 0;
     if (count > bestCount) {
       best = language;
       bestCount = count;
