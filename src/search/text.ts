@@ -238,7 +238,10 @@ function hindiStem(word: string): string {
   return word;
 }
 
-const fold = (w: string) => w.normalize('NFD').replace(COMBINING, '').normalize('NFC') || w;
+// An ASCII word has nothing to fold: the normalising round trip was a quarter of ingestion time
+// (SciFact, 1,000 abstracts: 4.9 s, 3.7 s without it for ASCII words).
+const ASCII = /^[ -~]*$/;
+const fold = (w: string) => (ASCII.test(w) ? w : w.normalize('NFD').replace(COMBINING, '').normalize('NFC') || w);
 
 /**
  * The index terms of a text, in order ("streaming" and "streams" both become "stream"; "acciones"
