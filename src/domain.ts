@@ -15,6 +15,11 @@ export interface Chunk {
   contentHash: string;
   /** The collection the document belongs to; who may read it is decided per collection. */
   collection: string;
+  /**
+   * ISO 639-1 code of the chunk's language, detected at ingestion ('' when it has no letters);
+   * its terms are analysed in it. Absent on chunks built before languages were detected.
+   */
+  language?: string;
 }
 
 export interface EmbeddedChunk extends Chunk {
@@ -107,6 +112,8 @@ export interface DocumentRecord {
   chunkCount: number;
   updatedAt: string;
   collection: string;
+  /** ISO 639-1 code of the language most of its text is in ('' when unknown); shown on the Documents page. */
+  language?: string;
 }
 
 /** Where documents go when nobody says otherwise; everyone is granted it at sign-up. */

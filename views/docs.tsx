@@ -207,7 +207,8 @@ export function DocumentsSection({
                 <td class="title-cell" data-label="Title">
                   <a href={originalUrl(d.id, '')} target="_blank" rel="noopener" title="Open the original" safe>
                     {d.title}
-                  </a>
+                  </a>{' '}
+                  <LanguageBadge code={d.language ?? ''} />
                 </td>
                 <TextCell class="path" label="Source" text={d.source} />
                 <TextCell label="Collection" text={d.collection} />
@@ -236,5 +237,25 @@ export function DocumentsSection({
         </table>
       )}
     </section>
+  );
+}
+
+/**
+ * The language detected in a document at ingestion (src/search/language.ts), as its code with the
+ * language's name for a tooltip, beside the title (a column of its own made the table too wide);
+ * nothing for documents indexed before detection.
+ */
+function LanguageBadge({ code }: { code: string }): JSX.Element | string {
+  if (!code) return '';
+  let name = code;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(code) ?? code;
+  } catch {
+    // A code Intl does not know is shown as it is.
+  }
+  return (
+    <abbr class="badge language" lang={code} title={name} safe>
+      {code}
+    </abbr>
   );
 }

@@ -2,7 +2,8 @@ import { stems } from '../search/text.ts';
 import type { EmbeddingClient } from './embedding-client.ts';
 
 /**
- * The offline embedder: feature hashing of stemmed words and word pairs into a fixed-size vector
+ * The offline embedder: feature hashing of analysed terms (src/search/text.ts, in the language
+ * detected for each text, like the keyword index's) and term pairs into a fixed-size vector
  * (Weinberger et al., 2009), weighted by 1 + log(tf) and scaled to unit length. It needs no model
  * file and no network, and is deterministic across machines. It captures shared vocabulary, not
  * meaning: "car" and "automobile" are unrelated to it. Hybrid retrieval pairs it with BM25; for

@@ -1,5 +1,7 @@
-import { sentences, stems } from '../search/text.ts';
+import { detectLanguage } from '../search/language.ts';
+import { sentences, stems, topicTerms } from '../search/text.ts';
 import { isWhitespace } from '../strings.ts';
+import { answerPhrases } from './answer-phrases.ts';
 import type { LlmClient, LlmRequest, PromptPassage } from './llm-client.ts';
 
 export interface OfflineAnswererOptions {
@@ -9,8 +11,8 @@ export interface OfflineAnswererOptions {
   maxSentences?: number;
 }
 
-/** The plain abstention: what the answerer says when the passages do not answer the question. */
-export const NO_ANSWER_OFFLINE = 'The documents do not say. Try other words, or add the documents that cover it.';
+/** The plain abstention in English: what the answerer says when the passages do not answer. */
+export const NO_ANSWER_OFFLINE = answerPhrases('en').noAnswer;
 
 /**
  * Share of the question's (weighted) informative words a quoted sentence must cover, with the
@@ -35,6 +37,7 @@ const HEADING_CREDIT = 0.7;
 const QUESTION_FRAME = new Set(
   stems(
     'use used using work works happen happens mean means need get make want way thing option feature possible able know explain many much',
+    'en',
   ),
 );
 
@@ -83,8 +86,11 @@ interface Unit {
  * informative words (`MIN_SUPPORT`).
  */
 export function composeAnswer(question: string, passages: PromptPassage[], maxSentences: number): string {
-  const wanted = [...new Set(stems(question))].filter((w) => !QUESTION_FRAME.has(w));
-  if (wanted.length === 0 || passages.length === 0) return NO_ANSWER_OFFLINE;
+  // The answer speaks the question's language: its frame, its abstention, its full stop.
+  const language = detectLanguage(question);
+  const phrases = answerPhrases(language);
+  const wanted = [...new Set(topicTerms(question, language))].filter((w) => !QUESTION_FRAME.has(w));
+  if (wanted.length === 0 || passages.length === 0) return phrases.noAnswer;
   const units = passages.flatMap(quotableUnits);
   const weight = informativeWeights(wanted, units);
   const total = wanted.reduce((sum, w) => sum + (weight.get(w) as number), 0);
@@ -103,7 +109,7 @@ export function composeAnswer(question: string, passages: PromptPassage[], maxSe
   });
   let best: (typeof scored)[number] | undefined;
   for (const c of scored) if (!best || c.score > best.score) best = c;
-  if (!best || best.support < MIN_SUPPORT) return NO_ANSWER_OFFLINE;
+  if (!best || best.support < MIN_SUPPORT) return phrases.noAnswer;
 
   const picked: Unit[] = [];
   const seen = new Set<string>();
@@ -115,8 +121,17 @@ export function composeAnswer(question: string, passages: PromptPassage[], maxSe
     picked.push(c.unit);
   }
   // Best first: the answer's first line, and its first citation, is the sentence that answers.
-  const lines = picked.map((c) => `${quoted(c.text).replace(/[.:;,]?$/, (m) => m || '.')} [${c.n}]`);
-  return `From the documents:\n\n${lines.map((l) => `- ${l}`).join('\n')}`;
+  const lines = picked.map((c) => `${withFullStop(quoted(c.text), phrases.fullStop)} [${c.n}]`);
+  return `${phrases.frame}\n\n${lines.map((l) => `- ${l}`).join('\n')}`;
+}
+
+/**
+ * A quoted sentence ends as it ended in the document ("。", "？", "।", "!" or a colon introducing
+ * a step); only one with no final punctuation gets the language's full stop, so Chinese never
+ * reads "…内完成。.".
+ */
+function withFullStop(text: string, fullStop: string): string {
+  return /[\p{Sentence_Terminal}:;,、]["'”’»)）」』]*$/u.test(text) ? text : `${text}${fullStop}`;
 }
 
 /**
@@ -132,13 +147,15 @@ function quoted(text: string): string {
  * port the server listens on. The default is 3000." answers "the default port" only together).
  */
 function quotableUnits(p: PromptPassage, rank: number): Unit[] {
-  const heading = new Set(stems(`${p.title} ${p.location}`));
+  // One language for the whole passage: a short sentence alone is easily taken for another.
+  const language = detectLanguage(p.text);
+  const heading = new Set(topicTerms(`${p.title} ${p.location}`, language));
   const blocks = inlineCodeBlocks(p.text).split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)/);
   const raw = blocks.flatMap((b) => (/^\s*(?:[-*+]|\d+[.)])\s/.test(b) && b.length <= 400 ? [b] : sentences(b)));
   return raw.flatMap((r, i) => {
     const text = cleanSentence(r);
     if (!text) return [];
-    const terms = stems(text);
+    const terms = topicTerms(text, language);
     return [{ text, n: p.n, rank, order: rank * 1000 + i, terms: new Set(terms), heading, length: terms.length }];
   });
 }

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { EmbeddingClient } from '../providers/embedding-client.ts';
+import { detectLanguage } from '../search/language.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
 import type { DocumentStore } from '../stores/document-store.ts';
 import type { VectorStore } from '../stores/vector-store.ts';
@@ -177,14 +178,14 @@ export class Ingestion {
     const loaded = await loadDocument(key, bytes, this.deps.limits ?? DEFAULT_LIMITS, options.contentType);
     const doc = { id, source: key, title: loaded.title, contentHash: hash, collection };
     await documents.put(key, bytes, CONTENT_TYPES[loaded.format]);
-    let written: number;
+    let written: { chunks: number; language: string };
     try {
       written = await this.writeChunks(doc, loaded.sections, options);
     } catch (error) {
       await this.undoPartialVersion(doc, existing);
       throw error;
     }
-    return this.recordVersion(doc, written, existing, options);
+    return this.recordVersion({ ...doc, language: written.language }, written.chunks, existing, options);
   }
 
   /** The answer when nothing is to be done: the same bytes in the same collection, or (deduping) under another name. */
@@ -218,36 +219,45 @@ export class Ingestion {
   /**
    * Sections arrive one at a time (a PDF page at a time) and chunks are embedded and written in
    * batches as they come, so a large document never sits in memory as vectors all at once.
-   * Writes overwrite chunk i of the old version in place. Returns the number of chunks written.
+   * Writes overwrite chunk i of the old version in place. Returns the number of chunks written
+   * and the document's language (the one most of its text is in).
    */
   private async writeChunks(
     doc: Omit<DocumentRecord, 'chunkCount' | 'updatedAt'>,
     sections: AsyncIterable<Section>,
     options: IngestFileOptions,
-  ): Promise<number> {
+  ): Promise<{ chunks: number; language: string }> {
     const { vectors, embedder, chunking } = this.deps;
     const { signal } = options;
     const batchSize = this.deps.embedBatchSize ?? 64;
     let pending: TextChunk[] = [];
     let written = 0;
+    // Characters per detected language: the document's language is the one most of it is in.
+    const languageShare = new Map<string, number>();
     const flush = async () => {
       if (pending.length === 0) return;
       const embedded = await embedder.embed(
         pending.map((p) => [doc.title, p.location, p.text].filter(Boolean).join('\n')),
         signal,
       );
-      const chunks: EmbeddedChunk[] = pending.map((p, j) => ({
-        id: stableId(`${doc.id}:${written + j}`),
-        documentId: doc.id,
-        source: doc.source,
-        title: doc.title,
-        location: p.location,
-        index: written + j,
-        text: p.text,
-        contentHash: doc.contentHash,
-        collection: doc.collection,
-        vector: embedded[j] as Float32Array,
-      }));
+      const chunks: EmbeddedChunk[] = pending.map((p, j) => {
+        const language = detectLanguage(p.text);
+        languageShare.set(language, (languageShare.get(language) ?? 0) + p.text.length);
+        return {
+          id: stableId(`${doc.id}:${written + j}`),
+          documentId: doc.id,
+          source: doc.source,
+          title: doc.title,
+          location: p.location,
+          index: written + j,
+          text: p.text,
+          contentHash: doc.contentHash,
+          collection: doc.collection,
+          // Per chunk, not per document: a manual may have its Spanish and English halves.
+          language,
+          vector: embedded[j] as Float32Array,
+        };
+      });
       await vectors.upsert(chunks, signal);
       written += chunks.length;
       pending = [];
@@ -260,7 +270,7 @@ export class Ingestion {
       }
     }
     await flush();
-    return written;
+    return { chunks: written, language: [...languageShare].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '' };
   }
 
   /**

@@ -1,10 +1,12 @@
-import { stems } from './text.ts';
+import type { LanguageCode } from './language.ts';
+import { queryTerms, stems } from './text.ts';
 
 /**
  * Sparse keyword vectors for stores that index them (Qdrant). Each stem hashes to a 32-bit index;
  * a document's values are BM25's saturated term frequency, tf·(k1+1) / (tf + k1·(1 − b + b·len/avgLen)),
  * and the store multiplies in IDF at query time (Qdrant's `modifier: idf`), which together give
- * BM25 scoring without an in-process index. A query's values are 1 per distinct stem.
+ * BM25 scoring without an in-process index. A query's values are 1 per distinct stem; its terms are
+ * the same as the SQLite keyword index's (queryTerms), so both backends rank alike.
  */
 export interface SparseVector {
   indices: number[];
@@ -18,8 +20,9 @@ const AVERAGE_LENGTH = 120;
 
 const indexOf = (stem: string) => Bun.hash.murmur32v3(stem) >>> 0;
 
-export function documentSparseVector(text: string): SparseVector {
-  const terms = stems(text);
+/** `language` is the chunk's (detected when not given), as for the SQLite keyword index. */
+export function documentSparseVector(text: string, language?: LanguageCode): SparseVector {
+  const terms = stems(text, language, true);
   const counts = new Map<number, number>();
   for (const t of terms) {
     const i = indexOf(t);
@@ -31,6 +34,6 @@ export function documentSparseVector(text: string): SparseVector {
 }
 
 export function querySparseVector(text: string): SparseVector {
-  const indices = [...new Set(stems(text).map(indexOf))].sort((a, b) => a - b);
+  const indices = [...new Set(queryTerms(text).map(indexOf))].sort((a, b) => a - b);
   return { indices, values: indices.map(() => 1) };
 }

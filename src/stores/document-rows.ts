@@ -10,6 +10,8 @@ export interface DocumentRow<Time> {
   chunk_count: number;
   updated_at: Time;
   collection: string;
+  /** The language most of its text is in ('' before it was detected). */
+  language: string;
 }
 
 export function documentRows<Time>(columns: ColumnReader<Time, unknown>) {
@@ -22,6 +24,7 @@ export function documentRows<Time>(columns: ColumnReader<Time, unknown>) {
       chunkCount: r.chunk_count,
       updatedAt: columns.time(r.updated_at),
       collection: r.collection,
+      ...(r.language ? { language: r.language } : {}),
     }),
   };
 }

@@ -74,11 +74,12 @@ export class PostgresDocumentCatalog implements DocumentCatalog {
     await this.run(
       'could not save the document',
       () => this.sql`
-      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection)
-      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt}, ${r.collection})
+      INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection, language)
+      VALUES (${r.id}, ${r.source}, ${r.title}, ${r.contentHash}, ${r.chunkCount}, ${r.updatedAt}, ${r.collection},
+        ${r.language ?? ''})
       ON CONFLICT (id) DO UPDATE SET source = excluded.source, title = excluded.title,
         content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at,
-        collection = excluded.collection`,
+        collection = excluded.collection, language = excluded.language`,
     );
   }
 

@@ -2,6 +2,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { DEFAULT_COLLECTION, type EmbeddedChunk, type ScoredChunk } from '../domain.ts';
 import { AppError, unavailable } from '../errors.ts';
 import { RRF_K } from '../search/fusion.ts';
+import { detectLanguage } from '../search/language.ts';
 import { documentSparseVector, querySparseVector } from '../search/sparse.ts';
 import { type ChunkQuery, type EmbedderIdentity, indexMismatchMessage, type VectorStore } from './vector-store.ts';
 
@@ -29,6 +30,8 @@ interface ChunkPayload {
   text: string;
   content_hash: string;
   collection: string;
+  /** Absent on points stored before languages were detected. */
+  language?: string;
 }
 
 const DENSE = 'dense';
@@ -191,23 +194,27 @@ export class QdrantVectorStore implements VectorStore {
   async upsert(chunks: EmbeddedChunk[], signal?: AbortSignal): Promise<void> {
     const batch = this.options.batchSize ?? 128;
     for (let i = 0; i < chunks.length; i += batch) {
-      const points = chunks.slice(i, i + batch).map((c) => ({
-        id: c.id,
-        vector: {
-          [DENSE]: Array.from(c.vector),
-          [KEYWORDS]: documentSparseVector([c.title, c.location, c.text].join('\n')),
-        },
-        payload: {
-          document_id: c.documentId,
-          source: c.source,
-          title: c.title,
-          location: c.location,
-          chunk_index: c.index,
-          text: c.text,
-          content_hash: c.contentHash,
-          collection: c.collection,
-        } satisfies ChunkPayload,
-      }));
+      const points = chunks.slice(i, i + batch).map((c) => {
+        const language = c.language ?? detectLanguage(c.text);
+        return {
+          id: c.id,
+          vector: {
+            [DENSE]: Array.from(c.vector),
+            [KEYWORDS]: documentSparseVector([c.title, c.location, c.text].join('\n'), language),
+          },
+          payload: {
+            document_id: c.documentId,
+            source: c.source,
+            title: c.title,
+            location: c.location,
+            chunk_index: c.index,
+            text: c.text,
+            content_hash: c.contentHash,
+            collection: c.collection,
+            language,
+          } satisfies ChunkPayload,
+        };
+      });
       await this.call('store the chunks', () => this.client.upsert(this.name, { wait: true, points }), signal);
     }
   }
@@ -285,6 +292,7 @@ export class QdrantVectorStore implements VectorStore {
         text: payload.text,
         contentHash: payload.content_hash,
         collection: payload.collection ?? DEFAULT_COLLECTION,
+        ...(payload.language !== undefined ? { language: payload.language } : {}),
         score: Math.min(1, p.score / best),
       };
     });

@@ -57,7 +57,7 @@ const MIGRATIONS: string[] = [
     vector BLOB NOT NULL
   );
   CREATE INDEX chunks_by_document ON chunks(document_id);
-  -- Porter stemming so "streams" finds "streaming"; rowid mirrors chunks.rowid.
+  -- Porter stemming so "streams" finds "streaming"; rowid mirrors chunks.rowid (replaced in 7).
   CREATE VIRTUAL TABLE chunks_fts USING fts5(title, location, text, tokenize = 'porter unicode61 remove_diacritics 2');
   CREATE TABLE index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
@@ -133,6 +133,18 @@ const MIGRATIONS: string[] = [
   ALTER TABLE messages ADD COLUMN feedback_rating TEXT CHECK (feedback_rating IN ('up', 'down'));
   ALTER TABLE messages ADD COLUMN feedback_comment TEXT;
   ALTER TABLE messages ADD COLUMN feedback_at TEXT;
+  `,
+  // 7: every chunk's language, and a keyword index of pre-analysed terms (src/search/text.ts:
+  // segmented, stemmed in the chunk's language, accents folded) instead of FTS5's Porter stemmer,
+  // which knew only English and kept a run of Chinese characters as one token. The tokenizer only
+  // splits the space-joined terms again (marks count as letters: Devanagari and Thai vowel signs
+  // are marks). SqliteVectorStore.open refills it from the stored chunks (TEXT_ANALYSIS).
+  `
+  ALTER TABLE chunks ADD COLUMN language TEXT NOT NULL DEFAULT '';
+  ALTER TABLE documents ADD COLUMN language TEXT NOT NULL DEFAULT '';
+  DROP TABLE chunks_fts;
+  CREATE VIRTUAL TABLE chunks_fts USING fts5(title, location, text, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'");
+  DELETE FROM index_meta WHERE key = 'text_analysis';
   `,
 ];
 

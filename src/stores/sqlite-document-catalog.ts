@@ -41,13 +41,13 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
   async upsert(r: DocumentRecord): Promise<void> {
     this.db
       .query(
-        `INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection)
-         VALUES ($id, $source, $title, $contentHash, $chunkCount, $updatedAt, $collection)
+        `INSERT INTO documents (id, source, title, content_hash, chunk_count, updated_at, collection, language)
+         VALUES ($id, $source, $title, $contentHash, $chunkCount, $updatedAt, $collection, $language)
          ON CONFLICT(id) DO UPDATE SET source = excluded.source, title = excluded.title,
            content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, updated_at = excluded.updated_at,
-           collection = excluded.collection`,
+           collection = excluded.collection, language = excluded.language`,
       )
-      .run({ ...r });
+      .run({ ...r, language: r.language ?? '' });
   }
 
   async delete(id: string): Promise<void> {

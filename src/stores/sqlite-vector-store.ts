@@ -2,7 +2,8 @@ import type { Database } from 'bun:sqlite';
 import type { EmbeddedChunk, ScoredChunk } from '../domain.ts';
 import { AppError } from '../errors.ts';
 import { reciprocalRankFusion } from '../search/fusion.ts';
-import { keywordTerms } from '../search/text.ts';
+import { detectLanguage } from '../search/language.ts';
+import { analysedText, keywordTerms, queryTerms, TEXT_ANALYSIS } from '../search/text.ts';
 import { unitLength } from '../search/unit-length.ts';
 import { QuantisedVectorMatrix } from './quantised-vector-matrix.ts';
 import { translateSqliteErrors } from './sqlite-database.ts';
@@ -19,6 +20,7 @@ interface ChunkRow {
   text: string;
   content_hash: string;
   collection: string;
+  language: string;
 }
 
 const KEYWORD_TABLES = ['chunks_fts', 'chunks_trigram'] as const;
@@ -87,6 +89,35 @@ export class SqliteVectorStore implements VectorStore {
       })();
     }
     this.identity = embedder;
+    this.refreshKeywordIndex();
+  }
+
+  /**
+   * Rebuilds the keyword index from the stored chunks when its terms were made by another text
+   * analysis than this one (an index from before migration 7, or a later change of TEXT_ANALYSIS),
+   * detecting the language of chunks stored without one. Chunks, vectors and documents stay: this
+   * re-analyses what the index already holds, about 5,000 chunks a second.
+   */
+  private refreshKeywordIndex(): void {
+    const stored = this.db
+      .query<{ value: string }, []>("SELECT value FROM index_meta WHERE key = 'text_analysis'")
+      .get()?.value;
+    if (stored === TEXT_ANALYSIS) return;
+    const insertFts = this.db.query('INSERT INTO chunks_fts (rowid, title, location, text) VALUES (?, ?, ?, ?)');
+    const setLanguage = this.db.query('UPDATE chunks SET language = ? WHERE rowid = ?');
+    this.db.transaction(() => {
+      this.db.exec('DELETE FROM chunks_fts');
+      for (const r of this.db
+        .query<{ rowid: number; title: string; location: string; text: string; language: string }, []>(
+          'SELECT rowid, title, location, text, language FROM chunks',
+        )
+        .all()) {
+        const language = r.language || detectLanguage(r.text);
+        if (language !== r.language) setLanguage.run(language, r.rowid);
+        insertFts.run(r.rowid, ...analysedColumns(r, language));
+      }
+      this.db.query("INSERT OR REPLACE INTO index_meta (key, value) VALUES ('text_analysis', ?)").run(TEXT_ANALYSIS);
+    })();
   }
 
   /**
@@ -113,11 +144,12 @@ export class SqliteVectorStore implements VectorStore {
     if (chunks.length === 0) return;
     const dims = this.requireIdentity().dimensions;
     const upsertChunk = this.db.query<{ rowid: number }, Record<string, string | number | Uint8Array>>(
-      `INSERT INTO chunks (id, document_id, source, title, location, idx, text, content_hash, collection, vector)
-       VALUES ($id, $documentId, $source, $title, $location, $idx, $text, $contentHash, $collection, $vector)
+      `INSERT INTO chunks (id, document_id, source, title, location, idx, text, content_hash, collection, language, vector)
+       VALUES ($id, $documentId, $source, $title, $location, $idx, $text, $contentHash, $collection, $language, $vector)
        ON CONFLICT(id) DO UPDATE SET document_id = excluded.document_id, source = excluded.source,
          title = excluded.title, location = excluded.location, idx = excluded.idx, text = excluded.text,
-         content_hash = excluded.content_hash, collection = excluded.collection, vector = excluded.vector
+         content_hash = excluded.content_hash, collection = excluded.collection, language = excluded.language,
+         vector = excluded.vector
        RETURNING rowid`,
     );
     const deleteFts = this.db.query('DELETE FROM chunks_fts WHERE rowid = ?');
@@ -130,6 +162,7 @@ export class SqliteVectorStore implements VectorStore {
         if (c.vector.length !== dims) {
           throw new AppError('invalid_vector', `Chunk ${c.id} has ${c.vector.length} dimensions, expected ${dims}.`);
         }
+        const language = c.language ?? detectLanguage(c.text);
         const row = upsertChunk.get({
           id: c.id,
           documentId: c.documentId,
@@ -140,11 +173,12 @@ export class SqliteVectorStore implements VectorStore {
           text: c.text,
           contentHash: c.contentHash,
           collection: c.collection,
+          language,
           vector: new Uint8Array(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength),
         }) as { rowid: number };
         rowids.push(row.rowid);
         deleteFts.run(row.rowid);
-        insertFts.run(row.rowid, c.title, c.location, c.text);
+        insertFts.run(row.rowid, ...analysedColumns(c, language));
         deleteTrigram.run(row.rowid);
         insertTrigram.run(row.rowid, c.title, c.text);
       }
@@ -217,6 +251,7 @@ export class SqliteVectorStore implements VectorStore {
               text: r.text,
               contentHash: r.content_hash,
               collection: r.collection,
+              language: r.language,
               score: f.score,
             },
           ]
@@ -280,7 +315,7 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   /**
-   * Keyword ranking: BM25 over the Porter-stemmed index, plus a smaller share of BM25 over the
+   * Keyword ranking: BM25 over the index of analysed terms (src/search/text.ts), plus a smaller share of BM25 over the
    * character-trigram index (word prefixes of six letters), each scaled to its best hit and added
    * (CombSUM). The trigram query costs about seven times the stemmed one (2.1 of 2.4 ms a question
    * on the bench's 300 documents; three quarters of the keyword side at 100k chunks), so by default
@@ -289,7 +324,7 @@ export class SqliteVectorStore implements VectorStore {
    * SciFact's nDCG@10 from 0.696 to 0.705; see the README.
    */
   private keywordSearch(text: string, limit: number, permitted?: readonly string[]): number[] {
-    const terms = keywordTerms(text);
+    const terms = queryTerms(text);
     if (terms.length === 0) return [];
     // A filter that permits every collection in the index is no filter, and checking each hit
     // against the list of every chunk is most of the keyword side's time at 100,000 chunks.
@@ -320,7 +355,14 @@ export class SqliteVectorStore implements VectorStore {
     add(stemmed, 1);
     const trigramWeight = this.options.trigramWeight ?? 0.3;
     const wanted = this.options.trigram === 'always' || stemmed.length < limit;
-    const prefixes = [...new Set(terms.filter((t) => t.length >= 4).map((t) => t.slice(0, 6)))];
+    // Prefixes of the words as written: the trigram index holds the raw text, not analysed terms.
+    const prefixes = [
+      ...new Set(
+        keywordTerms(text)
+          .filter((t) => t.length >= 4)
+          .map((t) => t.slice(0, 6)),
+      ),
+    ];
     if (trigramWeight > 0 && wanted && prefixes.length > 0) {
       add(
         this.db
@@ -435,3 +477,12 @@ export class SqliteVectorStore implements VectorStore {
     this.db.query('SELECT 1 FROM chunks LIMIT 1').get();
   }
 }
+
+/** The keyword index's columns for a chunk: its title, heading path and text as analysed terms. */
+function analysedColumns(
+  c: { title: string; location: string; text: string },
+  language: string,
+): [string, string, string] {
+  return [analysedText(c.title, language), analysedText(c.location, language), analysedText(c.text, language)];
+}
+

@@ -1,4 +1,5 @@
-import { expect, test } from 'bun:test';
+import { describe, expect, test } from 'bun:test';
+import { ANSWER_PHRASES, answerPhrases } from '../../../src/providers/answer-phrases.ts';
 import { composeAnswer, NO_ANSWER_OFFLINE } from '../../../src/providers/offline-llm-client.ts';
 
 const passages = [
@@ -58,4 +59,49 @@ test('a bracketed number inside a quoted sentence is escaped, not read as a cita
   const answer = composeAnswer('What does the answerer quote?', [{ n: 1, title: 'Offline', location: '', text }], 4);
   expect(answer).toContain('like \\[2\\]. [1]');
   expect([...answer.matchAll(/(?<!\\)\[(\d)\]/g)].map((m) => m[1])).toEqual(['1']);
+});
+
+describe('answers in the question’s language', () => {
+  const zh = [
+    {
+      n: 1,
+      title: '差旅制度',
+      location: '',
+      text: '出差住宿标准为每晚不超过500元。报销须在出差结束后30天内完成。如有疑问，请联系财务部！',
+    },
+  ];
+  const es = [
+    {
+      n: 1,
+      title: 'Política de viajes',
+      location: '',
+      text: 'El alojamiento durante los viajes de trabajo no puede superar los 120 euros por noche. Los gastos se reembolsan en un plazo de 30 días.',
+    },
+  ];
+
+  test('Chinese sentences are quoted whole, under the Chinese frame, with no Western period after 。', () => {
+    const answer = composeAnswer('报销要在多少天内完成？', zh, 4);
+    expect(answer).toBe('根据文档：\n\n- 报销须在出差结束后30天内完成。 [1]');
+    expect(answer).not.toContain('。.');
+    expect(composeAnswer('出差住宿标准是多少？', zh, 4)).toContain('- 出差住宿标准为每晚不超过500元。 [1]');
+  });
+
+  test('a Spanish question gets the Spanish frame, and the Spanish "the documents do not say"', () => {
+    expect(composeAnswer('¿Cuánto puede costar el alojamiento por noche?', es, 4)).toBe(
+      `${ANSWER_PHRASES.es?.frame}\n\n- El alojamiento durante los viajes de trabajo no puede superar los 120 euros por noche. [1]`,
+    );
+    const none = composeAnswer('¿Cuál es la política de vacaciones de verano para los becarios?', es, 4);
+    expect(none).toBe(ANSWER_PHRASES.es?.noAnswer as string);
+    expect(none).toStartWith('Los documentos no lo dicen.');
+  });
+
+  test('every XQuAD language has its own frame and abstention; others fall back to English', () => {
+    for (const language of ['ar', 'de', 'el', 'en', 'es', 'hi', 'ro', 'ru', 'th', 'tr', 'vi', 'zh']) {
+      const phrases = ANSWER_PHRASES[language];
+      expect(phrases?.frame.length).toBeGreaterThan(3);
+      expect(phrases?.noAnswer.length).toBeGreaterThan(10);
+      if (language !== 'en') expect(phrases?.noAnswer).not.toBe(NO_ANSWER_OFFLINE);
+    }
+    expect(answerPhrases('sw')).toEqual(answerPhrases('en'));
+  });
 });
