@@ -485,4 +485,3 @@ function analysedColumns(
 ): [string, string, string] {
   return [analysedText(c.title, language), analysedText(c.location, language), analysedText(c.text, language)];
 }
-
