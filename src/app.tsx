@@ -2,7 +2,7 @@ import { html } from '@elysiajs/html';
 import { openapi } from '@elysiajs/openapi';
 import { staticPlugin } from '@elysiajs/static';
 import { context } from '@opentelemetry/api';
-import { Elysia } from 'elysia';
+import { Elysia, ValidationError } from 'elysia';
 import { Notice } from '../views/chat.tsx';
 import { ErrorPage } from '../views/error-page.tsx';
 import { adminRoutes } from './admin/admin-routes.tsx';
@@ -12,7 +12,9 @@ import {
   beginRequest,
   contextOf,
   crossSiteProblem,
+  isIntegrationPath,
   isPublic,
+  localOnlyProblem,
   type RequestContext,
 } from './auth/request-auth.ts';
 import { apiRoutes } from './chat/api-routes.ts';
@@ -27,6 +29,8 @@ import { connectionLimits } from './http/connection-limits.ts';
 import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy, hostnameOf } from './http/host-policy.ts';
 import { hostOf, pathOf } from './http/request-path.ts';
+import { mcpRoutes } from './integrations/mcp-routes.ts';
+import { openAiRoutes } from './integrations/openai-routes.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
 import { failSpan } from './observability/telemetry.ts';
@@ -86,6 +90,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       if (!principal) return withHeader(unauthenticated(request, path), 'x-request-id', context.id);
       context.principal = principal;
     }
+    const notHere = localOnlyProblem(path, deps.auth.enabled, context.address);
+    if (notHere) return errorResponse(request, 403, 'forbidden', notHere);
     const crossSite = crossSiteProblem(request, principal, deps.config.publicOrigin);
     if (crossSite) return errorResponse(request, 403, 'cross_site', crossSite);
     const limited = rateLimit(
@@ -230,6 +236,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     .use(metricsRoutes(telemetry, deps.config.metrics))
     .use(authRoutes(deps))
     .use(adminRoutes(deps))
+    .use(openAiRoutes(deps))
+    .use(mcpRoutes(deps))
     .use(docsApiRoutes(deps))
     .use(apiRoutes(deps))
     .use(docsPageRoutes(deps))
@@ -271,7 +279,7 @@ function logRequest(deps: AppDeps, request: Request, context: RequestContext | u
  * page; a page request is redirected there, coming back afterwards.
  */
 async function unauthenticated(request: Request, path: string): Promise<Response> {
-  if (path.startsWith('/api/')) {
+  if (path.startsWith('/api/') || isIntegrationPath(path)) {
     const response = await errorResponse(
       request,
       401,
@@ -333,6 +341,7 @@ function plainRefusal(status: number, message: string, headers: Record<string, s
 
 const RATE_LIMITED: Record<string, RateKind> = {
   'POST /api/chat': 'chat',
+  'POST /v1/chat/completions': 'chat',
   'POST /chat/messages': 'chat',
   'POST /api/docs/upload': 'upload',
   'POST /docs/upload': 'upload',
@@ -388,10 +397,23 @@ export function bodyLimit(path: string, uploadMaxBytes: number): number {
   return path === '/api/docs/upload' || path === '/docs/upload' ? uploadMaxBytes + 64 * 1024 : MAX_BODY_BYTES;
 }
 
-/** JSON under /api and for the probes; an htmx fragment or a whole page otherwise. */
+/**
+ * JSON under /api, /mcp and for the probes (OpenAI's error shape under /v1, which its clients
+ * read); an htmx fragment or a whole page otherwise.
+ */
 async function errorResponse(request: Request, status: number, code: string, message: string): Promise<Response> {
   const path = pathOf(request);
-  if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
+  if (path.startsWith('/v1/')) {
+    const type = status === 401 ? 'authentication_error' : status < 500 ? 'invalid_request_error' : 'server_error';
+    return Response.json({ error: { message, type, param: null, code } }, { status });
+  }
+  if (
+    path.startsWith('/api/') ||
+    path === '/mcp' ||
+    path === '/healthz' ||
+    path === '/readyz' ||
+    path === '/openapi.json'
+  ) {
     return Response.json({ error: { code, message } }, { status });
   }
   const body = request.headers.get('hx-request') ? (
@@ -412,6 +434,9 @@ function describe(code: string | number, error: unknown): { status: number; erro
         message: 'The request body could not be read. Send JSON like {"message": "your question"}, or a form.',
       };
     case 'VALIDATION':
+      // A schema that says what to send (its `error`) is answered with that sentence.
+      if (error instanceof ValidationError && typeof error.customError === 'string')
+        return { status: 400, errorCode: 'invalid_input', message: error.customError };
       return {
         status: 400,
         errorCode: 'invalid_input',

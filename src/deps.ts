@@ -6,6 +6,7 @@ import { ConversationTools } from './chat/conversation-tools.ts';
 import type { Config } from './config.ts';
 import type { Coordinator } from './fleet/coordinator.ts';
 import { InProcessCoordinator } from './fleet/in-process-coordinator.ts';
+import { IntegrationService } from './integrations/integration-service.ts';
 import { createLogger, type Logger, withFields } from './logger.ts';
 import {
   InstrumentedEmbeddingClient,
@@ -144,6 +145,8 @@ export interface AppDeps {
   /** Rename, search, feedback, regenerate, edit and resend (src/chat/conversation-tools.ts). */
   conversations: ConversationTools;
   auth: AuthService;
+  /** The OpenAI-compatible endpoint's and the MCP server's use cases (src/integrations/). */
+  integrations: IntegrationService;
   accounts: AccountStore;
   ingestion: Ingestion;
   repo: ChatRepository;
@@ -352,6 +355,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     orchestrator,
     conversations: new ConversationTools(repo, chat),
     auth,
+    integrations: new IntegrationService(chat, retriever, auth, catalog, documents, coordinator, {
+      topK: config.topK,
+      chatPerMinute: config.limits.chatPerMinute,
+      documentLimits: config.documentLimits,
+    }),
     accounts,
     ingestion,
     repo,

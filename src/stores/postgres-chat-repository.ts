@@ -1,5 +1,19 @@
-import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
-import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
+import type {
+  Conversation,
+  ConversationOrigin,
+  FeedbackRating,
+  Message,
+  MessageRole,
+  MessageStatus,
+  Source,
+} from '../domain.ts';
+import {
+  type ChatRepository,
+  containsPattern,
+  type MessageOutcome,
+  type NewConversation,
+  type NewMessage,
+} from './chat-repository.ts';
 import { runQuery, type Sql } from './postgres-database.ts';
 
 interface MessageRow {
@@ -25,6 +39,7 @@ interface ConversationRow {
   id: string;
   user_id: string;
   title: string;
+  origin: ConversationOrigin;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,6 +48,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   id: r.id,
   userId: r.user_id,
   title: r.title,
+  origin: r.origin,
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
@@ -79,11 +95,12 @@ export class PostgresChatRepository implements ChatRepository {
     );
   }
 
-  async createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     const [row] = await this.run(
       'could not create the conversation',
       () => this.sql<ConversationRow[]>`
-      INSERT INTO conversations (id, user_id, title) VALUES (${input.id}, ${input.userId}, ${input.title})
+      INSERT INTO conversations (id, user_id, title, origin)
+      VALUES (${input.id}, ${input.userId}, ${input.title}, ${input.origin ?? 'ragchat'})
       RETURNING *`,
     );
     return toConversation(row as ConversationRow);

@@ -1,6 +1,20 @@
 import type { Database } from 'bun:sqlite';
-import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
-import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
+import type {
+  Conversation,
+  ConversationOrigin,
+  FeedbackRating,
+  Message,
+  MessageRole,
+  MessageStatus,
+  Source,
+} from '../domain.ts';
+import {
+  type ChatRepository,
+  containsPattern,
+  type MessageOutcome,
+  type NewConversation,
+  type NewMessage,
+} from './chat-repository.ts';
 import { nowIso } from './sqlite-database.ts';
 
 interface MessageRow {
@@ -26,6 +40,7 @@ interface ConversationRow {
   id: string;
   user_id: string;
   title: string;
+  origin: ConversationOrigin;
   created_at: string;
   updated_at: string;
 }
@@ -34,6 +49,7 @@ const toConversation = (r: ConversationRow): Conversation => ({
   id: r.id,
   userId: r.user_id,
   title: r.title,
+  origin: r.origin,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -64,14 +80,14 @@ export class SqliteChatRepository implements ChatRepository {
     this.db.query('INSERT INTO users (id, name) VALUES ($id, $name) ON CONFLICT(id) DO NOTHING').run(user);
   }
 
-  async createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     const now = nowIso();
     const row = this.db
       .query<ConversationRow, Record<string, string>>(
-        `INSERT INTO conversations (id, user_id, title, created_at, updated_at)
-         VALUES ($id, $userId, $title, $now, $now) RETURNING *`,
+        `INSERT INTO conversations (id, user_id, title, origin, created_at, updated_at)
+         VALUES ($id, $userId, $title, $origin, $now, $now) RETURNING *`,
       )
-      .get({ id: input.id, userId: input.userId, title: input.title, now });
+      .get({ id: input.id, userId: input.userId, title: input.title, origin: input.origin ?? 'ragchat', now });
     return toConversation(row as ConversationRow);
   }
 

@@ -133,6 +133,10 @@ const MIGRATIONS: string[] = [
   ALTER TABLE messages ADD COLUMN feedback_comment TEXT;
   ALTER TABLE messages ADD COLUMN feedback_at TEXT;
   `,
+  // 7: where a conversation was asked: the page or /api, an OpenAI-compatible client, an MCP client.
+  `
+  ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT 'ragchat' CHECK (origin IN ('ragchat', 'openai', 'mcp'));
+  `,
 ];
 
 export function openSqliteDatabase(path: string): Database {

@@ -25,9 +25,10 @@ test('migrations: an existing SQLite file gets message feedback, its history kep
   const dir = mkdtempSync(join(tmpdir(), 'ragchat-sqlite-migrate-'));
   const path = join(dir, 'ragchat.sqlite');
   try {
-    // The file as it was before migration 6.
+    // The file as it was before migration 6 (and 7, the conversation's origin).
     const old = openSqliteDatabase(path);
-    old.exec(`ALTER TABLE messages DROP COLUMN feedback_rating;
+    old.exec(`ALTER TABLE conversations DROP COLUMN origin;
+      ALTER TABLE messages DROP COLUMN feedback_rating;
       ALTER TABLE messages DROP COLUMN feedback_comment;
       ALTER TABLE messages DROP COLUMN feedback_at;
       PRAGMA user_version = 5;
@@ -39,7 +40,8 @@ test('migrations: an existing SQLite file gets message feedback, its history kep
     const repo = new SqliteChatRepository(db);
     expect(await repo.getMessage('m1')).toMatchObject({ content: 'kept', feedback: null });
     expect((await repo.setFeedback('m1', { rating: 'up', comment: null }))?.feedback?.rating).toBe('up');
-    expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: 6 });
+    expect((await repo.getConversation('c1'))?.origin).toBe('ragchat');
+    expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: 7 });
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

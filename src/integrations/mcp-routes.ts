@@ -1,0 +1,39 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { Elysia } from 'elysia';
+import { principalOf } from '../auth/request-auth.ts';
+import type { AppDeps } from '../deps.ts';
+import { mcpServerFor } from './mcp-server.ts';
+
+const DETAIL = {
+  summary: 'MCP server (Streamable HTTP)',
+  description:
+    'Model Context Protocol over Streamable HTTP, stateless: tools `search_documents`, `ask`, `list_collections`, `get_document`, and the documents as resources (`ragchat://documents/{id}`). Authenticated by a personal API token (`Authorization: Bearer rc_…`).',
+  tags: ['MCP'],
+};
+
+/**
+ * `/mcp`: the SDK's web-standard transport (Request in, Response out) on a server built for the
+ * caller. Stateless (no session id): each POST carries its token, so any instance of a fleet can
+ * answer it, and each response is one JSON body, so the server is closed once it is sent.
+ */
+export function mcpRoutes(deps: AppDeps) {
+  const handle = async (request: Request, body: unknown) => {
+    const principal = principalOf(request);
+    const origin = deps.config.publicOrigin ?? new URL(request.url).origin;
+    const server = mcpServerFor(principal, deps.integrations, { origin, logger: deps.logger, version: '1' });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
+    } finally {
+      await server.close();
+    }
+  };
+  return new Elysia({ name: 'mcp' })
+    .post('/mcp', ({ request, body }) => handle(request, body), { detail: DETAIL })
+    .get('/mcp', ({ request }) => handle(request, undefined), { detail: DETAIL })
+    .delete('/mcp', ({ request }) => handle(request, undefined), { detail: DETAIL });
+}
