@@ -252,8 +252,8 @@ test('bad requests get a 4xx in OpenAI error shape, with a sentence', async () =
   expect((await post({ model: 'ragchat', messages: [{ role: 'user', content: 'Hi' }] }, { cookie })).status).toBe(401);
 });
 
-test('without accounts, the endpoint answers on this machine only', async () => {
-  const local = await makeTestApp({ env: { TRUST_PROXY: 'loopback' }, seed: false });
+test('without accounts, the endpoint answers on this machine only, within the chat rate limit', async () => {
+  const local = await makeTestApp({ env: { TRUST_PROXY: 'loopback', RATE_LIMIT_CHAT_PER_MINUTE: '2' }, seed: false });
   const server = local.app.listen({ port: 0, hostname: '127.0.0.1' });
   try {
     const url = `http://127.0.0.1:${server.server?.port}/v1/models`;
@@ -261,6 +261,18 @@ test('without accounts, the endpoint answers on this machine only', async () => 
     const remote = await fetch(url, { headers: { 'x-forwarded-for': '203.0.113.7' } });
     expect(remote.status).toBe(403);
     expect((await remote.json()).error.message).toContain('only on this machine');
+
+    const client = new OpenAI({ baseURL: url.replace('/models', ''), apiKey: 'unused', maxRetries: 0 });
+    const ask = () =>
+      client.chat.completions
+        .create({ model: 'ragchat', messages: [{ role: 'user', content: 'Hi?' }] })
+        .catch((e) => e);
+    expect((await ask()).object).toBe('chat.completion');
+    expect((await ask()).object).toBe('chat.completion');
+    const limited = await ask();
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(limited.message).toContain('Too many questions');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   } finally {
     server.stop(true);
     await local.cleanup();
