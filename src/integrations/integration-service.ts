@@ -12,6 +12,8 @@ import type { DocumentStore } from '../stores/document-store.ts';
 /** The model id of every collection the caller may read; `ragchat/<collection>` narrows it to one. */
 export const ALL_SCOPE = 'ragchat';
 const SCOPE_PREFIX = `${ALL_SCOPE}/`;
+/** How many of a caller's latest conversations a follow-up is matched against. */
+const THREAD_CANDIDATES = 10;
 
 /** One passage found by a search, as an outside client gets it (a link it can open). */
 export interface Passage {
@@ -91,16 +93,38 @@ export class IntegrationService {
    * Starts an answer in a new conversation marked with its origin. `history` is the client's own
    * record of the turns before the question.
    */
-  ask(
+  async ask(
     principal: Principal,
     input: { question: string; history: ChatTurn[]; collections?: readonly string[]; origin: ConversationOrigin },
   ): Promise<StartedAnswer> {
+    const thread = input.history.length > 0 ? await this.conversationWith(principal, input) : null;
     return this.chat.ask(principal, {
       message: input.question,
-      history: input.history,
+      // A follow-up goes on in the conversation it continues (its history is then the stored one).
+      ...(thread ? { conversationId: thread } : { history: input.history, origin: input.origin }),
       collections: input.collections,
-      origin: input.origin,
     });
+  }
+
+  /**
+   * The caller's recent conversation, asked from the same origin, whose messages are exactly the
+   * history a client sent (OpenAI clients send the whole conversation each time, with no id).
+   * Null when none is: the question then starts a new one.
+   */
+  private async conversationWith(
+    principal: Principal,
+    input: { history: ChatTurn[]; origin: ConversationOrigin },
+  ): Promise<string | null> {
+    const recent = (await this.chat.listConversations(principal.user.id))
+      .filter((c) => c.origin === input.origin)
+      .slice(0, THREAD_CANDIDATES);
+    const wanted = input.history.map((turn) => `${turn.role}:${turn.content.trim()}`).join('\n');
+    for (const conversation of recent) {
+      const { messages } = await this.chat.messages(principal.user.id, conversation.id);
+      const stored = messages.map((m) => `${m.role}:${m.content.trim()}`).join('\n');
+      if (stored === wanted) return conversation.id;
+    }
+    return null;
   }
 
   /**

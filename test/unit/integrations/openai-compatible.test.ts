@@ -178,6 +178,52 @@ test('earlier messages are the history: a follow-up is rewritten and our Sources
   expect(requests.length).toBe(2);
 });
 
+test('a follow-up that carries a stored conversation as its history goes on in that conversation', async () => {
+  const client = clientOf('alice');
+  const question = 'Which formats can I upload?';
+  const first = await client.chat.completions.create({
+    model: 'ragchat',
+    messages: [{ role: 'user', content: question }],
+  });
+  const conversationOf = (c: unknown) => (c as { conversation_id: string }).conversation_id;
+  const answer = first.choices[0]?.message.content ?? '';
+  const followUp = await client.chat.completions.create({
+    model: 'ragchat',
+    messages: [
+      { role: 'user', content: question },
+      { role: 'assistant', content: answer },
+      { role: 'user', content: 'And the largest size?' },
+    ],
+  });
+  expect(conversationOf(followUp)).toBe(conversationOf(first));
+  const messages = await t.deps.repo.listMessages(conversationOf(first));
+  expect(messages.map((m) => m.content.slice(0, 22))).toEqual([
+    question.slice(0, 22),
+    'Answers stream as they',
+    'And the largest size?',
+    'Answers stream as they',
+  ]);
+  // A history that is not a stored conversation of the caller's starts a new one.
+  const elsewhere = await client.chat.completions.create({
+    model: 'ragchat',
+    messages: [
+      { role: 'user', content: question },
+      { role: 'assistant', content: 'Another answer entirely.' },
+      { role: 'user', content: 'And the largest size?' },
+    ],
+  });
+  expect(conversationOf(elsewhere)).not.toBe(conversationOf(first));
+  const bobs = await clientOf('bob').chat.completions.create({
+    model: 'ragchat',
+    messages: [
+      { role: 'user', content: question },
+      { role: 'assistant', content: answer },
+      { role: 'user', content: 'And the largest size?' },
+    ],
+  });
+  expect(conversationOf(bobs)).not.toBe(conversationOf(first));
+});
+
 test('a member never gets a passage from a collection they may not read, and cannot tell it exists', async () => {
   const bob = clientOf('bob');
   const forbidden = await bob.chat.completions
