@@ -27,13 +27,24 @@ export function mcpRoutes(deps: AppDeps) {
     });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
+      return await transport.handleRequest(request, { parsedBody: body });
     } finally {
       await server.close();
     }
   };
+  // Stateless: there is no stream of the server's own to open (GET) and no session to end
+  // (DELETE); the transport spec lets a server answer both with 405.
+  const onlyPost = () =>
+    Response.json(
+      {
+        jsonrpc: '2.0',
+        error: { code: -32000, message: 'This MCP server is stateless: send each request as a POST.' },
+        id: null,
+      },
+      { status: 405, headers: { allow: 'POST' } },
+    );
   return new Elysia({ name: 'mcp' })
     .post('/mcp', ({ request, body }) => handle(request, body), { detail: DETAIL })
-    .get('/mcp', ({ request }) => handle(request, undefined), { detail: DETAIL })
-    .delete('/mcp', ({ request }) => handle(request, undefined), { detail: DETAIL });
+    .get('/mcp', onlyPost, { detail: DETAIL })
+    .delete('/mcp', onlyPost, { detail: DETAIL });
 }

@@ -23,7 +23,9 @@ const ChatCompletionRequest = t.Object(
               'Each message has the role "system", "user" or "assistant" (ragchat calls no tools), and its content as text.',
           },
         ),
-        content: t.Union([t.String(), t.Array(TextPart), t.Null()]),
+        content: t.Union([t.String(), t.Array(TextPart), t.Null()], {
+          error: 'A message\'s "content" is text (or a list of {"type": "text", "text": "…"} parts).',
+        }),
       }),
       {
         minItems: 1,

@@ -174,6 +174,17 @@ test('without a valid token the endpoint refuses, with a sentence', async () => 
     expect(res.status).toBe(401);
     expect((await res.json()).error.message).toContain('API token');
   }
+  // Stateless: no stream to open, no session to end; and a body that is not JSON-RPC is a 400.
+  for (const method of ['GET', 'DELETE']) {
+    const res = await fetch(`${base}/mcp`, { method, headers: { authorization: `Bearer ${tokens.bob}` } });
+    expect(res.status).toBe(405);
+    expect((await res.json()).error.message).toContain('send each request as a POST');
+  }
+  const notRpc = await fetch(`${base}/mcp`, {
+    ...init({ authorization: `Bearer ${tokens.bob}` }),
+    body: JSON.stringify({ question: 'hi' }),
+  });
+  expect(notRpc.status).toBe(400);
   const client = new Client({ name: 'no-token', version: '1.0.0' });
   expect(
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`))).catch((e) => e),

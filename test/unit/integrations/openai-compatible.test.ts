@@ -272,6 +272,8 @@ test('bad requests get a 4xx in OpenAI error shape, with a sentence', async () =
     [{ messages: [{ role: 'user', content: 'Hi' }] }, 400, /which model/],
     [{ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] }, 404, /GET \/v1\/models lists them/],
     ['{"model": "ragchat", "messages": [', 400, /could not be read/],
+    [{ model: 'ragchat', messages: [{ role: 'user', content: 5 }] }, 400, /"content" is text/],
+    [{ model: 'ragchat', messages: [{ role: 'user', content: 'Hi' }], stream: 'yes' }, 400, /true or false/],
     [{ model: 'ragchat', messages: [{ role: 'user', content: 'x'.repeat(2_000_000) }] }, 413, /too large/],
     [{ model: 'ragchat', messages: [{ role: 'user', content: 'Hi' }] }, 401, /API token/, {}],
     [
