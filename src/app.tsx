@@ -11,7 +11,6 @@ import type { AppDeps } from './deps.ts';
 import { docsApiRoutes } from './docs/docs-api-routes.ts';
 import { docsPageRoutes } from './docs/docs-page-routes.tsx';
 import { connectionLimits } from './http/connection-limits.ts';
-import { csrf } from './http/csrf.ts';
 import { errorResponses } from './http/error-responses.tsx';
 import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy } from './http/host-policy.ts';
@@ -19,6 +18,8 @@ import { contextOf } from './http/request-auth.ts';
 import { requestContext } from './http/request-context.ts';
 import { bindRoutes, routeRules } from './http/route-rules.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { mcpRoutes } from './integrations/mcp-routes.ts';
+import { openAiRoutes } from './integrations/openai-routes.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
 import { requestTelemetry } from './observability/request-telemetry.ts';
 import { shippedPath } from './shipped-files.ts';
@@ -45,9 +46,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     .use(staticPlugin({ assets: options.assetsDir ?? shippedPath('assets'), prefix: '/assets', alwaysStatic: true }))
     .use(requestContext(new Forwarding(deps.config.trustProxy)))
     .use(securityHeaders(new HostPolicy(deps.config.allowedHosts)))
-    // Authentication (before the body is read), then the rules routes declare beside them.
+    // Authentication, CSRF, then the rate and body limits routes declare beside them.
     .use(routeRules(deps))
-    .use(csrf(deps.config.publicOrigin))
     // After the gate: a request refused there never takes one of its address's slots.
     .use(
       connectionLimits({
@@ -103,7 +103,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     .use(docsApiRoutes(deps))
     .use(apiRoutes(deps))
     .use(docsPageRoutes(deps))
-    .use(pageRoutes(deps));
+    .use(pageRoutes(deps))
+    .use(openAiRoutes(deps))
+    .use(mcpRoutes(deps));
   routes.of = () => app.routes;
   bindRoutes(deps, routes.of);
   return app;

@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { DocumentsService } from './docs/documents-service.ts';
 import type { Coordinator } from './fleet/coordinator.ts';
 import { InProcessCoordinator } from './fleet/in-process-coordinator.ts';
+import { IntegrationService } from './integrations/integration-service.ts';
 import { createLogger, type Logger, withFields } from './logger.ts';
 import {
   InstrumentedEmbeddingClient,
@@ -52,6 +53,8 @@ export interface AppDeps {
   /** Rename, search, feedback, regenerate, edit and resend (src/chat/conversation-tools.ts). */
   conversations: ConversationTools;
   auth: AuthService;
+  /** The OpenAI-compatible endpoint's and the MCP server's use cases (src/integrations/). */
+  integrations: IntegrationService;
   accounts: AccountStore;
   ingestion: Ingestion;
   /** The documents' use cases (upload, delete, readable-by), shared by the page and the API. */
@@ -150,6 +153,11 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     orchestrator,
     conversations: new ConversationTools(repo, chat),
     auth,
+    integrations: new IntegrationService(chat, orchestrator.retriever, auth, catalog, documents, coordinator, {
+      topK: config.topK,
+      chatPerMinute: config.limits.chatPerMinute,
+      documentLimits: config.documentLimits,
+    }),
     accounts,
     ingestion,
     documentsService: new DocumentsService({ ingestion, catalog, documents, auth, uploads: config.uploads }),

@@ -96,10 +96,17 @@ export interface Message {
   createdAt: string;
 }
 
+/**
+ * Where a conversation was asked: ragchat's own page or API, an OpenAI-compatible client
+ * (`/v1/chat/completions`), or an MCP client (`/mcp`'s `ask` tool).
+ */
+export type ConversationOrigin = 'ragchat' | 'openai' | 'mcp';
+
 export interface Conversation {
   id: string;
   userId: string;
   title: string;
+  origin: ConversationOrigin;
   createdAt: string;
   updatedAt: string;
 }

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'cross_site'
   | 'not_found'
+  /** An OpenAI-compatible client named a model (a scope) that is not one of the caller's. */
+  | 'model_not_found'
   | 'too_large'
   | 'rate_limited'
   | 'too_many_requests'

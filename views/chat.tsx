@@ -147,12 +147,24 @@ export function ConversationList({
   );
 }
 
+/** A conversation asked from another tool is marked, quietly, with where it came from. */
+const ORIGIN_LABELS = { openai: 'OpenAI', mcp: 'MCP' } as const;
+const ORIGIN_TITLES = {
+  openai: 'Asked from an OpenAI-compatible client (/v1/chat/completions)',
+  mcp: 'Asked by an MCP client (the ask tool)',
+} as const;
+
 export function ConversationItem(c: Conversation, currentId: string | null): JSX.Element {
   return (
     <li class={c.id === currentId ? 'active' : undefined} id={`conv-${c.id}`}>
       <a href={`/c/${c.id}`} title={c.title} safe>
         {c.title}
       </a>
+      {c.origin === 'ragchat' ? null : (
+        <span class="origin" title={ORIGIN_TITLES[c.origin]}>
+          {ORIGIN_LABELS[c.origin]}
+        </span>
+      )}
       <RenameControls conversation={c} />
       <button
         type="button"

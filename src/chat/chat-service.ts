@@ -1,5 +1,5 @@
 import { formatBudget, untilAborted } from '../deadlines.ts';
-import type { ChatTurn, Conversation, Message, Principal, Source } from '../domain.ts';
+import type { ChatTurn, Conversation, ConversationOrigin, Message, Principal, Source } from '../domain.ts';
 import { AppError, badInput, notFound, notFoundSaying } from '../errors.ts';
 import { type Coordinator, codePointLength } from '../fleet/coordinator.ts';
 import { InProcessCoordinator } from '../fleet/in-process-coordinator.ts';
@@ -51,6 +51,32 @@ export interface StartedAnswer {
   generation: Generation;
   /** True when this message created the conversation. */
   isNewConversation: boolean;
+}
+
+export interface AskInput {
+  message: unknown;
+  /** An existing conversation of the asker's; absent, a new one is started. */
+  conversationId?: unknown;
+  /** For a new conversation: the turns a client kept itself before this question. */
+  history?: ChatTurn[];
+  /**
+   * Narrows retrieval to these collections, within what the asker may read (never beyond it).
+   * @default every collection the asker may read
+   */
+  collections?: readonly string[];
+  /** Where a new conversation was asked. @default 'ragchat' */
+  origin?: ConversationOrigin;
+}
+
+/**
+ * What retrieval may search for the asker: their grants, narrowed to `only` when given. The
+ * intersection is taken here, below every route, so no caller can widen a member's reach.
+ * Undefined means every collection (an admin or the local user, not narrowed).
+ */
+export function readableCollections(asker: Principal, only?: readonly string[]): readonly string[] | undefined {
+  if (only === undefined) return asker.collections === 'all' ? undefined : asker.collections;
+  const granted = asker.collections;
+  return granted === 'all' ? only : only.filter((c) => granted.includes(c));
 }
 
 const INTERRUPTED = 'The server stopped while this answer was being written.';
@@ -145,11 +171,7 @@ export class ChatService {
    * Long because its steps (caps, the conversation, both messages, the start) share one slot
    * that each failure must give back, in the one try that holds them.
    */
-  async ask(
-    asker: Principal,
-    input: { message: unknown; conversationId?: unknown },
-    timings = new AnswerTimings(),
-  ): Promise<StartedAnswer> {
+  async ask(asker: Principal, input: AskInput, timings = new AnswerTimings()): Promise<StartedAnswer> {
     const userId = asker.user.id;
     const question = this.validateMessage(input.message);
     if (this.closing) throw shuttingDown();
@@ -167,7 +189,12 @@ export class ChatService {
       .span('chat.store_question', { 'ragchat.new_conversation': !hasConversation }, async () => {
         const conversation = hasConversation
           ? await this.conversationFor(userId, input.conversationId)
-          : await this.repo.createConversation({ id: Bun.randomUUIDv7(), userId, title: titleFrom(question) });
+          : await this.repo.createConversation({
+              id: Bun.randomUUIDv7(),
+              userId,
+              title: titleFrom(question),
+              origin: input.origin,
+            });
         const earlier = hasConversation ? await this.repo.listMessages(conversation.id) : [];
         const userMessage = await this.repo.addMessage({
           id: Bun.randomUUIDv7(),
@@ -195,7 +222,7 @@ export class ChatService {
     const generation = new Generation(assistant.id, conversation.id, userId, this.orchestratorModel(), timings);
     this.active.set(generation.messageId, generation);
     this.coordinator.publish(generation);
-    const collections = asker.collections === 'all' ? undefined : asker.collections;
+    const collections = readableCollections(asker, input.collections);
     const { metrics } = this.telemetry;
     metrics.answersStarted.inc();
     metrics.answersInProgress.inc();
@@ -206,7 +233,10 @@ export class ChatService {
     };
     void this.telemetry
       .span('chat.answer', attributes, async (span) => {
-        const status = await this.run(generation, question, this.historyFrom(earlier), collections);
+        // A client that keeps its own history (an OpenAI-compatible one) sends the turns before
+        // the question; they are rewritten into follow-ups the same way as the page's.
+        const history = hasConversation ? this.historyFrom(earlier) : (input.history ?? []).slice(-this.historyLimit());
+        const status = await this.run(generation, question, history, collections);
         span.setAttribute('ragchat.status', status);
         if (status === 'failed') failSpan(span, generation.failure?.code ?? 'answer_failed');
       })
@@ -256,7 +286,11 @@ export class ChatService {
         const searchQuery = m.role === 'user' && answer?.role === 'assistant' ? answer.searchQuery : null;
         return { role: m.role, content: m.content, ...(searchQuery ? { searchQuery } : {}) };
       });
-    return turns.slice(-this.options.historyTurns * 2);
+    return turns.slice(-this.historyLimit());
+  }
+
+  private historyLimit(): number {
+    return this.options.historyTurns * 2;
   }
 
   /**

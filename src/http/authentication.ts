@@ -1,9 +1,9 @@
 import { Elysia } from 'elysia';
 import { type AuthService, requireAdmin } from '../auth/auth-service.ts';
 import type { Principal } from '../domain.ts';
-import { notFoundSaying } from '../errors.ts';
+import { AppError, notFoundSaying } from '../errors.ts';
 import { errorResponse } from './error-responses.tsx';
-import { authenticate, contextOf, isPublic, principalOf } from './request-auth.ts';
+import { authenticate, contextOf, isIntegrationPath, isPublic, localOnlyProblem, principalOf } from './request-auth.ts';
 import { pathOf } from './request-path.ts';
 
 export const accountsOff = () => notFoundSaying('Accounts are off here (AUTH_MODE=none).');
@@ -24,6 +24,9 @@ export function authentication(auth: AuthService) {
         if (!principal) return unauthenticated(request, path);
         const context = contextOf(request);
         if (context) context.principal = principal;
+        // Without accounts, the OpenAI-compatible and MCP endpoints answer this machine only.
+        const notHere = localOnlyProblem(path, auth.enabled, context?.address);
+        if (notHere) throw new AppError('forbidden', notHere, 403);
       })
       // Typed as present: only the public routes (login, probes, assets) run without one, and they
       // do not read it.
@@ -50,7 +53,7 @@ export function authentication(auth: AuthService) {
  * page; a page request is redirected there, coming back afterwards.
  */
 async function unauthenticated(request: Request, path: string): Promise<Response> {
-  if (path.startsWith('/api/')) {
+  if (path.startsWith('/api/') || isIntegrationPath(path)) {
     const response = await errorResponse(
       request,
       401,

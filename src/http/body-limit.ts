@@ -1,5 +1,6 @@
 import { type DocumentDecoration, Elysia } from 'elysia';
 import { AppError } from '../errors.ts';
+import { declaredOn, type RouteList } from './declared-routes.ts';
 
 /** The largest request body accepted by default; a question is at most a few KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -10,31 +11,24 @@ export const uploadBodyLimit = (uploadMaxBytes: number) => uploadMaxBytes + 64 *
 export interface BodyLimitOptions {
   /** Seconds an upload route's request has, instead of the request deadline (a large file on a slow link). */
   uploadTimeoutS: number;
-  /** The app's routes, read once at the first request (the limits are declared on them). */
-  routes: () => readonly { method: string; path: string; hooks: unknown }[];
+  /** The app's routes (the limits are declared on them). */
+  routes: RouteList;
 }
+
+const isBytes = (value: unknown): value is number => typeof value === 'number';
 
 /**
  * Every body is at most 1 MB unless its route declares more beside it (`{ bodyLimit: bytes }`,
- * documented in the OpenAPI document as `x-body-limit`). Checked from Content-Length in the parse
- * step, before a byte of the body is read; Bun's `maxRequestBodySize` bounds a body sent without
- * one. A route allowed more than the default is an upload: its deadline becomes the upload's.
+ * documented in the OpenAPI document as `x-body-limit`). Checked from Content-Length before a
+ * byte of the body is read; Bun's `maxRequestBodySize` bounds a body sent without one. A route
+ * allowed more than the default is an upload: its deadline becomes the upload's.
  */
 export function bodyLimits({ uploadTimeoutS, routes }: BodyLimitOptions) {
-  let declared: Map<string, number> | null = null;
-  const limitOf = (method: string, route: string): number => {
-    declared ??= new Map(
-      routes().flatMap((r) => {
-        const bytes = (r.hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.['x-body-limit'];
-        return typeof bytes === 'number' ? [[`${r.method} ${r.path}`, bytes] as const] : [];
-      }),
-    );
-    return declared.get(`${method} ${route}`) ?? MAX_BODY_BYTES;
-  };
+  const declared = declaredOn(routes, 'x-body-limit', isBytes);
   return new Elysia({ name: 'body-limits' })
     .macro({ bodyLimit: (bytes: number) => ({ detail: { 'x-body-limit': bytes } as DocumentDecoration }) })
-    .onParse({ as: 'global' }, ({ request, route, server }) => {
-      const limit = limitOf(request.method, route);
+    .onRequest(({ request, server }) => {
+      const limit = declared(request) ?? MAX_BODY_BYTES;
       if (limit > MAX_BODY_BYTES) server?.timeout(request, uploadTimeoutS);
       if (Number(request.headers.get('content-length') ?? 0) > limit) {
         const mb = Math.round((limit / 1024 / 1024) * 10) / 10;

@@ -38,7 +38,10 @@ export function errorResponses(logger: Logger) {
   });
 }
 
-/** JSON under /api and for the probes; an htmx fragment or a whole page otherwise. */
+/**
+ * JSON under /api, /mcp and for the probes (OpenAI's error shape under /v1, which its clients
+ * read); an htmx fragment or a whole page otherwise.
+ */
 export async function errorResponse(
   request: Request,
   status: number,
@@ -46,7 +49,17 @@ export async function errorResponse(
   message: string,
 ): Promise<Response> {
   const path = pathOf(request);
-  if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
+  if (path.startsWith('/v1/')) {
+    const type = status === 401 ? 'authentication_error' : status < 500 ? 'invalid_request_error' : 'server_error';
+    return Response.json({ error: { message, type, param: null, code } }, { status });
+  }
+  if (
+    path.startsWith('/api/') ||
+    path === '/mcp' ||
+    path === '/healthz' ||
+    path === '/readyz' ||
+    path === '/openapi.json'
+  ) {
     return Response.json({ error: { code, message } }, { status });
   }
   const body = request.headers.get('hx-request') ? (

@@ -59,8 +59,33 @@ export function isPublic(path: string): boolean {
 }
 
 /**
+ * The endpoints for other tools (an OpenAI-compatible client, an MCP client): personal API tokens
+ * only, never the session cookie, so no web page can drive them with a logged-in browser.
+ */
+export function isIntegrationPath(path: string): boolean {
+  return path.startsWith('/v1/') || path === '/mcp';
+}
+
+/**
+ * Without accounts every request is the local user's, so the integration endpoints (which an
+ * outside program calls, with no login) answer only on this machine: a server bound to 0.0.0.0
+ * does not hand its documents to the network. Null when the request may go on.
+ */
+export function localOnlyProblem(path: string, authEnabled: boolean, address: string | undefined): string | null {
+  if (authEnabled || !isIntegrationPath(path) || isLoopback(address)) return null;
+  return 'Without accounts (AUTH_MODE=none) this endpoint answers only on this machine (127.0.0.1). Turn on accounts (AUTH_MODE=password) and use a personal API token to reach it from elsewhere.';
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+/**
  * Who is asking. Without accounts, always the local user. With them, an `Authorization: Bearer`
- * personal token (API routes only), else the session cookie; null when neither is valid.
+ * personal token (API and integration routes only), else the session cookie (not on the
+ * integration routes); null when neither is valid.
  */
 export async function authenticate(request: Request, auth: AuthService): Promise<Principal | null> {
   if (!auth.enabled) return LOCAL_PRINCIPAL;
@@ -70,8 +95,9 @@ export async function authenticate(request: Request, auth: AuthService): Promise
     // A bad token is a 401 even if a cookie is present: the caller meant the token.
     // A token is at most 100 characters: a longer header is refused before it is parsed.
     const bearer = authorization.length <= 120 ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
-    return bearer && path.startsWith('/api/') ? auth.fromApiToken(bearer) : null;
+    return bearer && (path.startsWith('/api/') || isIntegrationPath(path)) ? auth.fromApiToken(bearer) : null;
   }
+  if (isIntegrationPath(path)) return null;
   const token = cookieValue(request, SESSION_COOKIE);
   return token ? auth.fromSession(token) : null;
 }

@@ -2,14 +2,17 @@ import { Elysia } from 'elysia';
 import type { AppDeps } from '../deps.ts';
 import { authentication } from './authentication.ts';
 import { bodyLimits } from './body-limit.ts';
+import { csrf } from './csrf.ts';
+import type { RouteList } from './declared-routes.ts';
 import { rateLimits } from './rate-limit.ts';
 
-type Routes = readonly { method: string; path: string; hooks: unknown }[];
+type Routes = ReturnType<RouteList>;
 
 const built = new WeakMap<AppDeps, { plugin: ReturnType<typeof build>; routes: { of: () => Routes } }>();
 
 /**
- * What a route group uses to declare its rules beside its routes: `({ principal })`,
+ * Authentication, the CSRF check, and what a route group uses to declare its rules beside its
+ * routes: `({ principal })`,
  * `{ accounts: true }`, `{ admin: true }`, `{ rateLimit: 'chat' }`, `{ bodyLimit: bytes }`. One
  * instance per app (named plugins are applied once however many groups use them), so every group
  * declares against the same limits; the body limits read the whole app's routes, bound by
@@ -36,18 +39,23 @@ function rulesOf(deps: AppDeps) {
 
 function build(deps: AppDeps, routes: () => Routes) {
   const { config, telemetry } = deps;
-  return new Elysia({ name: 'route-rules' })
-    .use(authentication(deps.auth))
-    .use(bodyLimits({ uploadTimeoutS: config.connections.uploadTimeoutS, routes }))
-    .use(
-      rateLimits({
-        coordinator: deps.coordinator,
-        perMinute: {
-          chat: config.limits.chatPerMinute,
-          upload: config.limits.uploadsPerMinute,
-          login: config.auth.loginsPerMinute,
-        },
-        metrics: telemetry.metrics,
-      }),
-    );
+  return (
+    new Elysia({ name: 'route-rules' })
+      // In the order they run on a request, before it is routed and before its body is read.
+      .use(authentication(deps.auth))
+      .use(csrf(config.publicOrigin))
+      .use(bodyLimits({ uploadTimeoutS: config.connections.uploadTimeoutS, routes }))
+      .use(
+        rateLimits({
+          coordinator: deps.coordinator,
+          perMinute: {
+            chat: config.limits.chatPerMinute,
+            upload: config.limits.uploadsPerMinute,
+            login: config.auth.loginsPerMinute,
+          },
+          metrics: telemetry.metrics,
+          routes,
+        }),
+      )
+  );
 }

@@ -29,7 +29,7 @@ const SNIPPET_CHARS = 280;
 /** Question in, streamed answer and its sources out: retrieve → prompt → stream. */
 export class RagOrchestrator {
   constructor(
-    private readonly retriever: Retriever,
+    readonly retriever: Retriever,
     private readonly llm: LlmClient,
     private readonly rewriter: QueryRewriter,
     private readonly options: OrchestratorOptions,

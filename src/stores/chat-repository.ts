@@ -1,4 +1,12 @@
-import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import type {
+  Conversation,
+  ConversationOrigin,
+  FeedbackRating,
+  Message,
+  MessageRole,
+  MessageStatus,
+  Source,
+} from '../domain.ts';
 
 export interface NewMessage {
   id: string;
@@ -7,6 +15,13 @@ export interface NewMessage {
   content: string;
   status: MessageStatus;
   model?: string | null;
+}
+
+export interface NewConversation {
+  id: string;
+  userId: string;
+  title: string;
+  origin?: ConversationOrigin;
 }
 
 export interface MessageOutcome {
@@ -34,7 +49,8 @@ export function containsPattern(text: string): string {
  */
 export interface ChatRepository {
   ensureUser(user: { id: string; name: string }): Promise<void>;
-  createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation>;
+  /** `origin` defaults to `ragchat` (the page and /api). */
+  createConversation(input: NewConversation): Promise<Conversation>;
   /** Newest activity first. */
   listConversations(userId: string, limit?: number): Promise<Conversation[]>;
   getConversation(id: string): Promise<Conversation | null>;

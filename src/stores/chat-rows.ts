@@ -1,4 +1,12 @@
-import type { Conversation, FeedbackRating, Message, MessageRole, MessageStatus, Source } from '../domain.ts';
+import type {
+  Conversation,
+  ConversationOrigin,
+  FeedbackRating,
+  Message,
+  MessageRole,
+  MessageStatus,
+  Source,
+} from '../domain.ts';
 import type { ColumnReader } from './row-columns.ts';
 
 /** A row of `messages`, in either backend; `Time` and `Json` are its driver's (row-columns.ts). */
@@ -25,6 +33,7 @@ export interface ConversationRow<Time> {
   id: string;
   user_id: string;
   title: string;
+  origin: ConversationOrigin;
   created_at: Time;
   updated_at: Time;
 }
@@ -36,6 +45,7 @@ export function chatRows<Time, Json>(columns: ColumnReader<Time, Json>) {
       id: r.id,
       userId: r.user_id,
       title: r.title,
+      origin: r.origin,
       createdAt: columns.time(r.created_at),
       updatedAt: columns.time(r.updated_at),
     }),

@@ -1,5 +1,11 @@
 import type { Conversation, FeedbackRating, Message, Source } from '../domain.ts';
-import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
+import {
+  type ChatRepository,
+  containsPattern,
+  type MessageOutcome,
+  type NewConversation,
+  type NewMessage,
+} from './chat-repository.ts';
 import { type ConversationRow as ConversationRowOf, chatRows, type MessageRow as MessageRowOf } from './chat-rows.ts';
 import { cancellable, runQuery, type Sql } from './postgres-database.ts';
 import { POSTGRES_COLUMNS } from './row-columns.ts';
@@ -27,11 +33,12 @@ export class PostgresChatRepository implements ChatRepository {
     );
   }
 
-  async createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     const [row] = await this.run(
       'could not create the conversation',
       () => this.sql<ConversationRow[]>`
-      INSERT INTO conversations (id, user_id, title) VALUES (${input.id}, ${input.userId}, ${input.title})
+      INSERT INTO conversations (id, user_id, title, origin)
+      VALUES (${input.id}, ${input.userId}, ${input.title}, ${input.origin ?? 'ragchat'})
       RETURNING *`,
     );
     return toConversation(row as ConversationRow);

@@ -6,6 +6,7 @@ import accounts from './migrations/postgres-003-accounts.sql' with { type: 'text
 import feedback from './migrations/postgres-004-feedback.sql' with { type: 'text' };
 import fleet from './migrations/postgres-005-fleet.sql' with { type: 'text' };
 import languages from './migrations/postgres-006-languages.sql' with { type: 'text' };
+import origin from './migrations/postgres-007-conversation-origin.sql' with { type: 'text' };
 
 /**
  * Versioned migrations, in order. The SQL files are imported as text so that the compiled binary
@@ -18,6 +19,7 @@ export const POSTGRES_MIGRATIONS: { version: number; name: string; sql: string }
   { version: 4, name: 'feedback', sql: feedback },
   { version: 5, name: 'fleet', sql: fleet },
   { version: 6, name: 'languages', sql: languages },
+  { version: 7, name: 'conversation-origin', sql: origin },
 ];
 
 // Any constant shared by all instances; pg_advisory_xact_lock serialises concurrent migrators.

@@ -1,6 +1,12 @@
 import type { Database } from 'bun:sqlite';
 import type { Conversation, FeedbackRating, Message } from '../domain.ts';
-import { type ChatRepository, containsPattern, type MessageOutcome, type NewMessage } from './chat-repository.ts';
+import {
+  type ChatRepository,
+  containsPattern,
+  type MessageOutcome,
+  type NewConversation,
+  type NewMessage,
+} from './chat-repository.ts';
 import { type ConversationRow as ConversationRowOf, chatRows, type MessageRow as MessageRowOf } from './chat-rows.ts';
 import { SQLITE_COLUMNS } from './row-columns.ts';
 import { nowIso, translateSqliteErrors } from './sqlite-database.ts';
@@ -18,14 +24,14 @@ export class SqliteChatRepository implements ChatRepository {
     this.db.query('INSERT INTO users (id, name) VALUES ($id, $name) ON CONFLICT(id) DO NOTHING').run(user);
   }
 
-  async createConversation(input: { id: string; userId: string; title: string }): Promise<Conversation> {
+  async createConversation(input: NewConversation): Promise<Conversation> {
     const now = nowIso();
     const row = this.db
       .query<ConversationRow, Record<string, string>>(
-        `INSERT INTO conversations (id, user_id, title, created_at, updated_at)
-         VALUES ($id, $userId, $title, $now, $now) RETURNING *`,
+        `INSERT INTO conversations (id, user_id, title, origin, created_at, updated_at)
+         VALUES ($id, $userId, $title, $origin, $now, $now) RETURNING *`,
       )
-      .get({ id: input.id, userId: input.userId, title: input.title, now });
+      .get({ id: input.id, userId: input.userId, title: input.title, origin: input.origin ?? 'ragchat', now });
     return toConversation(row as ConversationRow);
   }
 

@@ -146,6 +146,10 @@ const MIGRATIONS: string[] = [
   CREATE VIRTUAL TABLE chunks_fts USING fts5(title, location, text, tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'");
   DELETE FROM index_meta WHERE key = 'text_analysis';
   `,
+  // 8: where a conversation was asked: the page or /api, an OpenAI-compatible client, an MCP client.
+  `
+  ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT 'ragchat' CHECK (origin IN ('ragchat', 'openai', 'mcp'));
+  `,
 ];
 
 /**

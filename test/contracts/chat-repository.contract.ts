@@ -91,6 +91,22 @@ export function runChatRepositoryContract(name: string, backend: ContractBackend
     expect((await repo.listConversations('u1')).map((c) => c.title)).toEqual(['older', 'newer']);
   });
 
+  test(`${name}: a conversation keeps where it was asked; the page's by default`, async () => {
+    const repo = await make();
+    await repo.ensureUser({ id: 'u1', name: 'One' });
+    const page = await repo.createConversation({ id: id(), userId: 'u1', title: 'from the page' });
+    const openai = await repo.createConversation({ id: id(), userId: 'u1', title: 'from a client', origin: 'openai' });
+    const mcp = await repo.createConversation({ id: id(), userId: 'u1', title: 'from an agent', origin: 'mcp' });
+    expect([page.origin, openai.origin, mcp.origin]).toEqual(['ragchat', 'openai', 'mcp']);
+    expect((await repo.getConversation(openai.id))?.origin).toBe('openai');
+    const listed = await repo.listConversations('u1');
+    expect(Object.fromEntries(listed.map((c) => [c.title, c.origin]))).toEqual({
+      'from the page': 'ragchat',
+      'from a client': 'openai',
+      'from an agent': 'mcp',
+    });
+  });
+
   test(`${name}: deleting a conversation deletes its messages`, async () => {
     const repo = await make();
     await repo.ensureUser({ id: 'u1', name: 'One' });

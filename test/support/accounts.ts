@@ -44,6 +44,18 @@ export async function login(t: TestApp, who: { email: string; password: string }
   return cookie.split(';')[0] as string;
 }
 
+/** A personal API token (rc_…) of the account, as the account page would create it. */
+export async function apiToken(
+  t: TestApp,
+  who: { email: string; password: string },
+  name = 'a client',
+): Promise<string> {
+  const cookie = await login(t, who);
+  const principal = await t.deps.auth.fromSession(cookie.split('=')[1] as string);
+  if (!principal) throw new Error(`no session for ${who.email}`);
+  return (await t.deps.auth.createApiToken(principal, name)).token;
+}
+
 /** Headers of a request from our own page, as htmx sends it. */
 export const fromPage = (cookie: string, extra: Record<string, string> = {}): Record<string, string> => ({
   cookie,

@@ -30,10 +30,11 @@ test('migrations: an existing SQLite file gets message feedback, its history kep
   const dir = mkdtempSync(join(tmpdir(), 'ragchat-sqlite-migrate-'));
   const path = join(dir, 'ragchat.sqlite');
   try {
-    // The file as it was before migration 6 (and so before 7's languages).
+    // The file as it was before migration 6 (and so before 7's languages and 8's conversation origin).
     const old = openSqliteDatabase(path);
     old.exec(`ALTER TABLE chunks DROP COLUMN language;
       ALTER TABLE documents DROP COLUMN language;
+      ALTER TABLE conversations DROP COLUMN origin;
       ALTER TABLE messages DROP COLUMN feedback_rating;
       ALTER TABLE messages DROP COLUMN feedback_comment;
       ALTER TABLE messages DROP COLUMN feedback_at;
@@ -46,7 +47,8 @@ test('migrations: an existing SQLite file gets message feedback, its history kep
     const repo = new SqliteChatRepository(db);
     expect(await repo.getMessage('m1')).toMatchObject({ content: 'kept', feedback: null });
     expect((await repo.setFeedback('m1', { rating: 'up', comment: null }))?.feedback?.rating).toBe('up');
-    expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: 7 });
+    expect((await repo.getConversation('c1'))?.origin).toBe('ragchat');
+    expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: 8 });
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -221,6 +221,23 @@ function cases(): Case[] {
     ),
     ownersOnly('POST', `/api/conversations/${c}/regenerate`, '/api/conversations/:id/regenerate'),
     ownersOnly('POST', `/c/${c}/regenerate`, '/c/:id/regenerate'),
+    // Other tools' endpoints take a personal API token only: a session cookie is refused like none
+    // (test/unit/integrations/ checks the tokens and the collections).
+    { method: 'GET', path: '/v1/models', expect: same(401, 401) },
+    {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body: jsonBody({ model: 'ragchat', messages: [{ role: 'user', content: 'Hi?' }] }),
+      expect: same(401, 401),
+    },
+    {
+      method: 'POST',
+      path: '/mcp',
+      body: jsonBody({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      expect: same(401, 401),
+    },
+    { method: 'GET', path: '/mcp', expect: same(401, 401) },
+    { method: 'DELETE', path: '/mcp', expect: same(401, 401) },
     { method: 'GET', path: '/healthz', expect: same(200, 200) },
     { method: 'GET', path: '/readyz', expect: same(200, 200) },
     { method: 'GET', path: '/openapi.json', expect: same(200, 200) },

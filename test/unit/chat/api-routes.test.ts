@@ -263,8 +263,16 @@ describe('OpenAPI', () => {
         '/healthz',
         '/metrics',
         '/readyz',
+        '/v1/models',
+        '/v1/chat/completions',
+        '/mcp',
       ].sort(),
     );
+    // The OpenAI-compatible endpoint's body comes from its schema, so it cannot drift.
+    const completions = spec.paths['/v1/chat/completions'].post;
+    expect(completions.requestBody.content['application/json'].schema.required.sort()).toEqual(['messages', 'model']);
+    expect(completions.tags).toEqual(['OpenAI-compatible']);
+    expect(Object.keys(spec.paths['/mcp']).sort()).toEqual(['delete', 'get', 'post']);
     expect(spec.paths['/api/chat'].post.requestBody.content['application/json'].schema.required).toEqual(['message']);
     expect(Object.keys(spec.paths['/api/chat'].post.responses)).toEqual(['200', '400', '404', '502']);
   });

@@ -248,6 +248,7 @@ describe('date groups', () => {
       id,
       userId: 'u',
       title: id,
+      origin: 'ragchat',
       createdAt: at(days),
       updatedAt: at(days),
     });

@@ -160,6 +160,7 @@ describe('rate limits and body limits declared beside the route', () => {
           coordinator: new InProcessCoordinator(),
           perMinute: { chat: 1, upload: 5, login: 5 },
           metrics: new Metrics(),
+          routes: () => routes.of(),
         }),
       )
       .post('/api/ask', ({ body }) => ({ got: body }), {
