@@ -27,6 +27,10 @@ import { connectionLimits } from './http/connection-limits.ts';
 import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy, hostnameOf } from './http/host-policy.ts';
 import { hostOf, pathOf } from './http/request-path.ts';
+import { languageRoutes } from './i18n/language-routes.ts';
+import { requestLocale } from './i18n/locale.ts';
+import { inLocale, tr } from './i18n/request-locale.ts';
+import { type Said, say } from './i18n/translator.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
 import { failSpan } from './observability/telemetry.ts';
@@ -101,8 +105,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     const length = Number(request.headers.get('content-length') ?? 0);
     const limit = bodyLimit(path, deps.config.uploads.maxBytes);
     if (length > limit) {
-      const mb = Math.round((limit / 1024 / 1024) * 10) / 10;
-      return errorResponse(request, 413, 'too_large', `The request is too large: ${mb} MB at most.`);
+      const megabytes = Math.round((limit / 1024 / 1024) * 10) / 10;
+      return errorResponse(request, 413, 'too_large', say('error.tooLarge', { megabytes }));
     }
     return undefined;
   };
@@ -132,6 +136,14 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
           });
         }) as ReturnType<typeof handle>,
     )
+    // The reader's language, for everything the request renders (views, error pages, streams).
+    .wrap(
+      (handle, request) =>
+        ((...args: unknown[]) =>
+          inLocale(requestLocale(request, deps.config.defaultLanguage), () => handle(...args))) as ReturnType<
+          typeof handle
+        >,
+    )
     .use(html({ autoDetect: true, autoDoctype: false }))
     // The error handler never throws: if rendering the error fails too, a plain sentence goes out
     // (Bun would otherwise answer with its own page).
@@ -141,9 +153,8 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
         const { status, errorCode, message } = describe(code, error);
         if (status >= 500)
           deps.logger.error('request failed', { requestId, method: request.method, path: pathOf(request), error });
-        const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
         const response = await withHeader(
-          errorResponse(request, status, errorCode, shown),
+          errorResponse(request, status, errorCode, message, status >= 500 ? requestId : undefined),
           'x-request-id',
           requestId ?? '',
         );
@@ -228,6 +239,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       countRequest(telemetry.metrics, request, routeOf(request, route), status, context);
     })
     .use(metricsRoutes(telemetry, deps.config.metrics))
+    .use(languageRoutes())
     .use(authRoutes(deps))
     .use(adminRoutes(deps))
     .use(docsApiRoutes(deps))
@@ -282,7 +294,7 @@ async function unauthenticated(request: Request, path: string): Promise<Response
     return response;
   }
   if (request.headers.get('hx-request')) {
-    const response = await errorResponse(request, 401, 'unauthenticated', 'Your session has ended; log in again.');
+    const response = await errorResponse(request, 401, 'unauthenticated', say('error.sessionEnded'));
     response.headers.set('hx-redirect', '/login');
     return response;
   }
@@ -290,7 +302,7 @@ async function unauthenticated(request: Request, path: string): Promise<Response
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path)}`;
     return new Response(null, { status: 303, headers: { location: `/login${next}` } });
   }
-  return errorResponse(request, 401, 'unauthenticated', 'Log in to continue.');
+  return errorResponse(request, 401, 'unauthenticated', say('error.logIn'));
 }
 
 /**
@@ -361,14 +373,11 @@ function rateLimit(
   const refuse = (taken: RateDecision): Promise<Response> | undefined => {
     if (taken.ok) return undefined;
     metrics.rateLimited.inc({ limit: kind });
-    const what = { chat: 'questions', upload: 'uploads', login: 'login attempts' }[kind];
+    const sentence = (
+      { chat: 'error.tooManyQuestions', upload: 'error.tooManyUploads', login: 'error.tooManyLogins' } as const
+    )[kind];
     return withHeader(
-      errorResponse(
-        request,
-        429,
-        'rate_limited',
-        `Too many ${what} in a short time; try again in ${taken.retryAfterSeconds} s.`,
-      ),
+      errorResponse(request, 429, 'rate_limited', say(sentence, { seconds: taken.retryAfterSeconds })),
       'retry-after',
       String(taken.retryAfterSeconds),
     );
@@ -388,12 +397,27 @@ export function bodyLimit(path: string, uploadMaxBytes: number): number {
   return path === '/api/docs/upload' || path === '/docs/upload' ? uploadMaxBytes + 64 * 1024 : MAX_BODY_BYTES;
 }
 
-/** JSON under /api and for the probes; an htmx fragment or a whole page otherwise. */
-async function errorResponse(request: Request, status: number, code: string, message: string): Promise<Response> {
+/**
+ * JSON under /api and for the probes, in English (clients switch on `code`); an htmx fragment or a
+ * whole page otherwise, in the reader's language when the sentence has a catalog key. A 5xx names
+ * its request id, so a report can be matched with the log line.
+ */
+async function errorResponse(
+  request: Request,
+  status: number,
+  code: string,
+  said: string | Said,
+  requestId?: string,
+): Promise<Response> {
   const path = pathOf(request);
   if (path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/openapi.json') {
+    const english = typeof said === 'string' ? said : said.text;
+    const message = requestId ? say('error.requestId', { message: english, id: requestId }).text : english;
     return Response.json({ error: { code, message } }, { status });
   }
+  const t = tr();
+  const sentence = typeof said === 'string' ? said : t.t(said.key, said.params);
+  const message = requestId ? t.t('error.requestId', { message: sentence, id: requestId }) : sentence;
   const body = request.headers.get('hx-request') ? (
     <Notice message={message} />
   ) : (
@@ -402,34 +426,40 @@ async function errorResponse(request: Request, status: number, code: string, mes
   return new Response(await body, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
 }
 
-function describe(code: string | number, error: unknown): { status: number; errorCode: string; message: string } {
-  if (error instanceof AppError) return { status: error.status, errorCode: error.code, message: error.message };
+function describe(
+  code: string | number,
+  error: unknown,
+): { status: number; errorCode: string; message: string | Said } {
+  if (error instanceof AppError) {
+    const { key, params } = error;
+    return {
+      status: error.status,
+      errorCode: error.code,
+      message: key ? { key, params, text: error.message } : error.message,
+    };
+  }
   switch (code) {
     case 'PARSE':
       return {
         status: 400,
         errorCode: 'invalid_body',
-        message: 'The request body could not be read. Send JSON like {"message": "your question"}, or a form.',
+        message: say('error.body'),
       };
     case 'VALIDATION':
       return {
         status: 400,
         errorCode: 'invalid_input',
-        message: 'Some fields of the request are missing or have the wrong type.',
+        message: say('error.fields'),
       };
     case 'NOT_FOUND':
-      return { status: 404, errorCode: 'not_found', message: 'There is nothing at this address.' };
+      return { status: 404, errorCode: 'not_found', message: say('error.nothingHere') };
     case 'INVALID_COOKIE_SIGNATURE':
       return {
         status: 400,
         errorCode: 'invalid_cookie',
-        message: 'A cookie was tampered with; clear cookies and retry.',
+        message: say('error.cookie'),
       };
     default:
-      return {
-        status: 500,
-        errorCode: 'internal',
-        message: 'Something went wrong on our side. The error was logged; please try again.',
-      };
+      return { status: 500, errorCode: 'internal', message: say('error.internal') };
   }
 }

@@ -6,6 +6,7 @@ import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import type { Principal } from '../domain.ts';
 import { AppError, badInput, notFoundSaying } from '../errors.ts';
+import { errorText, t } from '../i18n/request-locale.ts';
 import { shellData } from '../shell-data.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -48,7 +49,7 @@ export function adminRoutes(deps: AppDeps) {
       return await usersSection(principal, { message: await work(), kind: 'success' });
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      return usersSection(principal, { message: error.message, kind: 'error' });
+      return usersSection(principal, { message: errorText(error), kind: 'error' });
     }
   };
 
@@ -104,10 +105,10 @@ export function adminRoutes(deps: AppDeps) {
         let notice: { message: string; kind: NoticeKind };
         try {
           const c = await auth.createCollection(principal, { name: (body as Form | null)?.name });
-          notice = { message: `Added the collection ${c.name} (${c.id}).`, kind: 'success' };
+          notice = { message: t('admin.collectionAdded', { name: c.name, id: c.id }), kind: 'success' };
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
-          notice = { message: error.message, kind: 'error' };
+          notice = { message: errorText(error), kind: 'error' };
         }
         return <CollectionsSection collections={await auth.listCollections()} notice={notice} />;
       })

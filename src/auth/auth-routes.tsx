@@ -4,6 +4,8 @@ import { Notice } from '../../views/chat.tsx';
 import { MIN_PASSWORD_CHARS } from '../config.ts';
 import type { AppDeps } from '../deps.ts';
 import { AppError, notFoundSaying } from '../errors.ts';
+import { errorText, t } from '../i18n/request-locale.ts';
+import { say } from '../i18n/translator.ts';
 import { shellData } from '../shell-data.ts';
 import { authenticate, clearedSessionCookie, contextOf, principalOf, sessionCookie } from './request-auth.ts';
 
@@ -14,7 +16,7 @@ export function safeNext(value: unknown): string {
   return typeof value === 'string' && value.length < 500 && /^\/(?![/\\])[^\s]*$/.test(value) ? value : '/';
 }
 
-const accountsOff = () => notFoundSaying('Accounts are off here (AUTH_MODE=none).');
+const accountsOff = () => notFoundSaying(say('error.accountsOff'));
 
 /** Log in, sign up, log out, and the account page (password, personal API tokens). */
 export function authRoutes(deps: AppDeps) {
@@ -47,27 +49,27 @@ export function authRoutes(deps: AppDeps) {
         set.status = 429;
         set.headers['content-type'] = HTML_TYPE;
         set.headers['retry-after'] = String(error.retryAfterSeconds ?? 1);
-        return loginPage({ next, email, error: error.message });
+        return loginPage({ next, email, error: errorText(error) });
       }
       if (!session) {
         // Neither which part was wrong nor the email goes into the log: only that it happened.
         deps.logger.warn('login failed', { requestId: contextOf(request)?.id });
         set.status = 401;
         set.headers['content-type'] = HTML_TYPE;
-        return loginPage({ next, email, error: 'Wrong email or password.' });
+        return loginPage({ next, email, error: t('error.login.wrong') });
       }
       return redirect(next, sessionCookie(session.token, session.expiresAt, secure(request)));
     })
     .get('/signup', ({ set }) => {
       if (!auth.enabled || !auth.options.allowSignup) {
-        throw notFoundSaying('Sign-up is turned off; ask an admin for an account.');
+        throw notFoundSaying(say('error.signup.off'));
       }
       set.headers['content-type'] = HTML_TYPE;
       return <SignupPage minPassword={MIN_PASSWORD_CHARS} />;
     })
     .post('/signup', async ({ body, request, set }) => {
       if (!auth.enabled || !auth.options.allowSignup) {
-        throw notFoundSaying('Sign-up is turned off; ask an admin for an account.');
+        throw notFoundSaying(say('error.signup.off'));
       }
       const form = (body ?? {}) as Record<string, unknown>;
       try {
@@ -80,7 +82,7 @@ export function authRoutes(deps: AppDeps) {
         return (
           <SignupPage
             minPassword={MIN_PASSWORD_CHARS}
-            error={error.message}
+            error={errorText(error)}
             email={typeof form.email === 'string' ? form.email.slice(0, 200) : ''}
           />
         );
@@ -115,7 +117,7 @@ export function authRoutes(deps: AppDeps) {
       const form = (body ?? {}) as Record<string, unknown>;
       await auth.changePassword(principalOf(request), form.current, form.next);
       set.headers['content-type'] = HTML_TYPE;
-      return <Notice kind="success" message="Password changed. Your other sessions were logged out." />;
+      return <Notice kind="success" message={t('account.passwordChanged')} />;
     })
     .post('/account/tokens', async ({ body, request, set }) => {
       if (!auth.enabled) throw accountsOff();

@@ -3,7 +3,8 @@ import type { AuthService } from '../auth/auth-service.ts';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { DEFAULT_COLLECTION } from '../domain.ts';
-import { badInput, notFound } from '../errors.ts';
+import { badInput, notFoundSaying } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { type IngestResult, REINDEX_PENDING } from '../rag/ingestion.ts';
 import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
 import { checkUpload, filesOf } from './upload.ts';
@@ -28,7 +29,7 @@ export async function uploadCollection(body: unknown, auth: AuthService): Promis
   const value = (body as Record<string, unknown> | null)?.collection;
   if (value === undefined || value === '') return DEFAULT_COLLECTION;
   if (typeof value !== 'string' || !(await auth.listCollections()).some((c) => c.id === value)) {
-    throw badInput('There is no such collection; an admin creates collections on the admin page.');
+    throw badInput(say('error.upload.noCollection'));
   }
   return value;
 }
@@ -105,7 +106,7 @@ export function docsApiRoutes(deps: AppDeps) {
         const principal = principalOf(request);
         requireAdmin(principal);
         const removed = await ingestion.remove(params.id);
-        if (!removed) throw notFound('That document');
+        if (!removed) throw notFoundSaying(say('error.document.notFound'));
         await auth.audit(principal, 'document.delete', `document:${removed.source}`, {
           collection: removed.collection,
         });

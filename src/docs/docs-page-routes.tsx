@@ -5,7 +5,9 @@ import { renderOriginal } from '../../views/markdown.ts';
 import { OriginalPage } from '../../views/original.tsx';
 import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, notFoundSaying } from '../errors.ts';
+import { errorText, t } from '../i18n/request-locale.ts';
+import { say } from '../i18n/translator.ts';
 import type { IngestResult } from '../rag/ingestion.ts';
 import { decodeText } from '../rag/loaders/normalize.ts';
 import { shellData } from '../shell-data.ts';
@@ -86,7 +88,7 @@ export function docsPageRoutes(deps: AppDeps) {
       // stop the others.
       const notices: { message: string; kind: NoticeKind }[] = [];
       const files = filesOf(body);
-      if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
+      if (files.length === 0) notices.push({ message: t('docs.chooseFile'), kind: 'error' });
       const collection = await uploadCollection(body, auth);
       for (const file of files) {
         try {
@@ -96,7 +98,7 @@ export function docsPageRoutes(deps: AppDeps) {
           notices.push({ message: uploadMessage(result), kind: UPLOAD_NOTICE[result.outcome] });
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
-          notices.push({ message: error.message, kind: 'error' });
+          notices.push({ message: errorText(error), kind: 'error' });
         }
       }
       set.headers['content-type'] = HTML_TYPE;
@@ -108,7 +110,7 @@ export function docsPageRoutes(deps: AppDeps) {
       // A document of a collection the user may not read does not exist, as far as they can tell.
       const record = found && auth.canRead(principalOf(request), found.collection) ? found : null;
       const bytes = record ? await deps.documents.get(record.source) : null;
-      if (!record || !bytes) throw notFound('That document');
+      if (!record || !bytes) throw notFoundSaying(say('error.document.notFound'));
       const name = record.source.split('/').at(-1) ?? 'document';
       // Markdown and Word are shown as a page of ours (sanitised, an anchor per heading), so a
       // citation opens at its section; `?raw` (and every other format) is the file itself.
@@ -146,7 +148,7 @@ export function docsPageRoutes(deps: AppDeps) {
       const principal = principalOf(request);
       requireAdmin(principal);
       const removed = await ingestion.remove(params.id);
-      if (!removed) throw notFound('That document');
+      if (!removed) throw notFoundSaying(say('error.document.notFound'));
       await auth.audit(principal, 'document.delete', `document:${removed.source}`, { collection: removed.collection });
       set.headers['content-type'] = HTML_TYPE;
       return '';
