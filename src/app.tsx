@@ -209,6 +209,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
             '/login',
             '/logout',
             '/signup',
+            '/language',
             /^\/(c|chat|assets|docs|account|admin)\//,
             '/api/*',
           ],

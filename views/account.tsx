@@ -1,3 +1,4 @@
+import Html from '@kitajs/html';
 import type { Principal } from '../src/domain.ts';
 import { t, tr } from '../src/i18n/request-locale.ts';
 import type { ApiTokenInfo } from '../src/stores/account-store.ts';
@@ -81,7 +82,7 @@ export function LoginPage(p: LoginPageProps): JSX.Element {
       </form>
       {p.allowSignup ? (
         <p class="card-foot">
-          <span safe>{t('account.noAccount')}</span>{' '}
+          {Html.escapeHtml(t('account.noAccount'))}{' '}
           <a href="/signup" safe>
             {t('account.signUp')}
           </a>
@@ -132,7 +133,7 @@ export function SignupPage({ error, email, minPassword }: { error?: string; emai
         </button>
       </form>
       <p class="card-foot">
-        <span safe>{t('account.haveAccount')}</span>{' '}
+        {Html.escapeHtml(t('account.haveAccount'))}{' '}
         <a href="/login" safe>
           {t('account.logIn')}
         </a>
@@ -211,8 +212,8 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
             {t('account.tokens')}
           </h2>
           <p class="help">
-            <span safe>{t('account.tokensBefore')}</span> <code>Authorization: Bearer rc_…</code>{' '}
-            <span safe>{t('account.tokensAfter')}</span>
+            {Html.escapeHtml(t('account.tokensBefore'))} <code>Authorization: Bearer rc_…</code>{' '}
+            {Html.escapeHtml(t('account.tokensAfter'))}
           </p>
           <form hx-post="/account/tokens" hx-target="#tokens" hx-swap="outerHTML" class="inline-form">
             <div class="field">

@@ -1,3 +1,4 @@
+import Html from '@kitajs/html';
 import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
 import { t, tr } from '../src/i18n/request-locale.ts';
 import type { MessageKey } from '../src/i18n/translator.ts';
@@ -370,7 +371,7 @@ export function SourcesPanel({
     <section class="sources" aria-label={t('sources.label')}>
       {searchQuery ? (
         <p class="search-query">
-          <span safe>{t('sources.searchedFor')}</span> <q safe>{searchQuery}</q>
+          {Html.escapeHtml(t('sources.searchedFor'))} <q safe>{searchQuery}</q>
         </p>
       ) : (
         ''

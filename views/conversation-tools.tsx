@@ -1,3 +1,4 @@
+import Html from '@kitajs/html';
 import { type DateGroup, groupByDate } from '../src/chat/conversation-groups.ts';
 import { MAX_COMMENT_CHARS, MAX_SEARCH_CHARS, MAX_TITLE_CHARS } from '../src/chat/conversation-tools.ts';
 import type { Conversation, Message } from '../src/domain.ts';
@@ -296,7 +297,7 @@ export function EditingNote(): JSX.Element {
     <>
       <input type="hidden" id="edit-of" name="editOf" value="" />
       <p id="editing-note" class="editing-note" hidden>
-        <span safe>{t('tools.editing')}</span>{' '}
+        {Html.escapeHtml(t('tools.editing'))}{' '}
         <button type="button" id="cancel-edit" class="link-button" safe>
           {t('convs.cancel')}
         </button>

@@ -43,7 +43,7 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
             data-drop-upload
           >
             <p class="dropzone-hint">
-              <strong safe>{t('docs.dropStrong')}</strong> <span safe>{t('docs.dropRest')}</span>
+              <strong safe>{t('docs.dropStrong')}</strong> {Html.escapeHtml(t('docs.dropRest'))}
             </p>
             <div class="upload-row">
               <div class="field grow">

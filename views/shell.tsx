@@ -1,4 +1,5 @@
 import type { Children } from '@kitajs/html';
+import Html from '@kitajs/html';
 import type { Conversation, Principal } from '../src/domain.ts';
 import { t } from '../src/i18n/request-locale.ts';
 import { AccountLinks } from './account.tsx';
@@ -97,7 +98,7 @@ function Sidebar(p: AppShellProps): JSX.Element {
         <nav class="sidebar-nav" aria-label={t('shell.pages')}>
           <a class="nav-link docs-link" href="/docs" aria-current={current('docs')}>
             <DocumentsIcon />
-            <span safe>{t('shell.documents')}</span>
+            {Html.escapeHtml(t('shell.documents'))}
           </a>
           <AccountLinks principal={p.principal} accounts={p.accounts} current={p.section} />
         </nav>

@@ -15,7 +15,7 @@ describe('negotiate (Accept-Language)', () => {
     ['fr, de', 'en'],
     ['', 'en'],
     [';;;,,q=abc', 'en'],
-  ])('%p → %p', (header, expected) => {
+  ] as const)('%p → %p', (header, expected) => {
     expect(negotiate(header, 'en')).toBe(expected);
   });
 
