@@ -285,13 +285,13 @@
   });
 
   // The language picker: choosing a language is the submission (its button is for pages without
-  // this script, and is hidden once it runs).
+  // this script, and is removed once it runs).
   document.addEventListener('change', (event) => {
     const select = event.target;
     if (select instanceof HTMLSelectElement && select.hasAttribute('data-autosubmit')) select.form?.requestSubmit();
   });
   document.addEventListener('DOMContentLoaded', () => {
-    for (const button of document.querySelectorAll('[data-autosubmit-fallback]')) button.hidden = true;
+    for (const button of document.querySelectorAll('[data-autosubmit-fallback]')) button.remove();
   });
 
   document.addEventListener('ragchat:conversation', (event) => {
