@@ -77,7 +77,7 @@ export function adminRoutes(deps: AppDeps) {
         const form = (body ?? {}) as Form;
         return change(principal, set, async () => {
           const user = await auth.createUser(principal, form);
-          return `Added ${user.email}.`;
+          return t('admin.userAdded', { who: user.email ?? user.name });
         });
       })
       .post('/admin/users/:id', async ({ params, body, request, set }) => {
@@ -89,14 +89,14 @@ export function adminRoutes(deps: AppDeps) {
             collections: form.collections ?? [],
             password: optionalPassword(form),
           });
-          return `Saved ${user.email}.`;
+          return t('admin.userSaved', { who: user.email ?? user.name });
         });
       })
       .delete('/admin/users/:id', async ({ params, request, set }) => {
         const principal = admin(deps, request);
         return change(principal, set, async () => {
           await auth.deleteUser(principal, params.id);
-          return 'User deleted.';
+          return t('admin.userDeleted');
         });
       })
       .post('/admin/collections', async ({ body, request, set }) => {

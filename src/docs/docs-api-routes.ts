@@ -4,23 +4,22 @@ import { principalOf, requireAdmin } from '../auth/request-auth.ts';
 import type { AppDeps } from '../deps.ts';
 import { DEFAULT_COLLECTION } from '../domain.ts';
 import { badInput, notFoundSaying } from '../errors.ts';
-import { say } from '../i18n/translator.ts';
+import { type Said, say } from '../i18n/translator.ts';
 import { type IngestResult, REINDEX_PENDING } from '../rag/ingestion.ts';
 import { filterDocuments, parseDocumentFilter } from './document-filter.ts';
 import { checkUpload, filesOf } from './upload.ts';
 
 /** What a person reads about one upload. */
-export function uploadMessage(r: IngestResult): string {
-  const chunks = `${r.chunks} chunk${r.chunks === 1 ? '' : 's'}`;
+export function uploadMessage(r: IngestResult): Said {
   switch (r.outcome) {
     case 'added':
-      return `Added "${r.title}" (${chunks}).`;
+      return say('upload.added', { title: r.title, count: r.chunks });
     case 'updated':
-      return `Replaced the previous version of "${r.title}" (${chunks}).`;
+      return say('upload.updated', { title: r.title, count: r.chunks });
     case 'unchanged':
-      return `Nothing to do: these exact bytes are already indexed as ${r.duplicateOf}.`;
+      return say('upload.unchanged', { source: r.duplicateOf ?? '' });
     case 'empty':
-      return `"${r.title}" has no text to index.`;
+      return say('upload.empty', { title: r.title });
   }
 }
 
@@ -54,7 +53,7 @@ export function docsApiRoutes(deps: AppDeps) {
         });
         if (result.outcome === 'empty') {
           set.status = 422;
-          return { error: { code: 'no_text', message: uploadMessage(result) } };
+          return { error: { code: 'no_text', message: uploadMessage(result).text } };
         }
         set.status = result.outcome === 'added' ? 201 : 200;
         return {
@@ -64,7 +63,7 @@ export function docsApiRoutes(deps: AppDeps) {
           chunks: result.chunks,
           collection,
           status: result.outcome,
-          message: uploadMessage(result),
+          message: uploadMessage(result).text,
         };
       },
       {

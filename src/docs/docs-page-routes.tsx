@@ -95,7 +95,8 @@ export function docsPageRoutes(deps: AppDeps) {
           const { key, bytes, contentType } = await checkUpload(file, config.uploads, collection);
           const result = await ingestion.ingestFile(key, bytes, { dedupe: true, contentType, collection });
           await auth.audit(principal, 'document.upload', `document:${key}`, { collection, outcome: result.outcome });
-          notices.push({ message: uploadMessage(result), kind: UPLOAD_NOTICE[result.outcome] });
+          const said = uploadMessage(result);
+          notices.push({ message: t(said.key, said.params), kind: UPLOAD_NOTICE[result.outcome] });
         } catch (error) {
           if (!(error instanceof AppError) || error.status >= 500) throw error;
           notices.push({ message: errorText(error), kind: 'error' });

@@ -144,6 +144,13 @@ export const en = {
   'docs.deleteConfirm': 'Delete {source}? Its chunks and vectors go too.',
   'docs.download': 'Download the original',
   'docs.chooseFile': 'Choose a file to upload.',
+  'upload.added': { one: 'Added "{title}" ({count} chunk).', other: 'Added "{title}" ({count} chunks).' },
+  'upload.updated': {
+    one: 'Replaced the previous version of "{title}" ({count} chunk).',
+    other: 'Replaced the previous version of "{title}" ({count} chunks).',
+  },
+  'upload.unchanged': 'Nothing to do: these exact bytes are already indexed as {source}.',
+  'upload.empty': '"{title}" has no text to index.',
 
   // Errors shown as a page.
   'errorPage.notFound': 'Not found',
@@ -218,6 +225,9 @@ export const en = {
   'admin.collectionPlaceholder': 'Engineering',
   'admin.collectionName': "New collection's name",
   'admin.addCollection': 'Add collection',
+  'admin.userAdded': 'Added {who}.',
+  'admin.userSaved': 'Saved {who}.',
+  'admin.userDeleted': 'User deleted.',
   'admin.collectionAdded': 'Added the collection {name} ({id}).',
   'admin.nothingYet': 'Nothing yet.',
   'admin.when': 'When',

@@ -142,6 +142,16 @@ export const es: Catalog = {
   'docs.deleteConfirm': '¿Eliminar {source}? También se eliminan sus fragmentos y vectores.',
   'docs.download': 'Descargar el original',
   'docs.chooseFile': 'Elige un archivo para subir.',
+  'upload.added': {
+    one: 'Se añadió "{title}" ({count} fragmento).',
+    other: 'Se añadió "{title}" ({count} fragmentos).',
+  },
+  'upload.updated': {
+    one: 'Se sustituyó la versión anterior de "{title}" ({count} fragmento).',
+    other: 'Se sustituyó la versión anterior de "{title}" ({count} fragmentos).',
+  },
+  'upload.unchanged': 'Nada que hacer: estos mismos bytes ya están indexados como {source}.',
+  'upload.empty': '"{title}" no tiene texto que indexar.',
 
   'errorPage.notFound': 'No encontrado',
   'errorPage.refused': 'Eso no funcionó',
@@ -214,6 +224,9 @@ export const es: Catalog = {
   'admin.collectionPlaceholder': 'Ingeniería',
   'admin.collectionName': 'Nombre de la colección nueva',
   'admin.addCollection': 'Añadir colección',
+  'admin.userAdded': 'Se añadió a {who}.',
+  'admin.userSaved': 'Se guardaron los cambios de {who}.',
+  'admin.userDeleted': 'Usuario eliminado.',
   'admin.collectionAdded': 'Se añadió la colección {name} ({id}).',
   'admin.nothingYet': 'Nada todavía.',
   'admin.when': 'Cuándo',
