@@ -6,6 +6,7 @@
   const sendButton = () => document.getElementById('send');
   const messages = () => document.getElementById('messages');
   let lastSent = '';
+  const say = window.ragchatSay;
 
   const autosize = (el) => {
     el.style.height = 'auto';
@@ -54,7 +55,10 @@
       const note = document.createElement('div');
       note.className = 'notice error';
       note.setAttribute('role', 'alert');
-      note.textContent = 'The server could not be reached. Your question is back in the box; try again.';
+      note.textContent = say(
+        'unreachable',
+        'The server could not be reached. Your question is back in the box; try again.',
+      );
       messages()?.append(note);
     }
   });
@@ -71,8 +75,11 @@
       if (!bubble?.isConnected) continue;
       const status = bubble.querySelector('.status');
       if (status) {
-        status.innerHTML =
-          '<span class="badge failed" role="alert">The connection was lost. Reload to see the full answer.</span>';
+        const badge = document.createElement('span');
+        badge.className = 'badge failed';
+        badge.setAttribute('role', 'alert');
+        badge.textContent = say('connectionLost', 'The connection was lost. Reload to see the full answer.');
+        status.replaceChildren(badge);
       }
       bubble.classList.remove('streaming');
     }
@@ -103,7 +110,7 @@
       xhr.setRequestHeader('HX-Request', 'true');
       xhr.upload.addEventListener('progress', (e) => {
         if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
-        if (e.loaded === e.total) outcome.textContent = 'Indexing…';
+        if (e.loaded === e.total) outcome.textContent = say('indexing', 'Indexing…');
       });
       const finish = (kind, message, section) => {
         progress.hidden = true;
@@ -121,13 +128,15 @@
           notice?.classList.contains('error') || xhr.status >= 400 ? 'error' : (notice?.classList[1] ?? 'success');
         finish(
           kind,
-          notice?.textContent ?? `The upload failed (${xhr.status}).`,
+          notice?.textContent ?? say('uploadFailed', 'The upload failed ({status}).', { status: xhr.status }),
           template.content.getElementById('documents'),
         );
       });
-      xhr.addEventListener('error', () => finish('error', 'The upload failed: the server could not be reached.', null));
+      xhr.addEventListener('error', () =>
+        finish('error', say('uploadUnreachable', 'The upload failed: the server could not be reached.'), null),
+      );
       progress.hidden = false;
-      outcome.textContent = 'Uploading…';
+      outcome.textContent = say('uploading', 'Uploading…');
       line.classList.add('uploading');
       xhr.send(body);
     });
@@ -142,10 +151,10 @@
       const progress = document.createElement('progress');
       progress.max = 100;
       progress.value = 0;
-      progress.setAttribute('aria-label', `Uploading ${file.name}`);
+      progress.setAttribute('aria-label', say('uploadingFile', 'Uploading {name}', { name: file.name }));
       const outcome = document.createElement('span');
       outcome.className = 'upload-outcome';
-      outcome.textContent = 'Waiting…';
+      outcome.textContent = say('waiting', 'Waiting…');
       line.append(name, progress, outcome);
       queue.append(line);
       return line;
@@ -273,6 +282,16 @@
   });
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && document.body.classList.contains('drawer-open')) setDrawer(false);
+  });
+
+  // The language picker: choosing a language is the submission (its button is for pages without
+  // this script, and is removed once it runs).
+  document.addEventListener('change', (event) => {
+    const select = event.target;
+    if (select instanceof HTMLSelectElement && select.hasAttribute('data-autosubmit')) select.form?.requestSubmit();
+  });
+  document.addEventListener('DOMContentLoaded', () => {
+    for (const button of document.querySelectorAll('[data-autosubmit-fallback]')) button.remove();
   });
 
   document.addEventListener('ragchat:conversation', (event) => {

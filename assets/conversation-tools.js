@@ -5,6 +5,7 @@
   const editOf = () => document.getElementById('edit-of');
   const editingNote = () => document.getElementById('editing-note');
   let lastEditOf = '';
+  const say = window.ragchatSay;
 
   const closeRename = (li) => {
     const form = li?.querySelector('.rename-form');
@@ -59,9 +60,9 @@
         done = false;
       }
     }
-    button.textContent = done ? 'Copied' : 'Copy failed';
+    button.textContent = done ? say('copied', 'Copied') : say('copyFailed', 'Copy failed');
     setTimeout(() => {
-      button.textContent = 'Copy';
+      button.textContent = say('copy', 'Copy');
     }, 2000);
   };
 

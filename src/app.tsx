@@ -18,6 +18,8 @@ import { contextOf } from './http/request-auth.ts';
 import { requestContext } from './http/request-context.ts';
 import { bindRoutes, routeRules } from './http/route-rules.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { languageRoutes } from './i18n/language-routes.ts';
+import { requestLanguage } from './i18n/request-language.ts';
 import { mcpRoutes } from './integrations/mcp-routes.ts';
 import { openAiRoutes } from './integrations/openai-routes.ts';
 import { metricsRoutes } from './observability/metrics-routes.ts';
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   const routes = { of: (): readonly { method: string; path: string; hooks: unknown }[] => [] };
   const app = new Elysia()
     .use(requestTelemetry({ telemetry: deps.telemetry, logger: deps.logger, routes: () => routes.of() }))
+    .use(requestLanguage(deps.config.defaultLanguage))
     .use(html({ autoDetect: true, autoDoctype: false }))
     .use(errorResponses(deps.logger))
     // After the error handler, so that a missing file gets the app's own 404.
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
             '/login',
             '/logout',
             '/signup',
+            '/language',
             /^\/(c|chat|assets|docs|account|admin)\//,
             '/api/*',
           ],
@@ -97,6 +101,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       return { status: ready ? 'ready' : 'unavailable', checks };
     })
     .use(metricsRoutes(deps.telemetry, deps.config.metrics))
+    .use(languageRoutes())
     .use(authRoutes(deps))
     .use(adminPageRoutes(deps))
     .use(adminApiRoutes(deps))

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MIN_PASSWORD_CHARS } from './domain.ts';
 import { type ProxyTrust, parseProxyTrust } from './http/forwarding.ts';
 import { allowedHosts, LOOPBACK_NAMES, validHostEntry } from './http/host-policy.ts';
+import { LOCALES, type Locale } from './i18n/locale.ts';
 import { BEDROCK_EMBEDDING_MODELS, type BedrockEmbeddingModel } from './providers/bedrock-embedding-models.ts';
 
 /**
@@ -57,6 +58,12 @@ const ConfigSchema = z
     DATA_DIR: z.string().trim().min(1).default('./data'),
     SEED_DOCS_DIR: z.string().trim().default(DEFAULT_SEED_DOCS_DIR),
     MAX_MESSAGE_CHARS: positiveInt(4000, 100_000),
+    DEFAULT_LANGUAGE: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }))
+      .default('en'),
     RETRIEVAL_TOP_K: positiveInt(6, 50),
     CHUNK_SIZE_TOKENS: positiveInt(512, 8000),
     CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(4000).default(64),
@@ -365,6 +372,11 @@ export interface Config {
   /** Folder ingested on first start when the store is empty; `off` turns seeding off. */
   readonly seedDocsDir: string;
   readonly maxMessageChars: number;
+  /**
+   * The interface's language when neither the picker's cookie nor the browser's Accept-Language
+   * names one ragchat has. @default 'en'
+   */
+  readonly defaultLanguage: Locale;
   readonly topK: number;
   readonly chunkSizeTokens: number;
   readonly chunkOverlapTokens: number;
@@ -491,6 +503,7 @@ function toConfig(raw: RawConfig): Config {
     dataDir: raw.DATA_DIR,
     seedDocsDir: raw.SEED_DOCS_DIR === 'off' ? '' : raw.SEED_DOCS_DIR,
     maxMessageChars: raw.MAX_MESSAGE_CHARS,
+    defaultLanguage: raw.DEFAULT_LANGUAGE,
     topK: raw.RETRIEVAL_TOP_K,
     chunkSizeTokens: raw.CHUNK_SIZE_TOKENS,
     chunkOverlapTokens: raw.CHUNK_OVERLAP_TOKENS,

@@ -1,3 +1,5 @@
+import type { MessageKey, Params, Said } from './i18n/translator.ts';
+
 /**
  * One error type for everything the app reports on purpose. `code` is stable (tests, logs and the
  * JSON API use it); `status` is the HTTP answer; `message` is a sentence a person can act on.
@@ -8,15 +10,25 @@ export class AppError extends Error {
   readonly reason?: FailureReason;
   /** For a 429 or 503: when to try again (sent as Retry-After). */
   readonly retryAfterSeconds?: number;
+  /**
+   * The sentence's catalog key (src/i18n/en.ts), when it was given as `say(key, params)`: the page
+   * shows it in the reader's language; `message` stays the English, for logs and API clients.
+   */
+  readonly key?: MessageKey;
+  readonly params?: Params;
 
   constructor(
     readonly code: ErrorCode,
-    message: string,
+    message: string | Said,
     readonly status = 500,
     options?: { cause?: unknown; reason?: FailureReason; retryAfterSeconds?: number },
   ) {
-    super(message, options);
+    super(typeof message === 'string' ? message : message.text, options);
     this.name = 'AppError';
+    if (typeof message !== 'string') {
+      this.key = message.key;
+      this.params = message.params;
+    }
     this.reason = options?.reason;
     this.retryAfterSeconds = options?.retryAfterSeconds;
   }
@@ -80,10 +92,10 @@ export type FailureReason =
   | 'unexpected';
 
 /** The user's input is wrong: a 400 with a message that says what to change. */
-export const badInput = (message: string) => new AppError('invalid_input', message, 400);
+export const badInput = (message: string | Said) => new AppError('invalid_input', message, 400);
 
 /** A 404 whose sentence says what was not found, and why where it helps. */
-export const notFoundSaying = (message: string) => new AppError('not_found', message, 404);
+export const notFoundSaying = (message: string | Said) => new AppError('not_found', message, 404);
 
 export const notFound = (what: string) => notFoundSaying(`${what} was not found.`);
 

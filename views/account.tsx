@@ -1,4 +1,6 @@
+import Html from '@kitajs/html';
 import type { Principal } from '../src/domain.ts';
+import { t, tr } from '../src/i18n/request-locale.ts';
 import type { ApiTokenInfo } from '../src/stores/account-store.ts';
 import { Notice } from './chat.tsx';
 import { AppShell, CardPage, type ShellData, type ShellSection, TextCell } from './shell.tsx';
@@ -20,22 +22,22 @@ export function AccountLinks({
       <a
         href="/account"
         class="nav-link who"
-        title="Your account"
+        title={t('account.yourAccount')}
         aria-current={current === 'account' ? 'page' : undefined}
         safe
       >
         {principal.user.email ?? principal.user.name}
       </a>
       {isAdmin ? (
-        <a href="/admin" class="nav-link" aria-current={current === 'admin' ? 'page' : undefined}>
-          Admin
+        <a href="/admin" class="nav-link" aria-current={current === 'admin' ? 'page' : undefined} safe>
+          {t('account.admin')}
         </a>
       ) : (
         ''
       )}
       <form hx-post="/logout" class="inline">
-        <button type="submit" class="nav-link log-out">
-          Log out
+        <button type="submit" class="nav-link log-out" safe>
+          {t('account.logOut')}
         </button>
       </form>
     </div>
@@ -54,34 +56,37 @@ export interface LoginPageProps {
 /** A plain form (works before htmx loads); the server answers with a redirect or the form again. */
 export function LoginPage(p: LoginPageProps): JSX.Element {
   return (
-    <CardPage title="Log in" heading="Log in">
-      <p class="lead">Chat with your team's documents.</p>
-      {p.noAdmin ? (
-        <Notice
-          kind="info"
-          message="No account exists yet. Create the first admin with: npm run user:create -- --admin --email you@example.com (or set ADMIN_EMAIL and ADMIN_PASSWORD)."
-        />
-      ) : (
-        ''
-      )}
+    <CardPage title={t('account.logIn')} heading={t('account.logIn')}>
+      <p class="lead" safe>
+        {t('account.lead')}
+      </p>
+      {p.noAdmin ? <Notice kind="info" message={t('account.noAdmin')} /> : ''}
       {p.error ? <Notice message={p.error} /> : ''}
       <form method="post" action="/login" class="stack-form">
         <input type="hidden" name="next" value={p.next} />
         <div class="field">
-          <label for="email">Email</label>
+          <label for="email" safe>
+            {t('account.email')}
+          </label>
           <input id="email" name="email" type="email" autocomplete="username" required value={p.email ?? ''} />
         </div>
         <div class="field">
-          <label for="password">Password</label>
+          <label for="password" safe>
+            {t('account.password')}
+          </label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
         </div>
-        <button type="submit" class="button primary wide">
-          Log in
+        <button type="submit" class="button primary wide" safe>
+          {t('account.logIn')}
         </button>
       </form>
       {p.allowSignup ? (
         <p class="card-foot">
-          No account? <a href="/signup">Sign up</a>.
+          {Html.escapeHtml(t('account.noAccount'))}{' '}
+          <a href="/signup" safe>
+            {t('account.signUp')}
+          </a>
+          .
         </p>
       ) : (
         ''
@@ -92,19 +97,25 @@ export function LoginPage(p: LoginPageProps): JSX.Element {
 
 export function SignupPage({ error, email, minPassword }: { error?: string; email?: string; minPassword: number }) {
   return (
-    <CardPage title="Sign up" heading="Create an account">
+    <CardPage title={t('account.signUp')} heading={t('account.createAccount')}>
       {error ? <Notice message={error} /> : ''}
       <form method="post" action="/signup" class="stack-form">
         <div class="field">
-          <label for="email">Email</label>
+          <label for="email" safe>
+            {t('account.email')}
+          </label>
           <input id="email" name="email" type="email" autocomplete="username" required value={email ?? ''} />
         </div>
         <div class="field">
-          <label for="name">Name</label>
+          <label for="name" safe>
+            {t('account.name')}
+          </label>
           <input id="name" name="name" type="text" autocomplete="name" maxlength="80" />
         </div>
         <div class="field">
-          <label for="password">Password</label>
+          <label for="password" safe>
+            {t('account.password')}
+          </label>
           <input
             id="password"
             name="password"
@@ -113,14 +124,20 @@ export function SignupPage({ error, email, minPassword }: { error?: string; emai
             required
             minlength={String(minPassword)}
           />
-          <p class="help" safe>{`At least ${minPassword} characters.`}</p>
+          <p class="help" safe>
+            {t('account.atLeast', { min: minPassword })}
+          </p>
         </div>
-        <button type="submit" class="button primary wide">
-          Sign up
+        <button type="submit" class="button primary wide" safe>
+          {t('account.signUp')}
         </button>
       </form>
       <p class="card-foot">
-        Have an account? <a href="/login">Log in</a>.
+        {Html.escapeHtml(t('account.haveAccount'))}{' '}
+        <a href="/login" safe>
+          {t('account.logIn')}
+        </a>
+        .
       </p>
     </CardPage>
   );
@@ -136,32 +153,40 @@ export interface AccountPageProps {
 export function AccountPage(p: AccountPageProps): JSX.Element {
   const { principal } = p.shell;
   return (
-    <AppShell {...p.shell} title="Account" heading="Your account" section="account">
+    <AppShell {...p.shell} title={t('account.title')} heading={t('account.yourAccount')} section="account">
       <div class="page">
         <section class="panel" aria-labelledby="who-heading">
-          <h2 id="who-heading">Profile</h2>
+          <h2 id="who-heading" safe>
+            {t('account.profile')}
+          </h2>
           <dl class="facts">
-            <dt>Email</dt>
+            <dt safe>{t('account.email')}</dt>
             <dd safe>{principal.user.email ?? principal.user.name}</dd>
-            <dt>Role</dt>
-            <dd>{principal.user.role}</dd>
-            <dt>Collections</dt>
+            <dt safe>{t('account.role')}</dt>
+            <dd safe>{t(principal.user.role === 'admin' ? 'role.admin' : 'role.member')}</dd>
+            <dt safe>{t('account.collections')}</dt>
             <dd safe>
               {principal.collections === 'all'
-                ? 'Every collection'
-                : p.collections.join(', ') || 'None yet (ask an admin)'}
+                ? t('account.everyCollection')
+                : p.collections.join(', ') || t('account.noCollections')}
             </dd>
           </dl>
         </section>
         <section class="panel" aria-labelledby="password-heading">
-          <h2 id="password-heading">Change password</h2>
+          <h2 id="password-heading" safe>
+            {t('account.changePassword')}
+          </h2>
           <form hx-post="/account/password" hx-target="#password-result" class="stack-form narrow">
             <div class="field">
-              <label for="current">Current password</label>
+              <label for="current" safe>
+                {t('account.currentPassword')}
+              </label>
               <input id="current" name="current" type="password" autocomplete="current-password" required />
             </div>
             <div class="field">
-              <label for="next">New password</label>
+              <label for="next" safe>
+                {t('account.newPassword')}
+              </label>
               <input
                 id="next"
                 name="next"
@@ -170,28 +195,42 @@ export function AccountPage(p: AccountPageProps): JSX.Element {
                 required
                 minlength={String(p.minPassword)}
               />
-              <p class="help" safe>{`At least ${p.minPassword} characters. Your other sessions are logged out.`}</p>
+              <p class="help" safe>
+                {t('account.atLeastLogsOut', { min: p.minPassword })}
+              </p>
             </div>
             <div>
-              <button type="submit" class="button primary">
-                Change password
+              <button type="submit" class="button primary" safe>
+                {t('account.changePassword')}
               </button>
             </div>
             <div id="password-result"></div>
           </form>
         </section>
         <section class="panel" aria-labelledby="tokens-heading">
-          <h2 id="tokens-heading">Personal API tokens</h2>
+          <h2 id="tokens-heading" safe>
+            {t('account.tokens')}
+          </h2>
           <p class="help">
-            Send one as <code>Authorization: Bearer rc_…</code> to call the API as you. A token is shown once.
+            {Html.escapeHtml(t('account.tokensBefore'))} <code>Authorization: Bearer rc_…</code>{' '}
+            {Html.escapeHtml(t('account.tokensAfter'))}
           </p>
           <form hx-post="/account/tokens" hx-target="#tokens" hx-swap="outerHTML" class="inline-form">
             <div class="field">
-              <label for="token-name">Name</label>
-              <input id="token-name" name="name" type="text" maxlength="60" required placeholder="laptop script" />
+              <label for="token-name" safe>
+                {t('account.name')}
+              </label>
+              <input
+                id="token-name"
+                name="name"
+                type="text"
+                maxlength="60"
+                required
+                placeholder={t('account.tokenPlaceholder')}
+              />
             </div>
-            <button type="submit" class="button primary">
-              Create token
+            <button type="submit" class="button primary" safe>
+              {t('account.createToken')}
             </button>
           </form>
           <TokenList tokens={p.tokens} />
@@ -207,7 +246,7 @@ export function TokenList({ tokens, created }: { tokens: ApiTokenInfo[]; created
     <section id="tokens">
       {created ? (
         <div class="notice success" role="status">
-          <p>Copy this token now; it will not be shown again:</p>
+          <p safe>{t('account.copyToken')}</p>
           <code class="token" safe>
             {created}
           </code>
@@ -216,38 +255,46 @@ export function TokenList({ tokens, created }: { tokens: ApiTokenInfo[]; created
         ''
       )}
       {tokens.length === 0 ? (
-        <p class="empty">No tokens yet.</p>
+        <p class="empty" safe>
+          {t('account.noTokens')}
+        </p>
       ) : (
         <table class="table">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Token</th>
-              <th>Created</th>
-              <th>Last used</th>
+              <th safe>{t('account.name')}</th>
+              <th safe>{t('account.token')}</th>
+              <th safe>{t('account.created')}</th>
+              <th safe>{t('account.lastUsed')}</th>
               <th>
-                <span class="visually-hidden">Actions</span>
+                <span class="visually-hidden" safe>
+                  {t('account.actions')}
+                </span>
               </th>
             </tr>
           </thead>
           <tbody>
-            {tokens.map((t) => (
+            {tokens.map((token) => (
               <tr>
-                <TextCell label="Name" text={t.name} />
-                <TextCell label="Token" text={t.hint} />
-                <TextCell label="Created" text={t.createdAt.slice(0, 10)} />
-                <TextCell label="Last used" text={t.lastUsedAt?.slice(0, 16).replace('T', ' ') ?? 'never'} />
+                <TextCell label={t('account.name')} text={token.name} />
+                <TextCell label={t('account.token')} text={token.hint} />
+                <TextCell label={t('account.created')} text={tr().date(token.createdAt)} />
+                <TextCell
+                  label={t('account.lastUsed')}
+                  text={token.lastUsedAt ? tr().dateTime(token.lastUsedAt) : t('account.never')}
+                />
                 <td class="actions">
                   <button
                     type="button"
                     class="button danger small"
-                    aria-label={`Revoke the token ${t.name}`}
-                    hx-delete={`/account/tokens/${t.id}`}
+                    aria-label={t('account.revokeLabel', { name: token.name })}
+                    hx-delete={`/account/tokens/${token.id}`}
                     hx-target="#tokens"
                     hx-swap="outerHTML"
-                    hx-confirm="Revoke this token? Programs using it will stop working."
+                    hx-confirm={t('account.revokeConfirm')}
+                    safe
                   >
-                    Revoke
+                    {t('account.revoke')}
                   </button>
                 </td>
               </tr>

@@ -1,4 +1,5 @@
 import type { Collection, User } from '../src/domain.ts';
+import { t, tr } from '../src/i18n/request-locale.ts';
 import type { AuditEntry } from '../src/stores/account-store.ts';
 import { Notice, type NoticeKind } from './chat.tsx';
 import { AppShell, type ShellData, TextCell } from './shell.tsx';
@@ -15,12 +16,14 @@ export interface AdminPageProps {
 /** Users (roles, collections, password resets), collections, and the audit log. */
 export function AdminPage(p: AdminPageProps): JSX.Element {
   return (
-    <AppShell {...p.shell} title="Admin" heading="Admin" section="admin">
+    <AppShell {...p.shell} title={t('admin.title')} heading={t('admin.title')} section="admin">
       <div class="page">
         <UsersSection {...p} />
         <CollectionsSection collections={p.collections} />
         <section class="panel" aria-labelledby="audit-heading">
-          <h2 id="audit-heading">Audit log</h2>
+          <h2 id="audit-heading" safe>
+            {t('admin.audit')}
+          </h2>
           <AuditTable entries={p.audit} />
         </section>
       </div>
@@ -37,23 +40,27 @@ export function UsersSection(p: {
 }): JSX.Element {
   return (
     <section id="users" class="panel" aria-labelledby="users-heading">
-      <h2 id="users-heading">Users</h2>
+      <h2 id="users-heading" safe>
+        {t('admin.users')}
+      </h2>
       {p.notice ? <Notice message={p.notice.message} kind={p.notice.kind} /> : ''}
       <table class="table users">
         <thead>
           <tr>
-            <th>Email</th>
-            <th>Role, collections and new password</th>
+            <th safe>{t('account.email')}</th>
+            <th safe>{t('admin.access')}</th>
             <th>
-              <span class="visually-hidden">Actions</span>
+              <span class="visually-hidden" safe>
+                {t('account.actions')}
+              </span>
             </th>
           </tr>
         </thead>
         <tbody>
           {p.users.map(({ user, collections }) => (
             <tr>
-              <TextCell class="title-cell" label="Email" text={user.email ?? user.name} />
-              <td data-label="Access">
+              <TextCell class="title-cell" label={t('account.email')} text={user.email ?? user.name} />
+              <td data-label={t('admin.accessLabel')}>
                 <form
                   class="inline-form"
                   hx-post={`/admin/users/${user.id}`}
@@ -67,11 +74,11 @@ export function UsersSection(p: {
                     name="password"
                     type="password"
                     autocomplete="new-password"
-                    placeholder="new password"
-                    aria-label={`New password for ${user.email ?? user.name}`}
+                    placeholder={t('admin.newPassword')}
+                    aria-label={t('admin.newPasswordFor', { who: user.email ?? user.name })}
                   />
-                  <button type="submit" class="button">
-                    Save
+                  <button type="submit" class="button" safe>
+                    {t('admin.save')}
                   </button>
                 </form>
               </td>
@@ -82,13 +89,14 @@ export function UsersSection(p: {
                   <button
                     type="button"
                     class="button danger small"
-                    aria-label={`Delete the user ${user.email ?? user.name}`}
+                    aria-label={t('admin.deleteUser', { who: user.email ?? user.name })}
                     hx-delete={`/admin/users/${user.id}`}
                     hx-target="#users"
                     hx-swap="outerHTML"
-                    hx-confirm="Delete this user and their conversations?"
+                    hx-confirm={t('admin.deleteUserConfirm')}
+                    safe
                   >
-                    Delete
+                    {t('admin.delete')}
                   </button>
                 )}
               </td>
@@ -96,23 +104,35 @@ export function UsersSection(p: {
           ))}
         </tbody>
       </table>
-      <h3>Add a user</h3>
+      <h3 safe>{t('admin.addUser')}</h3>
       <form class="inline-form add-user" hx-post="/admin/users" hx-target="#users" hx-swap="outerHTML">
-        <input name="email" type="email" required placeholder="email" aria-label="Email" />
-        <input name="name" type="text" placeholder="name" aria-label="Name" maxlength="80" />
+        <input
+          name="email"
+          type="email"
+          required
+          placeholder={t('admin.emailPlaceholder')}
+          aria-label={t('account.email')}
+        />
+        <input
+          name="name"
+          type="text"
+          placeholder={t('admin.namePlaceholder')}
+          aria-label={t('account.name')}
+          maxlength="80"
+        />
         <input
           name="password"
           type="password"
           autocomplete="new-password"
           required
           minlength={String(p.minPassword)}
-          placeholder="password"
-          aria-label="Password"
+          placeholder={t('admin.passwordPlaceholder')}
+          aria-label={t('account.password')}
         />
         <RoleSelect current="member" />
         <CollectionChoices collections={p.collections} granted={['general']} />
-        <button type="submit" class="button primary">
-          Add user
+        <button type="submit" class="button primary" safe>
+          {t('admin.addUserButton')}
         </button>
       </form>
     </section>
@@ -121,12 +141,12 @@ export function UsersSection(p: {
 
 function RoleSelect({ current }: { current: string }): JSX.Element {
   return (
-    <select name="role" aria-label="Role">
-      <option value="member" selected={current === 'member'}>
-        member
+    <select name="role" aria-label={t('account.role')}>
+      <option value="member" selected={current === 'member'} safe>
+        {t('role.member')}
       </option>
-      <option value="admin" selected={current === 'admin'}>
-        admin
+      <option value="admin" selected={current === 'admin'} safe>
+        {t('role.admin')}
       </option>
     </select>
   );
@@ -135,7 +155,9 @@ function RoleSelect({ current }: { current: string }): JSX.Element {
 function CollectionChoices({ collections, granted }: { collections: Collection[]; granted: string[] }) {
   return (
     <fieldset class="choices">
-      <legend class="visually-hidden">Collections</legend>
+      <legend class="visually-hidden" safe>
+        {t('account.collections')}
+      </legend>
       {/* An empty value, so that unticking every box still sends the field (and removes the grants). */}
       <input type="hidden" name="collections" value="" />
       {collections.map((c) => (
@@ -157,8 +179,12 @@ export function CollectionsSection({
 }): JSX.Element {
   return (
     <section id="collections" class="panel" aria-labelledby="collections-heading">
-      <h2 id="collections-heading">Collections</h2>
-      <p class="help">Documents belong to one collection; users read the collections they are granted.</p>
+      <h2 id="collections-heading" safe>
+        {t('account.collections')}
+      </h2>
+      <p class="help" safe>
+        {t('admin.collectionsHelp')}
+      </p>
       {notice ? <Notice message={notice.message} kind={notice.kind} /> : ''}
       <ul class="chips">
         {collections.map((c) => (
@@ -173,11 +199,11 @@ export function CollectionsSection({
           type="text"
           required
           maxlength="60"
-          placeholder="Engineering"
-          aria-label="New collection's name"
+          placeholder={t('admin.collectionPlaceholder')}
+          aria-label={t('admin.collectionName')}
         />
-        <button type="submit" class="button primary">
-          Add collection
+        <button type="submit" class="button primary" safe>
+          {t('admin.addCollection')}
         </button>
       </form>
     </section>
@@ -185,26 +211,32 @@ export function CollectionsSection({
 }
 
 export function AuditTable({ entries }: { entries: AuditEntry[] }): JSX.Element {
-  if (entries.length === 0) return <p class="empty">Nothing yet.</p>;
+  if (entries.length === 0) {
+    return (
+      <p class="empty" safe>
+        {t('admin.nothingYet')}
+      </p>
+    );
+  }
   return (
     <table class="table audit">
       <thead>
         <tr>
-          <th>When</th>
-          <th>Who</th>
-          <th>What</th>
-          <th>Target</th>
-          <th>Details</th>
+          <th safe>{t('admin.when')}</th>
+          <th safe>{t('admin.who')}</th>
+          <th safe>{t('admin.what')}</th>
+          <th safe>{t('admin.target')}</th>
+          <th safe>{t('admin.details')}</th>
         </tr>
       </thead>
       <tbody>
         {entries.map((e) => (
           <tr>
-            <TextCell label="When" text={e.at.slice(0, 19).replace('T', ' ')} />
-            <TextCell label="Who" text={e.actor} />
-            <TextCell label="What" text={e.action} />
-            <TextCell label="Target" text={e.target} />
-            <td data-label="Details" class="details">
+            <TextCell label={t('admin.when')} text={tr().dateTime(e.at)} />
+            <TextCell label={t('admin.who')} text={e.actor} />
+            <TextCell label={t('admin.what')} text={e.action} />
+            <TextCell label={t('admin.target')} text={e.target} />
+            <td data-label={t('admin.details')} class="details">
               <code safe>{JSON.stringify(e.details)}</code>
             </td>
           </tr>

@@ -1,4 +1,7 @@
+import Html from '@kitajs/html';
 import type { Conversation, Message, Principal, Source } from '../src/domain.ts';
+import { t, tr } from '../src/i18n/request-locale.ts';
+import type { MessageKey } from '../src/i18n/translator.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
 import {
   AnswerActions,
@@ -31,11 +34,11 @@ export interface ChatPageProps {
   liveMessageIds?: ReadonlySet<string>;
 }
 
-const SUGGESTIONS = [
-  'How do I start ragchat on my laptop?',
-  'How are answers streamed to the browser?',
-  'What does the offline mode do?',
-  'How do I add my own documents?',
+const SUGGESTIONS: MessageKey[] = [
+  'chat.suggestion.start',
+  'chat.suggestion.stream',
+  'chat.suggestion.offline',
+  'chat.suggestion.documents',
 ];
 
 export function ChatPage(p: ChatPageProps): JSX.Element {
@@ -47,7 +50,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
       offline={p.offline}
       model={p.model}
       title={p.current?.title ?? 'ragchat'}
-      heading={p.current?.title ?? 'New conversation'}
+      heading={p.current?.title ?? t('chat.newConversation')}
       headingId="chat-title"
       section="chat"
       currentConversationId={p.current?.id ?? null}
@@ -55,7 +58,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
       actions={
         <>
           <ConversationToolbar conversation={p.current} />
-          <a class="icon-button new-chat-icon" href="/" aria-label="New chat" title="New chat">
+          <a class="icon-button new-chat-icon" href="/" aria-label={t('chat.newChat')} title={t('chat.newChat')}>
             +
           </a>
         </>
@@ -63,7 +66,7 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
     >
       {/* Not a live region itself: a screen reader would read every word as it streams. The
           finished answer is announced once, through #announcer. */}
-      <section id="messages" class="messages" tabindex="0" aria-label="Conversation">
+      <section id="messages" class="messages" tabindex="0" aria-label={t('chat.conversation')}>
         {p.messages.length === 0 ? (
           <EmptyState />
         ) : (
@@ -89,23 +92,25 @@ export function ChatPage(p: ChatPageProps): JSX.Element {
       >
         <ConversationIdInput id={p.current?.id ?? ''} />
         <EditingNote />
-        <label for="message" class="visually-hidden">
-          Your question
+        <label for="message" class="visually-hidden" safe>
+          {t('chat.yourQuestion')}
         </label>
         <textarea
           id="message"
           name="message"
           rows="1"
           maxlength={String(p.maxMessageChars)}
-          placeholder="Ask about your documents…"
+          placeholder={t('chat.placeholder')}
           autofocus
           required
         ></textarea>
-        <button id="send" type="submit" class="button primary send" title="Send (Enter)">
-          Send
+        <button id="send" type="submit" class="button primary send" title={t('chat.sendTitle')} safe>
+          {t('chat.send')}
         </button>
       </form>
-      <p class="composer-hint">Enter sends · Shift+Enter adds a line · answers cite their sources as [n]</p>
+      <p class="composer-hint" safe>
+        {t('chat.hint')}
+      </p>
     </AppShell>
   );
 }
@@ -116,15 +121,12 @@ export function ConversationIdInput({ id }: { id: string }): JSX.Element {
 
 export function ModeBadge({ offline, model }: { offline: boolean; model: string }): JSX.Element {
   return offline ? (
-    <p
-      class="mode offline"
-      title="No language model is configured: answers quote the most relevant sentences of your documents."
-    >
-      Offline mode · answers quote your documents
+    <p class="mode offline" title={t('mode.offlineTitle')} safe>
+      {t('mode.offline')}
     </p>
   ) : (
     <p class="mode online" safe>
-      {`Model: ${model}`}
+      {t('mode.online', { model })}
     </p>
   );
 }
@@ -140,7 +142,11 @@ export function ConversationList({
   search?: string;
 }): JSX.Element {
   if (conversations.length === 0 && !search) {
-    return <p class="empty-list">No conversations yet. Ask a question to start one.</p>;
+    return (
+      <p class="empty-list" safe>
+        {t('chat.noConversations')}
+      </p>
+    );
   }
   return (
     <GroupedConversations conversations={conversations} currentId={currentId} search={search} item={ConversationItem} />
@@ -170,11 +176,11 @@ export function ConversationItem(c: Conversation, currentId: string | null): JSX
         type="button"
         class="delete"
         hx-delete={`/c/${c.id}`}
-        hx-confirm="Delete this conversation?"
+        hx-confirm={t('chat.deleteConfirm')}
         hx-target="closest li"
         hx-swap="delete"
-        aria-label={`Delete conversation: ${c.title}`}
-        title="Delete"
+        aria-label={t('chat.deleteLabel', { title: c.title })}
+        title={t('chat.delete')}
       >
         ×
       </button>
@@ -185,14 +191,17 @@ export function ConversationItem(c: Conversation, currentId: string | null): JSX
 function EmptyState(): JSX.Element {
   return (
     <div class="empty-state" id="empty-state">
-      <h2>Ask your documents</h2>
-      <p>Answers are written from the documents you ingested, with numbered sources you can check.</p>
+      <h2 safe>{t('chat.emptyHeading')}</h2>
+      <p safe>{t('chat.emptyText')}</p>
       <div class="suggestions">
-        {SUGGESTIONS.map((q) => (
-          <button type="button" class="suggestion" data-question={q} safe>
-            {q}
-          </button>
-        ))}
+        {SUGGESTIONS.map((key) => {
+          const q = t(key);
+          return (
+            <button type="button" class="suggestion" data-question={q} safe>
+              {q}
+            </button>
+          );
+        })}
       </div>
     </div>
   );
@@ -214,8 +223,8 @@ export function MessageView({ message, live = false }: { message: Message; live?
             {message.content}
           </div>
           <div class="status">
-            <span class="badge stopped">
-              This answer is still being written. Reload the page in a moment to see it.
+            <span class="badge stopped" safe>
+              {t('answer.stillWriting')}
             </span>
           </div>
         </div>
@@ -254,9 +263,9 @@ export function answerAnnouncement(message: Pick<Message, 'status' | 'content' |
     .replace(/[*_`~]+/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (message.status === 'failed') return `The answer failed: ${message.error ?? 'it could not be completed.'}`;
-  if (message.status === 'stopped') return `Answer stopped: ${text}`;
-  return `Answer: ${text}`;
+  if (message.status === 'failed') return t('announce.failed', { error: message.error ?? t('announce.failedUnknown') });
+  if (message.status === 'stopped') return t('announce.stopped', { text });
+  return t('announce.done', { text });
 }
 
 export function UserBubble({ id, text }: { id: string; text: string }): JSX.Element {
@@ -285,7 +294,7 @@ export function AssistantBubble({ id, resume = false }: { id: string; resume?: b
       <div class="bubble">
         <div class="answer" id={`answer-${id}`}></div>
         <div class="status" id={`status-${id}`}>
-          <span class="typing" role="status" aria-label="Writing">
+          <span class="typing" role="status" aria-label={t('answer.writing')}>
             <i></i>
             <i></i>
             <i></i>
@@ -305,13 +314,22 @@ export function MessageStatusLine({
 }): JSX.Element {
   const parts: string[] = [];
   if (message.model) parts.push(message.model);
-  if (message.latencyMs !== null) parts.push(`${(message.latencyMs / 1000).toFixed(1)} s`);
+  if (message.latencyMs !== null) {
+    const seconds = tr().number(message.latencyMs / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    parts.push(t('answer.seconds', { seconds }));
+  }
   return (
     <div class="status">
-      {message.status === 'stopped' ? <span class="badge stopped">Stopped</span> : ''}
+      {message.status === 'stopped' ? (
+        <span class="badge stopped" safe>
+          {t('answer.stopped')}
+        </span>
+      ) : (
+        ''
+      )}
       {message.status === 'failed' ? (
         <span class="badge failed" role="alert" safe>
-          {message.error ?? 'The answer could not be completed.'}
+          {message.error ?? t('answer.failed')}
         </span>
       ) : (
         ''
@@ -330,9 +348,10 @@ export function StopButton({ messageId }: { messageId: string }): JSX.Element {
       class="stop"
       hx-post={`/chat/messages/${messageId}/stop`}
       hx-swap="none"
-      title="Stop the answer; what is written so far is kept"
+      title={t('answer.stopTitle')}
+      safe
     >
-      Stop
+      {t('answer.stop')}
     </button>
   );
 }
@@ -361,17 +380,19 @@ export function SourcesPanel({
     .sort((a, b) => (numbers.get(a.id) ?? 0) - (numbers.get(b.id) ?? 0));
   const others = sources.filter((s) => !numbers.has(s.id));
   return (
-    <section class="sources" aria-label="Sources">
+    <section class="sources" aria-label={t('sources.label')}>
       {searchQuery ? (
         <p class="search-query">
-          Searched for: <q safe>{searchQuery}</q>
+          {Html.escapeHtml(t('sources.searchedFor'))} <q safe>{searchQuery}</q>
         </p>
       ) : (
         ''
       )}
       {cited.length > 0 ? (
         <>
-          <h2 class="sources-title" safe>{`Sources · ${cited.length} cited`}</h2>
+          <h2 class="sources-title" safe>
+            {t('sources.cited', { count: cited.length })}
+          </h2>
           <SourceList messageId={messageId} sources={cited} numbers={numbers} />
         </>
       ) : (
@@ -380,9 +401,7 @@ export function SourcesPanel({
       {others.length > 0 ? (
         <details class="more-sources" open={cited.length === 0}>
           <summary safe>
-            {cited.length > 0
-              ? `${others.length} more retrieved, not cited`
-              : `${others.length} passages retrieved, none cited`}
+            {t(cited.length > 0 ? 'sources.moreNotCited' : 'sources.noneCited', { count: others.length })}
           </summary>
           <SourceList messageId={messageId} sources={others} numbers={numbers} />
         </details>
@@ -413,7 +432,7 @@ function SourceList({
               href={s.url ?? originalUrl(s.documentId, s.location, s.source)}
               target="_blank"
               rel="noopener"
-              title="Open the original at this passage"
+              title={t('sources.openOriginal')}
               safe
             >
               {s.title}

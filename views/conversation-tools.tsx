@@ -1,6 +1,17 @@
-import { groupByDate } from '../src/chat/conversation-groups.ts';
+import Html from '@kitajs/html';
+import { type DateGroup, groupByDate } from '../src/chat/conversation-groups.ts';
 import { MAX_COMMENT_CHARS, MAX_SEARCH_CHARS, MAX_TITLE_CHARS } from '../src/chat/conversation-tools.ts';
 import type { Conversation, Message } from '../src/domain.ts';
+import { t } from '../src/i18n/request-locale.ts';
+import type { MessageKey } from '../src/i18n/translator.ts';
+
+/** The side list's date headings, by the group conversation-groups.ts puts a conversation in. */
+const DATE_GROUP_LABELS: Record<DateGroup, MessageKey> = {
+  Today: 'convs.today',
+  Yesterday: 'convs.yesterday',
+  'Last 7 days': 'convs.lastWeek',
+  Older: 'convs.older',
+};
 
 /**
  * The chat page's conversation tools: the side list's search, date groups and inline rename; an
@@ -13,14 +24,14 @@ import type { Conversation, Message } from '../src/domain.ts';
 export function ConversationSearch(): JSX.Element {
   return (
     <search class="conversation-search">
-      <label for="conversation-search" class="visually-hidden">
-        Search conversations
+      <label for="conversation-search" class="visually-hidden" safe>
+        {t('convs.search')}
       </label>
       <input
         type="search"
         id="conversation-search"
         name="q"
-        placeholder="Search conversations"
+        placeholder={t('convs.search')}
         maxlength={String(MAX_SEARCH_CHARS)}
         autocomplete="off"
         hx-get="/chat/conversations"
@@ -52,25 +63,32 @@ export function GroupedConversations({
     if (conversations.length === 0) {
       return (
         <p class="empty-list" safe>
-          {`No conversation mentions “${search}”.`}
+          {t('convs.noMatch', { search })}
         </p>
       );
     }
     return (
-      <section class="conv-group" aria-label="Search results">
-        <h2 class="conv-group-title" safe>{`${conversations.length} found`}</h2>
+      <section class="conv-group" aria-label={t('convs.results')}>
+        <h2 class="conv-group-title" safe>
+          {t('convs.found', { count: conversations.length })}
+        </h2>
         <ul>{conversations.map((c) => item(c, currentId))}</ul>
       </section>
     );
   }
   return (
     <>
-      {groupByDate(conversations).map((g) => (
-        <section class="conv-group" aria-label={g.label}>
-          <h2 class="conv-group-title">{g.label}</h2>
-          <ul>{g.conversations.map((c) => item(c, currentId))}</ul>
-        </section>
-      ))}
+      {groupByDate(conversations).map((g) => {
+        const label = t(DATE_GROUP_LABELS[g.label]);
+        return (
+          <section class="conv-group" aria-label={label}>
+            <h2 class="conv-group-title" safe>
+              {label}
+            </h2>
+            <ul>{g.conversations.map((c) => item(c, currentId))}</ul>
+          </section>
+        );
+      })}
     </>
   );
 }
@@ -84,14 +102,14 @@ export function RenameControls({ conversation }: { conversation: Conversation })
         type="button"
         class="rename"
         data-rename
-        aria-label={`Rename conversation: ${conversation.title}`}
-        title="Rename"
+        aria-label={t('convs.renameLabel', { title: conversation.title })}
+        title={t('convs.rename')}
       >
         ✎
       </button>
       <form class="rename-form" hidden hx-patch={`/c/${conversation.id}`} hx-target="closest li" hx-swap="outerHTML">
-        <label for={inputId} class="visually-hidden">
-          New title
+        <label for={inputId} class="visually-hidden" safe>
+          {t('convs.newTitle')}
         </label>
         <input
           id={inputId}
@@ -101,11 +119,11 @@ export function RenameControls({ conversation }: { conversation: Conversation })
           required
           autocomplete="off"
         />
-        <button type="submit" class="rename-save">
-          Save
+        <button type="submit" class="rename-save" safe>
+          {t('convs.save')}
         </button>
-        <button type="button" class="rename-cancel" data-rename-cancel>
-          Cancel
+        <button type="button" class="rename-cancel" data-rename-cancel safe>
+          {t('convs.cancel')}
         </button>
       </form>
     </>
@@ -120,9 +138,10 @@ export function AnswerActions({ message }: { message: Message }): JSX.Element {
         type="button"
         class="copy-answer"
         data-markdown-url={`/api/messages/${message.id}/markdown`}
-        title="Copy the answer as Markdown, with its sources"
+        title={t('tools.copyTitle')}
+        safe
       >
-        Copy
+        {t('tools.copy')}
       </button>
       <Feedback message={message} />
     </div>
@@ -151,7 +170,7 @@ export function Feedback({
         class={`thumb ${value}`}
         aria-pressed={rating === value ? 'true' : 'false'}
         aria-label={label}
-        title={rating === value ? `${label} (press again to take it back)` : label}
+        title={rating === value ? t('tools.takeBack', { label }) : label}
       >
         <ThumbIcon direction={value} />
       </button>
@@ -159,32 +178,32 @@ export function Feedback({
   );
   return (
     <div class="feedback" id={`feedback-${message.id}`}>
-      {thumb('up', 'Good answer')}
-      {thumb('down', 'Bad answer')}
+      {thumb('up', t('tools.good'))}
+      {thumb('down', t('tools.bad'))}
       {rating ? (
         <form class="feedback-comment" hx-put={action} hx-target="closest .feedback" hx-swap="outerHTML">
           <input type="hidden" name="rating" value={rating} />
-          <label for={`comment-${message.id}`} class="visually-hidden">
-            Comment on this answer (optional)
+          <label for={`comment-${message.id}`} class="visually-hidden" safe>
+            {t('tools.commentLabel')}
           </label>
           <input
             id={`comment-${message.id}`}
             name="comment"
             value={message.feedback?.comment ?? ''}
             maxlength={String(MAX_COMMENT_CHARS)}
-            placeholder="What was right or wrong? (optional)"
+            placeholder={t('tools.commentPlaceholder')}
             autocomplete="off"
           />
-          <button type="submit" class="comment-save">
-            {message.feedback?.comment ? 'Update' : 'Send'}
+          <button type="submit" class="comment-save" safe>
+            {message.feedback?.comment ? t('tools.update') : t('chat.send')}
           </button>
         </form>
       ) : (
         ''
       )}
       {justSaved ? (
-        <span class="feedback-thanks" role="status">
-          {rating ? 'Thanks, noted.' : 'Taken back.'}
+        <span class="feedback-thanks" role="status" safe>
+          {rating ? t('tools.thanks') : t('tools.takenBack')}
         </span>
       ) : (
         ''
@@ -238,15 +257,16 @@ export function ConversationToolbar({ conversation }: { conversation: Conversati
         hx-post={`/c/${conversation.id}/regenerate`}
         hx-target="#messages"
         hx-swap="beforeend"
-        title="Answer the last question again"
+        title={t('tools.regenerateTitle')}
+        safe
       >
-        ↻ Regenerate
+        {t('tools.regenerate')}
       </button>
-      <a class="tool-button" href={exportUrl('markdown')} download="" title="Download this conversation as Markdown">
-        Export .md
+      <a class="tool-button" href={exportUrl('markdown')} download="" title={t('tools.exportMarkdownTitle')} safe>
+        {t('tools.exportMarkdown')}
       </a>
-      <a class="tool-button" href={exportUrl('json')} download="" title="Download this conversation as JSON">
-        Export .json
+      <a class="tool-button" href={exportUrl('json')} download="" title={t('tools.exportJsonTitle')} safe>
+        {t('tools.exportJson')}
       </a>
     </div>
   );
@@ -255,8 +275,15 @@ export function ConversationToolbar({ conversation }: { conversation: Conversati
 /** The question a user bubble holds, to edit: the script puts it in the composer. */
 export function EditQuestionButton({ id, text }: { id: string; text: string }): JSX.Element {
   return (
-    <button type="button" class="edit-question" data-edit-question={id} data-text={text} title="Edit and resend">
-      Edit
+    <button
+      type="button"
+      class="edit-question"
+      data-edit-question={id}
+      data-text={text}
+      title={t('tools.editTitle')}
+      safe
+    >
+      {t('tools.edit')}
     </button>
   );
 }
@@ -270,9 +297,9 @@ export function EditingNote(): JSX.Element {
     <>
       <input type="hidden" id="edit-of" name="editOf" value="" />
       <p id="editing-note" class="editing-note" hidden>
-        Editing a question: Send replaces it and everything after it.{' '}
-        <button type="button" id="cancel-edit" class="link-button">
-          Cancel
+        {Html.escapeHtml(t('tools.editing'))}{' '}
+        <button type="button" id="cancel-edit" class="link-button" safe>
+          {t('convs.cancel')}
         </button>
       </p>
     </>

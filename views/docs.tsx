@@ -1,6 +1,8 @@
 import Html from '@kitajs/html';
 import type { DocumentFilter } from '../src/docs/document-filter.ts';
 import type { Collection, DocumentRecord } from '../src/domain.ts';
+import { t, tr } from '../src/i18n/request-locale.ts';
+import type { MessageKey } from '../src/i18n/translator.ts';
 import { originalUrl } from '../src/rag/rag-orchestrator.ts';
 import { Notice, type NoticeKind } from './chat.tsx';
 import { AppShell, type ShellData, TextCell } from './shell.tsx';
@@ -16,11 +18,11 @@ export interface DocsPageProps {
   allowedExtensions: string[];
 }
 
-const SORT_LABELS: Record<DocumentFilter['sort'], string> = {
-  title: 'Title, A to Z',
-  updated: 'Recently updated',
-  source: 'File name',
-  chunks: 'Most chunks',
+const SORT_LABELS: Record<DocumentFilter['sort'], MessageKey> = {
+  title: 'docs.sort.title',
+  updated: 'docs.sort.updated',
+  source: 'docs.sort.source',
+  chunks: 'docs.sort.chunks',
 };
 
 /**
@@ -29,7 +31,7 @@ const SORT_LABELS: Record<DocumentFilter['sort'], string> = {
  */
 export function DocsPage(p: DocsPageProps): JSX.Element {
   return (
-    <AppShell {...p.shell} title="Documents" heading="Documents" section="docs">
+    <AppShell {...p.shell} title={t('docs.title')} heading={t('docs.title')} section="docs">
       <div class="page">
         {p.canManage ? (
           <form
@@ -41,11 +43,13 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
             data-drop-upload
           >
             <p class="dropzone-hint">
-              <strong>Drop files here</strong> or choose them: several at once is fine.
+              <strong safe>{t('docs.dropStrong')}</strong> {Html.escapeHtml(t('docs.dropRest'))}
             </p>
             <div class="upload-row">
               <div class="field grow">
-                <label for="upload-file">Add documents</label>
+                <label for="upload-file" safe>
+                  {t('docs.add')}
+                </label>
                 <input
                   id="upload-file"
                   type="file"
@@ -57,7 +61,9 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
               </div>
               {p.collections.length > 1 ? (
                 <div class="field">
-                  <label for="upload-collection">Collection</label>
+                  <label for="upload-collection" safe>
+                    {t('docs.collection')}
+                  </label>
                   <select id="upload-collection" name="collection">
                     {p.collections.map((c) => (
                       <option value={c.id} selected={c.id === 'general'}>
@@ -69,12 +75,15 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
               ) : (
                 ''
               )}
-              <button type="submit" class="button primary">
-                Upload
+              <button type="submit" class="button primary" safe>
+                {t('docs.upload')}
               </button>
             </div>
             <p class="help" safe>
-              {`${p.allowedExtensions.join(', ')} files up to ${Math.round(p.maxBytes / 1024 / 1024)} MB. The same file again changes nothing; a new version of a file replaces the old one.`}
+              {t('docs.uploadHelp', {
+                types: p.allowedExtensions.join(', '),
+                megabytes: Math.round(p.maxBytes / 1024 / 1024),
+              })}
             </p>
             <UploadQueue />
           </form>
@@ -82,11 +91,13 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
           ''
         )}
         <section class="panel" aria-labelledby="list-heading">
-          <h2 id="list-heading">Your documents</h2>
+          <h2 id="list-heading" safe>
+            {t('docs.yours')}
+          </h2>
           <form
             id="doc-filter"
             class="filters"
-            aria-label="Filter the documents"
+            aria-label={t('docs.filterLabel')}
             action="/docs"
             method="get"
             hx-get="/docs"
@@ -96,22 +107,28 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
             hx-push-url="true"
           >
             <div class="field grow">
-              <label for="doc-q">Filter by name</label>
+              <label for="doc-q" safe>
+                {t('docs.filterByName')}
+              </label>
               <input
                 id="doc-q"
                 name="q"
                 type="search"
                 value={p.filter.q}
                 maxlength="200"
-                placeholder="Title or file name"
+                placeholder={t('docs.filterPlaceholder')}
                 autocomplete="off"
               />
             </div>
             {p.collections.length > 1 ? (
               <div class="field">
-                <label for="doc-collection">Collection</label>
+                <label for="doc-collection" safe>
+                  {t('docs.collection')}
+                </label>
                 <select id="doc-collection" name="collection">
-                  <option value="">All collections</option>
+                  <option value="" safe>
+                    {t('docs.allCollections')}
+                  </option>
                   {p.collections.map((c) => (
                     <option value={c.id} selected={c.id === p.filter.collection}>
                       {Html.escapeHtml(c.name)}
@@ -123,18 +140,20 @@ export function DocsPage(p: DocsPageProps): JSX.Element {
               ''
             )}
             <div class="field">
-              <label for="doc-sort">Sort</label>
+              <label for="doc-sort" safe>
+                {t('docs.sort')}
+              </label>
               <select id="doc-sort" name="sort">
                 {Object.entries(SORT_LABELS).map(([value, label]) => (
                   <option value={value} selected={value === p.filter.sort} safe>
-                    {label}
+                    {t(label)}
                   </option>
                 ))}
               </select>
             </div>
             <noscript>
-              <button type="submit" class="button">
-                Apply
+              <button type="submit" class="button" safe>
+                {t('shell.apply')}
               </button>
             </noscript>
           </form>
@@ -152,7 +171,7 @@ export const isFiltered = (f: DocumentFilter) => f.q !== '' || f.collection !== 
  * assets/app.js). Announced politely, so a screen reader hears each outcome once.
  */
 export function UploadQueue(): JSX.Element {
-  return <ul id="upload-queue" class="upload-queue" aria-live="polite" aria-label="Uploads"></ul>;
+  return <ul id="upload-queue" class="upload-queue" aria-live="polite" aria-label={t('docs.uploads')}></ul>;
 }
 
 /** The list, with the outcome of the last uploads above it; the upload answer replaces it whole. */
@@ -169,32 +188,36 @@ export function DocumentsSection({
   filtered?: boolean;
 }): JSX.Element {
   return (
-    <section id="documents" class="documents" aria-label="Documents">
+    <section id="documents" class="documents" aria-label={t('docs.title')}>
       {notices.map((n) => (
         <Notice message={n.message} kind={n.kind} />
       ))}
       {documents.length === 0 && filtered ? (
         <div class="empty">
-          <h2>No document matches</h2>
-          <p>Try fewer words, or all collections.</p>
+          <h2 safe>{t('docs.noMatch')}</h2>
+          <p safe>{t('docs.noMatchHelp')}</p>
         </div>
       ) : documents.length === 0 ? (
         <div class="empty">
-          <h2>No documents yet</h2>
-          <p>{canManage ? 'Upload Markdown, text, HTML, PDF or Word files above.' : 'An admin adds them.'}</p>
+          <h2 safe>{t('docs.none')}</h2>
+          <p safe>{canManage ? t('docs.noneManage') : t('docs.noneRead')}</p>
         </div>
       ) : (
         <table class="table">
           <thead>
             <tr>
-              <th>Title</th>
-              <th>Source</th>
-              <th>Collection</th>
-              <th class="num">Chunks</th>
-              <th>Updated</th>
+              <th safe>{t('docs.column.title')}</th>
+              <th safe>{t('docs.column.source')}</th>
+              <th safe>{t('docs.column.collection')}</th>
+              <th class="num" safe>
+                {t('docs.column.chunks')}
+              </th>
+              <th safe>{t('docs.column.updated')}</th>
               {canManage ? (
                 <th>
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden" safe>
+                    {t('docs.actions')}
+                  </span>
                 </th>
               ) : (
                 ''
@@ -204,28 +227,29 @@ export function DocumentsSection({
           <tbody>
             {documents.map((d) => (
               <tr id={`doc-${d.id}`}>
-                <td class="title-cell" data-label="Title">
-                  <a href={originalUrl(d.id, '')} target="_blank" rel="noopener" title="Open the original" safe>
+                <td class="title-cell" data-label={t('docs.column.title')}>
+                  <a href={originalUrl(d.id, '')} target="_blank" rel="noopener" title={t('docs.open')} safe>
                     {d.title}
                   </a>{' '}
                   <LanguageBadge code={d.language ?? ''} />
                 </td>
-                <TextCell class="path" label="Source" text={d.source} />
-                <TextCell label="Collection" text={d.collection} />
-                <TextCell class="num" label="Chunks" text={String(d.chunkCount)} />
-                <TextCell class="nowrap" label="Updated" text={d.updatedAt.slice(0, 16).replace('T', ' ')} />
+                <TextCell class="path" label={t('docs.column.source')} text={d.source} />
+                <TextCell label={t('docs.column.collection')} text={d.collection} />
+                <TextCell class="num" label={t('docs.column.chunks')} text={tr().number(d.chunkCount)} />
+                <TextCell class="nowrap" label={t('docs.column.updated')} text={tr().dateTime(d.updatedAt)} />
                 {canManage ? (
                   <td class="actions">
                     <button
                       type="button"
                       class="button danger small doc-delete"
                       hx-delete={`/docs/${d.id}`}
-                      hx-confirm={`Delete ${d.source}? Its chunks and vectors go too.`}
+                      hx-confirm={t('docs.deleteConfirm', { source: d.source })}
                       hx-target="closest tr"
                       hx-swap="delete"
-                      aria-label={`Delete ${d.source}`}
+                      aria-label={t('docs.deleteLabel', { source: d.source })}
+                      safe
                     >
-                      Delete
+                      {t('docs.delete')}
                     </button>
                   </td>
                 ) : (

@@ -1,14 +1,17 @@
+import { t } from '../src/i18n/request-locale.ts';
 import { CardPage } from './shell.tsx';
 
 export function ErrorPage({ status, message }: { status: number; message: string }): JSX.Element {
-  const heading = status === 404 ? 'Not found' : status < 500 ? 'That did not work' : 'Something went wrong';
+  const heading = t(status === 404 ? 'errorPage.notFound' : status < 500 ? 'errorPage.refused' : 'errorPage.failed');
   return (
     <CardPage title={String(status)} heading={heading}>
-      <p class="status-code" safe>{`Error ${status}`}</p>
+      <p class="status-code" safe>
+        {t('errorPage.status', { status: String(status) })}
+      </p>
       <p safe>{message}</p>
       <p>
-        <a class="button primary" href="/">
-          Back to the chat
+        <a class="button primary" href="/" safe>
+          {t('errorPage.back')}
         </a>
       </p>
     </CardPage>

@@ -1,3 +1,4 @@
+import { t } from '../src/i18n/request-locale.ts';
 import { Layout } from './layout.tsx';
 
 export interface OriginalPageProps {
@@ -21,11 +22,11 @@ export function OriginalPage(p: OriginalPageProps): JSX.Element {
           <span class="original-source" safe>
             {p.source}
           </span>
-          <a class="button small" href="/docs">
-            Documents
+          <a class="button small" href="/docs" safe>
+            {t('shell.documents')}
           </a>
-          <a class="button small" href={p.rawHref} download="">
-            Download the original
+          <a class="button small" href={p.rawHref} download="" safe>
+            {t('docs.download')}
           </a>
         </header>
         <main id="main" class="original prose">

@@ -1,8 +1,11 @@
 import type { Children } from '@kitajs/html';
+import Html from '@kitajs/html';
 import type { Conversation, Principal } from '../src/domain.ts';
+import { t } from '../src/i18n/request-locale.ts';
 import { AccountLinks } from './account.tsx';
 import { ConversationList, ModeBadge } from './chat.tsx';
 import { ConversationSearch } from './conversation-tools.tsx';
+import { LanguagePicker } from './language-picker.tsx';
 import { Layout } from './layout.tsx';
 
 /** Which part of the product a page belongs to: its link in the side bar is marked current. */
@@ -42,8 +45,8 @@ export interface AppShellProps extends ShellData {
 export function AppShell(p: AppShellProps): JSX.Element {
   return (
     <Layout title={p.title === 'ragchat' ? 'ragchat' : `${p.title} · ragchat`}>
-      <a class="skip-link" href="#main">
-        Skip to content
+      <a class="skip-link" href="#main" safe>
+        {t('shell.skip')}
       </a>
       <div class="app">
         <Sidebar {...p} />
@@ -55,7 +58,7 @@ export function AppShell(p: AppShellProps): JSX.Element {
               class="icon-button menu-button"
               aria-controls="sidebar"
               aria-expanded="false"
-              aria-label="Menu"
+              aria-label={t('shell.menu')}
             >
               <MenuIcon />
             </button>
@@ -74,32 +77,33 @@ export function AppShell(p: AppShellProps): JSX.Element {
 function Sidebar(p: AppShellProps): JSX.Element {
   const current = (section: ShellSection) => (p.section === section ? 'page' : undefined);
   return (
-    <aside id="sidebar" class="sidebar" aria-label="Side bar">
+    <aside id="sidebar" class="sidebar" aria-label={t('shell.sidebar')}>
       <div class="sidebar-head">
         <a class="brand" href="/">
           <BrandMark size={24} />
           ragchat
         </a>
-        <button type="button" class="icon-button drawer-close" data-close-drawer aria-label="Close menu">
+        <button type="button" class="icon-button drawer-close" data-close-drawer aria-label={t('shell.closeMenu')}>
           ×
         </button>
       </div>
-      <a class="button new-chat" href="/" title="Start a new conversation">
-        + New chat
+      <a class="button new-chat" href="/" title={t('shell.newChatTitle')} safe>
+        {t('shell.newChat')}
       </a>
       <ConversationSearch />
-      <nav id="conversation-list" class="conversation-list" aria-label="Conversations">
+      <nav id="conversation-list" class="conversation-list" aria-label={t('shell.conversations')}>
         <ConversationList conversations={p.conversations} currentId={p.currentConversationId ?? null} />
       </nav>
       <footer class="sidebar-foot">
-        <nav class="sidebar-nav" aria-label="Pages">
+        <nav class="sidebar-nav" aria-label={t('shell.pages')}>
           <a class="nav-link docs-link" href="/docs" aria-current={current('docs')}>
             <DocumentsIcon />
-            Documents
+            {Html.escapeHtml(t('shell.documents'))}
           </a>
           <AccountLinks principal={p.principal} accounts={p.accounts} current={p.section} />
         </nav>
         <ModeBadge offline={p.offline} model={p.model} />
+        <LanguagePicker />
       </footer>
     </aside>
   );
@@ -131,6 +135,7 @@ export function CardPage({
           </h1>
           {children as 'safe'}
         </section>
+        <LanguagePicker />
       </main>
     </Layout>
   );

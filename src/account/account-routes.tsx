@@ -6,6 +6,8 @@ import { MIN_PASSWORD_CHARS } from '../domain.ts';
 import { AppError, notFoundSaying } from '../errors.ts';
 import { authenticate, clearedSessionCookie, contextOf, sessionCookie } from '../http/request-auth.ts';
 import { routeRules } from '../http/route-rules.ts';
+import { errorText, t } from '../i18n/request-locale.ts';
+import { say } from '../i18n/translator.ts';
 import { shellData } from '../shell-data.ts';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -48,14 +50,14 @@ export function authRoutes(deps: AppDeps) {
           set.status = 429;
           set.headers['content-type'] = HTML_TYPE;
           set.headers['retry-after'] = String(error.retryAfterSeconds ?? 1);
-          return loginPage({ next, email, error: error.message });
+          return loginPage({ next, email, error: errorText(error) });
         }
         if (!session) {
           // Neither which part was wrong nor the email goes into the log: only that it happened.
           deps.logger.warn('login failed', { requestId: contextOf(request)?.id });
           set.status = 401;
           set.headers['content-type'] = HTML_TYPE;
-          return loginPage({ next, email, error: 'Wrong email or password.' });
+          return loginPage({ next, email, error: t('error.login.wrong') });
         }
         return redirect(next, sessionCookie(session.token, session.expiresAt, secure(request)));
       },
@@ -63,7 +65,7 @@ export function authRoutes(deps: AppDeps) {
     )
     .get('/signup', ({ set }) => {
       if (!auth.enabled || !auth.options.allowSignup) {
-        throw notFoundSaying('Sign-up is turned off; ask an admin for an account.');
+        throw notFoundSaying(say('error.signup.off'));
       }
       set.headers['content-type'] = HTML_TYPE;
       return <SignupPage minPassword={MIN_PASSWORD_CHARS} />;
@@ -72,7 +74,7 @@ export function authRoutes(deps: AppDeps) {
       '/signup',
       async ({ body, request, set }) => {
         if (!auth.enabled || !auth.options.allowSignup) {
-          throw notFoundSaying('Sign-up is turned off; ask an admin for an account.');
+          throw notFoundSaying(say('error.signup.off'));
         }
         const form = (body ?? {}) as Record<string, unknown>;
         try {
@@ -85,7 +87,7 @@ export function authRoutes(deps: AppDeps) {
           return (
             <SignupPage
               minPassword={MIN_PASSWORD_CHARS}
-              error={error.message}
+              error={errorText(error)}
               email={typeof form.email === 'string' ? form.email.slice(0, 200) : ''}
             />
           );
@@ -128,7 +130,7 @@ export function authRoutes(deps: AppDeps) {
         const form = (body ?? {}) as Record<string, unknown>;
         await auth.changePassword(principal, form.current, form.next);
         set.headers['content-type'] = HTML_TYPE;
-        return <Notice kind="success" message="Password changed. Your other sessions were logged out." />;
+        return <Notice kind="success" message={t('account.passwordChanged')} />;
       },
       { accounts: true },
     )

@@ -6,6 +6,7 @@ import type { Principal } from '../domain.ts';
 import { MIN_PASSWORD_CHARS } from '../domain.ts';
 import { orRefusal } from '../http/error-responses.tsx';
 import { routeRules } from '../http/route-rules.ts';
+import { errorText, t } from '../i18n/request-locale.ts';
 import { shellData } from '../shell-data.ts';
 import { usersWithGrants } from './admin-users.ts';
 
@@ -37,7 +38,7 @@ export function adminPageRoutes(deps: AppDeps) {
     const done = await orRefusal(work);
     return usersSection(
       principal,
-      done.ok ? { message: done.value, kind: 'success' } : { message: done.error.message, kind: 'error' },
+      done.ok ? { message: done.value, kind: 'success' } : { message: errorText(done.error), kind: 'error' },
     );
   };
 
@@ -63,7 +64,7 @@ export function adminPageRoutes(deps: AppDeps) {
         const form = (body ?? {}) as Form;
         return change(principal, set, async () => {
           const user = await auth.createUser(principal, form);
-          return `Added ${user.email}.`;
+          return t('admin.userAdded', { who: user.email ?? user.name });
         });
       })
       .post('/admin/users/:id', async ({ principal, params, body, set }) => {
@@ -74,21 +75,21 @@ export function adminPageRoutes(deps: AppDeps) {
             collections: form.collections ?? [],
             password: optionalPassword(form),
           });
-          return `Saved ${user.email}.`;
+          return t('admin.userSaved', { who: user.email ?? user.name });
         });
       })
       .delete('/admin/users/:id', async ({ principal, params, set }) =>
         change(principal, set, async () => {
           await auth.deleteUser(principal, params.id);
-          return 'User deleted.';
+          return t('admin.userDeleted');
         }),
       )
       .post('/admin/collections', async ({ principal, body, set }) => {
         set.headers['content-type'] = HTML_TYPE;
         const done = await orRefusal(() => auth.createCollection(principal, { name: (body as Form | null)?.name }));
         const notice: { message: string; kind: NoticeKind } = done.ok
-          ? { message: `Added the collection ${done.value.name} (${done.value.id}).`, kind: 'success' }
-          : { message: done.error.message, kind: 'error' };
+          ? { message: t('admin.collectionAdded', { name: done.value.name, id: done.value.id }), kind: 'success' }
+          : { message: errorText(done.error), kind: 'error' };
         return <CollectionsSection collections={await auth.listCollections()} notice={notice} />;
       }),
   );

@@ -8,6 +8,7 @@ import {
   type User,
 } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import type { Logger } from '../logger.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry } from '../stores/account-store.ts';
 import { isWhitespace, trimWhere } from '../strings.ts';
@@ -125,7 +126,9 @@ export class AuthService {
     if (wait > 0) {
       throw new AppError(
         'rate_limited',
-        `Too many wrong passwords for this account; try again in ${wait < 120 ? `${wait} s` : `${Math.ceil(wait / 60)} minutes`}.`,
+        wait < 120
+          ? say('error.login.throttledSeconds', { seconds: wait })
+          : say('error.login.throttledMinutes', { minutes: Math.ceil(wait / 60) }),
         429,
         { retryAfterSeconds: wait },
       );
@@ -198,8 +201,7 @@ export class AuthService {
   }
 
   async signup(input: { email: unknown; name?: unknown; password: unknown }): Promise<NewSession> {
-    if (!this.options.allowSignup)
-      throw new AppError('forbidden', 'Sign-up is turned off; ask an admin for an account.', 403);
+    if (!this.options.allowSignup) throw new AppError('forbidden', say('error.signup.off'), 403);
     // Self-registered accounts read the default collection until an admin grants more.
     const user = await this.createUser(null, { ...input, role: 'member', collections: [DEFAULT_COLLECTION] }, 'signup');
     return this.startSession(user);
@@ -214,7 +216,7 @@ export class AuthService {
       current.length <= MAX_PASSWORD_CHARS &&
       found?.passwordHash &&
       (await Bun.password.verify(current, found.passwordHash).catch(() => false));
-    if (!ok) throw badInput('The current password is not right.');
+    if (!ok) throw badInput(say('error.password.wrong'));
     await this.store.setPasswordHash(principal.user.id, await hashPassword(next));
     await this.store.deleteSessionsOf(principal.user.id, principal.sessionId);
   }
@@ -256,7 +258,7 @@ export class AuthService {
     // The length first: the address is only looked at once it is short enough.
     const email = boundedText(input.email, MAX_EMAIL_CHARS).toLowerCase();
     if (email.length > MAX_EMAIL_CHARS || !isEmailAddress(email)) {
-      throw badInput('Enter an email address like ada@example.com.');
+      throw badInput(say('error.signup.email'));
     }
     const given = typeof input.name === 'string' ? input.name.slice(0, MAX_NAME_CHARS * 4).trim() : '';
     const name = given !== '' ? given.slice(0, MAX_NAME_CHARS) : email.split('@')[0];
@@ -385,10 +387,9 @@ export class AuthService {
 /** Checks a new password and hashes it with argon2id. */
 export async function hashPassword(password: unknown): Promise<string> {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD_CHARS) {
-    throw badInput(`Choose a password of at least ${MIN_PASSWORD_CHARS} characters.`);
+    throw badInput(say('error.password.short', { min: MIN_PASSWORD_CHARS }));
   }
-  if (password.length > MAX_PASSWORD_CHARS)
-    throw badInput(`A password may have at most ${MAX_PASSWORD_CHARS} characters.`);
+  if (password.length > MAX_PASSWORD_CHARS) throw badInput(say('error.password.long', { max: MAX_PASSWORD_CHARS }));
   return Bun.password.hash(password, { algorithm: 'argon2id' });
 }
 
@@ -400,6 +401,6 @@ function parseRole(value: unknown): Role {
 /** Refuses anyone but an admin. */
 export function requireAdmin(principal: Principal): void {
   if (principal.user.role !== 'admin') {
-    throw new AppError('forbidden', 'Only an admin may do this.', 403);
+    throw new AppError('forbidden', say('error.adminOnly'), 403);
   }
 }

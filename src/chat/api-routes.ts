@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.ts';
 import type { Conversation, Message } from '../domain.ts';
 import { badInput, notFoundSaying } from '../errors.ts';
 import { routeRules } from '../http/route-rules.ts';
+import { say } from '../i18n/translator.ts';
 import { AnswerTimings, serverTimingHeader } from '../observability/answer-timings.ts';
 import { API_DOCS } from './api-docs.ts';
 import type { StartedAnswer } from './chat-service.ts';
@@ -113,10 +114,10 @@ export function apiRoutes(deps: AppDeps) {
       '/chat/:messageId/stream',
       async ({ principal, params, request, server }) => {
         const followed = await chat.follow(principal.user.id, params.messageId);
-        if (!followed) throw notFoundSaying('That answer was not found.');
+        if (!followed) throw notFoundSaying(say('error.answer.notFound'));
         server?.timeout(request, 0);
         const message = followed.kind === 'stored' ? followed.message : await deps.repo.getMessage(followed.messageId);
-        if (!message) throw notFoundSaying('That answer was not found.');
+        if (!message) throw notFoundSaying(say('error.answer.notFound'));
         const ids = { conversationId: message.conversationId, messageId: message.id };
         return sseResponse(namedEvents(ids, followed.kind === 'live' ? followed.events : replay(message)), {
           heartbeatMs: config.heartbeatMs,

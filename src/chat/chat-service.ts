@@ -3,6 +3,7 @@ import type { ChatTurn, Conversation, ConversationOrigin, Message, Principal, So
 import { AppError, badInput, notFound, notFoundSaying } from '../errors.ts';
 import { type Coordinator, codePointLength } from '../fleet/coordinator.ts';
 import { InProcessCoordinator } from '../fleet/in-process-coordinator.ts';
+import { say } from '../i18n/translator.ts';
 import type { Logger } from '../logger.ts';
 import { AnswerTimings } from '../observability/answer-timings.ts';
 import { failSpan, Telemetry } from '../observability/telemetry.ts';
@@ -116,13 +117,11 @@ export class ChatService {
 
   /** Checks a message and returns it trimmed, or throws a 400 that says what is wrong. */
   validateMessage(message: unknown): string {
-    if (typeof message !== 'string') throw badInput('The message must be text.');
+    if (typeof message !== 'string') throw badInput(say('error.question.notText'));
     const trimmed = message.trim();
-    if (trimmed.length === 0) throw badInput('Write a question before sending.');
+    if (trimmed.length === 0) throw badInput(say('error.question.empty'));
     if (trimmed.length > this.options.maxMessageChars) {
-      throw badInput(
-        `The message is ${trimmed.length.toLocaleString('en')} characters long; the limit is ${this.options.maxMessageChars.toLocaleString('en')}.`,
-      );
+      throw badInput(say('error.question.tooLong', { length: trimmed.length, max: this.options.maxMessageChars }));
     }
     return trimmed;
   }
@@ -130,10 +129,10 @@ export class ChatService {
   /** The conversation if it exists and belongs to the user; a 404 otherwise (never a 403: ids are not confirmed). */
   async conversationFor(userId: string, conversationId: unknown): Promise<Conversation> {
     if (!isValidId(conversationId)) {
-      throw notFoundSaying('That conversation id is not valid.');
+      throw notFoundSaying(say('error.conversation.badId'));
     }
     const conversation = await this.repo.getConversation(conversationId);
-    if (!conversation || conversation.userId !== userId) throw notFound('That conversation');
+    if (!conversation || conversation.userId !== userId) throw notFoundSaying(say('error.conversation.notFound'));
     return conversation;
   }
 
@@ -266,11 +265,7 @@ export class ChatService {
 
   private tooManyStreams(writing: number): AppError {
     this.telemetry.metrics.rateLimited.inc({ limit: 'streams' });
-    return new AppError(
-      'too_many_streams',
-      `${writing === 1 ? 'An answer is' : `${writing} answers are`} still being written; wait for ${writing === 1 ? 'it' : 'one'} to finish or stop it.`,
-      429,
-    );
+    return new AppError('too_many_streams', say('error.tooManyStreams', { count: writing }), 429);
   }
 
   private orchestratorModel(): string {

@@ -1,5 +1,6 @@
 import type { Conversation, FeedbackRating, Message, Principal } from '../domain.ts';
 import { AppError, badInput, notFound } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import type { AnswerTimings } from '../observability/answer-timings.ts';
 import type { ChatRepository } from '../stores/chat-repository.ts';
 import { type ChatService, type StartedAnswer, titleFrom } from './chat-service.ts';
@@ -27,9 +28,10 @@ export class ConversationTools {
   async rename(userId: string, conversationId: unknown, title: unknown): Promise<Conversation> {
     if (typeof title !== 'string') throw badInput('Send the new title as text, like {"title": "Vacation policy"}.');
     const flat = title.replace(/\s+/g, ' ').trim();
-    if (flat === '') throw badInput('A conversation needs a title; write a few words.');
+    if (flat === '') throw badInput(say('error.title.empty'));
     if (flat.length > MAX_TITLE_CHARS) {
-      throw badInput(`The title is ${flat.length} characters long; the limit is ${MAX_TITLE_CHARS}.`);
+      // Counts as plain digits, as these sentences have always been written (API clients read them).
+      throw badInput(say('error.title.tooLong', { length: String(flat.length), max: String(MAX_TITLE_CHARS) }));
     }
     const conversation = await this.chat.conversationFor(userId, conversationId);
     return (await this.repo.renameConversation(conversation.id, flat)) ?? conversation;
@@ -41,7 +43,7 @@ export class ConversationTools {
     if (typeof text !== 'string') throw badInput('Search with text, like ?q=vacation.');
     const wanted = text.replace(/\s+/g, ' ').trim();
     if (wanted.length > MAX_SEARCH_CHARS) {
-      throw badInput(`The search is ${wanted.length} characters long; the limit is ${MAX_SEARCH_CHARS}.`);
+      throw badInput(say('error.search.tooLong', { length: String(wanted.length), max: String(MAX_SEARCH_CHARS) }));
     }
     return wanted === '' ? this.chat.listConversations(userId) : this.repo.searchConversations(userId, wanted);
   }
@@ -64,11 +66,11 @@ export class ConversationTools {
     }
     const text = typeof comment === 'string' ? comment.trim() : '';
     if (text.length > MAX_COMMENT_CHARS) {
-      throw badInput(`The comment is ${text.length} characters long; the limit is ${MAX_COMMENT_CHARS}.`);
+      throw badInput(say('error.comment.tooLong', { length: String(text.length), max: String(MAX_COMMENT_CHARS) }));
     }
-    if (rating === null && text !== '') throw badInput('A comment goes with a thumbs up or down; choose one.');
+    if (rating === null && text !== '') throw badInput(say('error.comment.noRating'));
     const answer = await this.answerFor(userId, messageId);
-    if (answer.status === 'streaming') throw badInput('Wait for the answer to finish before rating it.');
+    if (answer.status === 'streaming') throw badInput(say('error.rating.streaming'));
     const stored = await this.repo.setFeedback(
       answer.id,
       rating === null ? null : { rating: rating as FeedbackRating, comment: text || null },
@@ -81,7 +83,7 @@ export class ConversationTools {
   async regenerate(asker: Principal, conversationId: unknown, timings?: AnswerTimings): Promise<ReplacedAnswer> {
     const { conversation, messages } = await this.chat.messages(asker.user.id, conversationId);
     const last = messages.findLast((m) => m.role === 'user');
-    if (!last) throw badInput('This conversation has no question to answer again.');
+    if (!last) throw badInput(say('error.regenerate.nothing'));
     return this.askAgain(asker, conversation, messages, last, last.content, timings);
   }
 
@@ -113,11 +115,7 @@ export class ConversationTools {
   ): Promise<ReplacedAnswer> {
     // A row still `streaming` is being written here or by another instance sharing the database.
     if (messages.some((m) => m.status === 'streaming')) {
-      throw new AppError(
-        'answer_in_progress',
-        'An answer is still being written in this conversation; stop it or wait for it to finish.',
-        409,
-      );
+      throw new AppError('answer_in_progress', say('error.answer.inProgress'), 409);
     }
     this.chat.validateMessage(question);
     await this.chat.refuseIfBusy(asker.user.id);

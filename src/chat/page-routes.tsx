@@ -18,6 +18,7 @@ import { ConversationToolbar, Feedback } from '../../views/conversation-tools.ts
 import type { AppDeps } from '../deps.ts';
 import type { Conversation, Message, Principal, Source } from '../domain.ts';
 import { routeRules } from '../http/route-rules.ts';
+import { t } from '../i18n/request-locale.ts';
 import { shellData } from '../shell-data.ts';
 import type { FollowedAnswer, StartedAnswer } from './chat-service.ts';
 import type { Generation } from './generation.ts';
@@ -266,7 +267,7 @@ export function pageRoutes(deps: AppDeps) {
       if (!followed) {
         set.status = 404;
         set.headers['content-type'] = HTML_TYPE;
-        return <Notice message="That answer was not found." />;
+        return <Notice message={t('error.answer.notFound')} />;
       }
       if (followed.kind === 'stored') {
         // Finished meanwhile: send the stored message in one event (only to its owner).

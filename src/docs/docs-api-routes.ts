@@ -23,7 +23,7 @@ export function docsApiRoutes(deps: AppDeps) {
         const result = await documents.upload(principal, files[0] as File, collection);
         if (result.outcome === 'empty') {
           set.status = 422;
-          return { error: { code: 'no_text', message: result.message } };
+          return { error: { code: 'no_text', message: result.message.text } };
         }
         set.status = result.outcome === 'added' ? 201 : 200;
         return {
@@ -33,7 +33,7 @@ export function docsApiRoutes(deps: AppDeps) {
           chunks: result.chunks,
           collection,
           status: result.outcome,
-          message: result.message,
+          message: result.message.text,
         };
       },
       {

@@ -5,9 +5,12 @@ import { renderOriginal } from '../../views/markdown.ts';
 import { OriginalPage } from '../../views/original.tsx';
 import { requireAdmin } from '../auth/auth-service.ts';
 import type { AppDeps } from '../deps.ts';
+import { AppError, notFoundSaying } from '../errors.ts';
 import { uploadBodyLimit } from '../http/body-limit.ts';
 import { orRefusal } from '../http/error-responses.tsx';
 import { routeRules } from '../http/route-rules.ts';
+import { errorText, t } from '../i18n/request-locale.ts';
+import { say } from '../i18n/translator.ts';
 import type { IngestResult } from '../rag/ingestion.ts';
 import { decodeText } from '../rag/loaders/normalize.ts';
 import { shellData } from '../shell-data.ts';
@@ -88,14 +91,17 @@ export function docsPageRoutes(deps: AppDeps) {
         // stop the others.
         const notices: { message: string; kind: NoticeKind }[] = [];
         const files = filesOf(body);
-        if (files.length === 0) notices.push({ message: 'Choose a file to upload.', kind: 'error' });
+        if (files.length === 0) notices.push({ message: t('docs.chooseFile'), kind: 'error' });
         const collection = await documents.collectionFor((body as Record<string, unknown> | null)?.collection);
         for (const file of files) {
           const done = await orRefusal(() => documents.upload(principal, file as File, collection));
           notices.push(
             done.ok
-              ? { message: done.value.message, kind: UPLOAD_NOTICE[done.value.outcome] }
-              : { message: done.error.message, kind: 'error' },
+              ? {
+                  message: t(done.value.message.key, done.value.message.params),
+                  kind: UPLOAD_NOTICE[done.value.outcome],
+                }
+              : { message: errorText(done.error), kind: 'error' },
           );
         }
         set.headers['content-type'] = HTML_TYPE;

@@ -1,6 +1,7 @@
 import { type AuthService, requireAdmin } from '../auth/auth-service.ts';
 import { DEFAULT_COLLECTION, type DocumentRecord, type Principal } from '../domain.ts';
-import { badInput, notFound } from '../errors.ts';
+import { badInput, notFoundSaying } from '../errors.ts';
+import { type Said, say } from '../i18n/translator.ts';
 import type { Ingestion, IngestResult } from '../rag/ingestion.ts';
 import type { DocumentCatalog } from '../stores/document-catalog.ts';
 import type { DocumentStore } from '../stores/document-store.ts';
@@ -10,7 +11,7 @@ import { checkUpload, type UploadRules } from './upload.ts';
 export interface Uploaded extends IngestResult {
   collection: string;
   /** What a person reads about it. */
-  message: string;
+  message: Said;
 }
 
 export interface DocumentsServiceDeps {
@@ -49,7 +50,7 @@ export class DocumentsService {
   async collectionFor(value: unknown): Promise<string> {
     if (value === undefined || value === '') return DEFAULT_COLLECTION;
     if (typeof value !== 'string' || !(await this.deps.auth.listCollections()).some((c) => c.id === value)) {
-      throw badInput('There is no such collection; an admin creates collections on the admin page.');
+      throw badInput(say('error.upload.noCollection'));
     }
     return value;
   }
@@ -58,7 +59,7 @@ export class DocumentsService {
   async remove(principal: Principal, id: string): Promise<DocumentRecord> {
     requireAdmin(principal);
     const removed = await this.deps.ingestion.remove(id);
-    if (!removed) throw notFound('That document');
+    if (!removed) throw notFoundSaying(say('error.document.notFound'));
     await this.deps.auth.audit(principal, 'document.delete', `document:${removed.source}`, {
       collection: removed.collection,
     });
@@ -78,22 +79,21 @@ export class DocumentsService {
     const found = await this.deps.catalog.get(id);
     const record = found && this.deps.auth.canRead(principal, found.collection) ? found : null;
     const bytes = record ? await this.deps.documents.get(record.source) : null;
-    if (!record || !bytes) throw notFound('That document');
+    if (!record || !bytes) throw notFoundSaying(say('error.document.notFound'));
     return { record, bytes };
   }
 }
 
-/** What a person reads about one upload. */
-export function uploadMessage(r: IngestResult): string {
-  const chunks = `${r.chunks} chunk${r.chunks === 1 ? '' : 's'}`;
+/** What a person reads about one upload (in their language on the page, in English in the API). */
+export function uploadMessage(r: IngestResult): Said {
   switch (r.outcome) {
     case 'added':
-      return `Added "${r.title}" (${chunks}).`;
+      return say('upload.added', { title: r.title, count: r.chunks });
     case 'updated':
-      return `Replaced the previous version of "${r.title}" (${chunks}).`;
+      return say('upload.updated', { title: r.title, count: r.chunks });
     case 'unchanged':
-      return `Nothing to do: these exact bytes are already indexed as ${r.duplicateOf}.`;
+      return say('upload.unchanged', { source: r.duplicateOf ?? '' });
     case 'empty':
-      return `"${r.title}" has no text to index.`;
+      return say('upload.empty', { title: r.title });
   }
 }

@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { DEFAULT_COLLECTION } from '../domain.ts';
 import { AppError, badInput } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { isWhitespace, trimWhere } from '../strings.ts';
 
 export interface UploadRules {
@@ -81,26 +82,30 @@ export async function checkUpload(
   rules: UploadRules,
   collection = DEFAULT_COLLECTION,
 ): Promise<{ key: string; bytes: Uint8Array; contentType: string }> {
-  if (!(file instanceof Blob)) throw badInput('Choose a file to upload (form field "file").');
+  if (!(file instanceof Blob)) throw badInput(say('error.upload.noFile'));
   // A browser may send a file with no name (or the parser may leave it undefined).
   const name = (file instanceof File && typeof file.name === 'string' && file.name) || 'upload';
   // Before anything looks inside the name: its length is the first thing checked.
   if (name.length > MAX_FILE_NAME_CHARS) {
-    throw badInput(`A file name may have at most ${MAX_FILE_NAME_CHARS} characters; rename "${name.slice(0, 60)}…".`);
+    throw badInput(say('error.upload.nameTooLong', { max: MAX_FILE_NAME_CHARS, name: name.slice(0, 60) }));
   }
   const extension = extname(name).toLowerCase();
   if (!rules.allowedExtensions.includes(extension)) {
     throw new AppError(
       'unsupported_type',
-      `"${name.slice(0, 100)}" cannot be uploaded: only ${rules.allowedExtensions.join(', ')} files are accepted.`,
+      say('error.upload.type', { name: name.slice(0, 100), types: rules.allowedExtensions.join(', ') }),
       415,
     );
   }
-  if (file.size === 0) throw badInput(`"${name.slice(0, 100)}" is empty.`);
+  if (file.size === 0) throw badInput(say('error.upload.empty', { name: name.slice(0, 100) }));
   if (file.size > rules.maxBytes) {
     throw new AppError(
       'too_large',
-      `"${name.slice(0, 100)}" is ${megabytes(file.size)}; the limit is ${megabytes(rules.maxBytes)}.`,
+      say('error.upload.tooLarge', {
+        name: name.slice(0, 100),
+        size: megabytes(file.size),
+        limit: megabytes(rules.maxBytes),
+      }),
       413,
     );
   }

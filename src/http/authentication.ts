@@ -2,11 +2,12 @@ import { Elysia } from 'elysia';
 import { type AuthService, requireAdmin } from '../auth/auth-service.ts';
 import type { Principal } from '../domain.ts';
 import { AppError, notFoundSaying } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { errorResponse } from './error-responses.tsx';
 import { authenticate, contextOf, isIntegrationPath, isPublic, localOnlyProblem, principalOf } from './request-auth.ts';
 import { pathOf } from './request-path.ts';
 
-export const accountsOff = () => notFoundSaying('Accounts are off here (AUTH_MODE=none).');
+export const accountsOff = () => notFoundSaying(say('error.accountsOff'));
 
 /**
  * Who is asking, decided before the body is read (an anonymous upload costs nothing): every path
@@ -64,7 +65,7 @@ async function unauthenticated(request: Request, path: string): Promise<Response
     return response;
   }
   if (request.headers.get('hx-request')) {
-    const response = await errorResponse(request, 401, 'unauthenticated', 'Your session has ended; log in again.');
+    const response = await errorResponse(request, 401, 'unauthenticated', say('error.sessionEnded'));
     response.headers.set('hx-redirect', '/login');
     return response;
   }
@@ -72,5 +73,5 @@ async function unauthenticated(request: Request, path: string): Promise<Response
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path)}`;
     return new Response(null, { status: 303, headers: { location: `/login${next}` } });
   }
-  return errorResponse(request, 401, 'unauthenticated', 'Log in to continue.');
+  return errorResponse(request, 401, 'unauthenticated', say('error.logIn'));
 }

@@ -1,5 +1,6 @@
 import { type DocumentDecoration, Elysia } from 'elysia';
 import { AppError } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { declaredOn, type RouteList } from './declared-routes.ts';
 
 /** The largest request body accepted by default; a question is at most a few KB. */
@@ -31,8 +32,8 @@ export function bodyLimits({ uploadTimeoutS, routes }: BodyLimitOptions) {
       const limit = declared(request) ?? MAX_BODY_BYTES;
       if (limit > MAX_BODY_BYTES) server?.timeout(request, uploadTimeoutS);
       if (Number(request.headers.get('content-length') ?? 0) > limit) {
-        const mb = Math.round((limit / 1024 / 1024) * 10) / 10;
-        throw new AppError('too_large', `The request is too large: ${mb} MB at most.`, 413);
+        const megabytes = Math.round((limit / 1024 / 1024) * 10) / 10;
+        throw new AppError('too_large', say('error.tooLarge', { megabytes }), 413);
       }
     });
 }

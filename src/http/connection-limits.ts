@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
 import { AppError } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { whenBodyEnds } from './body-end.ts';
 import { pathOf } from './request-path.ts';
 
@@ -69,12 +70,7 @@ export class AddressLimits {
 }
 
 /** A 429 for an address with too much in flight; the app's error handler words it. */
-export const tooManyAtOnce = () =>
-  new AppError(
-    'too_many_requests',
-    'Too many requests at once from your address; wait for one to finish, then try again.',
-    429,
-  );
+export const tooManyAtOnce = () => new AppError('too_many_requests', say('error.tooManyRequests'), 429);
 
 /**
  * The plugin. Use it after the plugins that authenticate, so that a request refused there never

@@ -2,6 +2,8 @@ import { Elysia } from 'elysia';
 import { Notice } from '../../views/chat.tsx';
 import { ErrorPage } from '../../views/error-page.tsx';
 import { AppError } from '../errors.ts';
+import { tr } from '../i18n/request-locale.ts';
+import { type Said, say } from '../i18n/translator.ts';
 import type { Logger } from '../logger.ts';
 import { contextOf } from './request-auth.ts';
 import { pathOf } from './request-path.ts';
@@ -23,8 +25,7 @@ export function errorResponses(logger: Logger) {
       if (context) context.status = status;
       if (status >= 500)
         logger.error('request failed', { requestId, method: request.method, path: pathOf(request), error });
-      const shown = status >= 500 && requestId ? `${message} (Request id ${requestId}.)` : message;
-      const response = await errorResponse(request, status, errorCode, shown);
+      const response = await errorResponse(request, status, errorCode, message, status >= 500 ? requestId : undefined);
       if (requestId) response.headers.set('x-request-id', requestId);
       if (retryAfterSeconds) response.headers.set('retry-after', String(retryAfterSeconds));
       return response;
@@ -39,19 +40,24 @@ export function errorResponses(logger: Logger) {
 }
 
 /**
- * JSON under /api, /mcp and for the probes (OpenAI's error shape under /v1, which its clients
- * read); an htmx fragment or a whole page otherwise.
+ * JSON under /api, /mcp and for the probes, in English (clients switch on `code`; OpenAI's error
+ * shape under /v1, which its clients read); an htmx fragment or a whole page otherwise, in the
+ * reader's language when the sentence has a catalog key. A 5xx names its request id, so a report
+ * can be matched with the log line.
  */
 export async function errorResponse(
   request: Request,
   status: number,
   code: string,
-  message: string,
+  said: string | Said,
+  requestId?: string,
 ): Promise<Response> {
   const path = pathOf(request);
+  const english = typeof said === 'string' ? said : said.text;
+  const inEnglish = requestId ? say('error.requestId', { message: english, id: requestId }).text : english;
   if (path.startsWith('/v1/')) {
     const type = status === 401 ? 'authentication_error' : status < 500 ? 'invalid_request_error' : 'server_error';
-    return Response.json({ error: { message, type, param: null, code } }, { status });
+    return Response.json({ error: { message: inEnglish, type, param: null, code } }, { status });
   }
   if (
     path.startsWith('/api/') ||
@@ -60,8 +66,11 @@ export async function errorResponse(
     path === '/readyz' ||
     path === '/openapi.json'
   ) {
-    return Response.json({ error: { code, message } }, { status });
+    return Response.json({ error: { code, message: inEnglish } }, { status });
   }
+  const translated = tr();
+  const sentence = typeof said === 'string' ? said : translated.t(said.key, said.params);
+  const message = requestId ? translated.t('error.requestId', { message: sentence, id: requestId }) : sentence;
   const body = request.headers.get('hx-request') ? (
     <Notice message={message} />
   ) : (
@@ -73,7 +82,7 @@ export async function errorResponse(
 interface Described {
   status: number;
   errorCode: string;
-  message: string;
+  message: string | Said;
   retryAfterSeconds?: number;
 }
 
@@ -86,7 +95,7 @@ function describe(code: string | number, error: unknown): Described {
       return {
         status: 400,
         errorCode: 'invalid_body',
-        message: 'The request body could not be read. Send JSON like {"message": "your question"}, or a form.',
+        message: say('error.body'),
       };
     case 'VALIDATION':
       return {
@@ -94,10 +103,10 @@ function describe(code: string | number, error: unknown): Described {
         errorCode: 'invalid_input',
         // The schemas at the edge carry the sentence to show (their `error`); a schema without one
         // falls back to this.
-        message: validationSentence(error) ?? 'Some fields of the request are missing or have the wrong type.',
+        message: validationSentence(error) ?? say('error.fields'),
       };
     case 'NOT_FOUND':
-      return { status: 404, errorCode: 'not_found', message: 'There is nothing at this address.' };
+      return { status: 404, errorCode: 'not_found', message: say('error.nothingHere') };
     case 'INVALID_COOKIE_SIGNATURE':
       return {
         status: 400,
@@ -105,18 +114,14 @@ function describe(code: string | number, error: unknown): Described {
         message: 'A cookie was tampered with; clear cookies and retry.',
       };
     default:
-      return {
-        status: 500,
-        errorCode: 'internal',
-        message: 'Something went wrong on our side. The error was logged; please try again.',
-      };
+      return { status: 500, errorCode: 'internal', message: say('error.internal') };
   }
 }
 
 const fromAppError = (error: AppError): Described => ({
   status: error.status,
   errorCode: error.code,
-  message: error.message,
+  message: error.key ? { key: error.key, params: error.params, text: error.message } : error.message,
   retryAfterSeconds: error.retryAfterSeconds,
 });
 

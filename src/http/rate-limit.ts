@@ -1,6 +1,7 @@
 import { type DocumentDecoration, Elysia } from 'elysia';
 import { AppError } from '../errors.ts';
 import type { Coordinator, RateDecision, RateKind } from '../fleet/coordinator.ts';
+import { type MessageKey, say } from '../i18n/translator.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { declaredOn, type RouteList } from './declared-routes.ts';
 import { contextOf } from './request-auth.ts';
@@ -14,6 +15,11 @@ export interface RateLimitOptions {
 }
 
 const WHAT: Record<RateKind, string> = { chat: 'questions', upload: 'uploads', login: 'login attempts' };
+const SENTENCE = {
+  chat: 'error.tooManyQuestions',
+  upload: 'error.tooManyUploads',
+  login: 'error.tooManyLogins',
+} as const satisfies Record<RateKind, MessageKey>;
 const isKind = (value: unknown): value is RateKind => typeof value === 'string' && Object.hasOwn(WHAT, value);
 
 /**
@@ -36,12 +42,9 @@ export function rateLimits({ coordinator, perMinute, metrics, routes }: RateLimi
   const refuse = (kind: RateKind, taken: RateDecision): void => {
     if (taken.ok) return;
     metrics.rateLimited.inc({ limit: kind });
-    throw new AppError(
-      'rate_limited',
-      `Too many ${WHAT[kind]} in a short time; try again in ${taken.retryAfterSeconds} s.`,
-      429,
-      { retryAfterSeconds: taken.retryAfterSeconds },
-    );
+    throw new AppError('rate_limited', say(SENTENCE[kind], { seconds: taken.retryAfterSeconds }), 429, {
+      retryAfterSeconds: taken.retryAfterSeconds,
+    });
   };
   const plugin = new Elysia({ name: 'rate-limits' }).macro({
     rateLimit: (kind: RateKind) => ({

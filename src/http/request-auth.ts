@@ -1,6 +1,7 @@
 import { type AuthService, LOCAL_PRINCIPAL } from '../auth/auth-service.ts';
 import type { Principal } from '../domain.ts';
 import { AppError } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { hostOf, pathOf } from './request-path.ts';
 
 export const SESSION_COOKIE = 'ragchat_session';
@@ -40,15 +41,17 @@ export function contextOf(request: Request): RequestContext | undefined {
 /** The authenticated principal of a request that passed the gate. */
 export function principalOf(request: Request): Principal {
   const principal = contexts.get(request)?.principal;
-  if (!principal) throw new AppError('unauthenticated', 'Log in to continue.', 401);
+  if (!principal) throw new AppError('unauthenticated', say('error.logIn'), 401);
   return principal;
 }
 
-/** Routes anyone may reach: the login and sign-up pages, probes, static files and the API spec. */
+/** Routes anyone may reach: the login and sign-up pages, the language picker, probes, static files and the API spec. */
 export function isPublic(path: string): boolean {
   return (
     path === '/login' ||
     path === '/signup' ||
+    // The language picker, on the login page too: it only sets a cookie.
+    path === '/language' ||
     path === '/healthz' ||
     path === '/readyz' ||
     path === '/openapi.json' ||

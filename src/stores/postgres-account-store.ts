@@ -1,5 +1,6 @@
 import type { Collection, Role, User } from '../domain.ts';
 import { AppError } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { type AccountRowTypes, accountRows } from './account-rows.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry, NewUser, StoredSession } from './account-store.ts';
 import { databaseError, isUniqueViolation } from './database-errors.ts';
@@ -25,7 +26,7 @@ export class PostgresAccountStore implements AccountStore {
         VALUES (${u.id}, ${u.email.toLowerCase()}, ${u.name}, ${u.role}, ${u.passwordHash}) RETURNING *`;
       return toUser(row as UserRow);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with that email exists.', 409);
+      if (isUniqueViolation(error)) throw new AppError('email_taken', say('error.signup.emailTaken'), 409);
       throw databaseError(error, 'could not create the account');
     }
   }

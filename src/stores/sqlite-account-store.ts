@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import type { Collection, Role, User } from '../domain.ts';
 import { AppError } from '../errors.ts';
+import { say } from '../i18n/translator.ts';
 import { type AccountRowTypes, accountRows } from './account-rows.ts';
 import type { AccountStore, ApiTokenInfo, AuditEntry, NewUser, StoredSession } from './account-store.ts';
 import { isUniqueViolation } from './database-errors.ts';
@@ -26,7 +27,7 @@ export class SqliteAccountStore implements AccountStore {
         .get({ ...u, email: u.email.toLowerCase(), now: nowIso() });
       return toUser(row as UserRow);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('email_taken', 'An account with that email exists.', 409);
+      if (isUniqueViolation(error)) throw new AppError('email_taken', say('error.signup.emailTaken'), 409);
       throw error;
     }
   }

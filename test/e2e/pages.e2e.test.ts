@@ -1,7 +1,8 @@
 import { expect, test } from 'bun:test';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ADMIN, makeAccountsApp } from '../support/accounts.ts';
+import { axeViolations } from '../support/axe.ts';
 import { beforeSuite } from '../support/before-suite.ts';
 import { browserSuite, logIn, screenshotPath } from '../support/browser.ts';
 
@@ -218,26 +219,6 @@ async function inViewport(page: Page, selector: string): Promise<boolean> {
     // A pixel of slack: layout positions are fractional.
     return shown && r.left >= -1 && r.top >= -1 && r.right <= innerWidth + 1 && r.bottom <= innerHeight + 1;
   });
-}
-
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core's serious and critical violations on the page as it is shown. axe is evaluated through
- * the DevTools protocol, so the page's Content Security Policy (no inline script) stays on.
- */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe;
-    return (await axe.run(document)).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-interface AxeResults {
-  violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
 }
 
 for (const [width, height] of [

@@ -217,3 +217,9 @@ test('the stream cap can be set for a burst of a million answers, and no further
   expect(loadConfig({ MAX_STREAMS_PER_USER: '1000000' }).limits.streamsPerUser).toBe(1_000_000);
   expect(() => loadConfig({ MAX_STREAMS_PER_USER: '1000001' })).toThrow(/MAX_STREAMS_PER_USER/);
 });
+
+test('DEFAULT_LANGUAGE is one of the languages ragchat has; anything else is refused, by name', () => {
+  expect(loadConfig({}).defaultLanguage).toBe('en');
+  expect(loadConfig({ DEFAULT_LANGUAGE: ' ES ' }).defaultLanguage).toBe('es');
+  expect(() => loadConfig({ DEFAULT_LANGUAGE: 'klingon' })).toThrow('DEFAULT_LANGUAGE: must be one of en, es');
+});

@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import { AppError } from '../../errors.ts';
+import { say } from '../../i18n/translator.ts';
 import type { DocumentFormat, LoadedDocument } from './loaded-document.ts';
 import { loadMarkdown, loadPlainText } from './text-loaders.ts';
 
@@ -80,11 +81,7 @@ export async function loadDocument(
     case 'docx':
       return (await import('./docx-loader.ts')).loadDocx(file, bytes, fallbackTitle);
     default:
-      throw new AppError(
-        'unsupported_type',
-        `${file} is not a format ragchat reads (Markdown, text, HTML, PDF, DOCX), or its contents do not match its name.`,
-        415,
-      );
+      throw new AppError('unsupported_type', say('error.upload.format', { name: file }), 415);
   }
 }
 

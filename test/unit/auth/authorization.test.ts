@@ -149,6 +149,8 @@ function cases(): Case[] {
       body: form({ email: 'x@example.com', password: 'wrong-password' }),
       expect: same(401, 401),
     },
+    // The language picker is for anyone, the login page included: it only sets a cookie.
+    { method: 'POST', path: '/language', body: form({ language: 'es' }), expect: same(303, 303) },
     { method: 'GET', path: '/signup', expect: same(404, 404) },
     {
       method: 'POST',
