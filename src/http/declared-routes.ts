@@ -10,21 +10,31 @@ export type RouteList = () => readonly { method: string; path: string; hooks: un
  * document). Only declaring routes are matched; their table is built at the first request.
  */
 export function declaredOn<T>(routes: RouteList, field: string, accept: (value: unknown) => value is T) {
-  let table: { method: string; pattern: RegExp; value: T }[] | null = null;
+  let table: { method: string; matches: (path: string) => boolean; value: T }[] | null = null;
   return (request: Request): T | undefined => {
     table ??= routes().flatMap((r) => {
       const value = (r.hooks as { detail?: Record<string, unknown> } | undefined)?.detail?.[field];
-      return accept(value) ? [{ method: r.method, pattern: patternOf(r.path), value }] : [];
+      return accept(value) ? [{ method: r.method, matches: matcherOf(r.path), value }] : [];
     });
     const path = pathOf(request);
-    return table.find((e) => (e.method === request.method || e.method === 'ALL') && e.pattern.test(path))?.value;
+    return table.find((e) => (e.method === request.method || e.method === 'ALL') && e.matches(path))?.value;
   };
 }
 
-/** `/docs/:id/original` → a regular expression matching one path segment per parameter. */
-function patternOf(route: string): RegExp {
-  const segments = route
-    .split('/')
-    .map((s) => (s.startsWith(':') ? '[^/]+' : s === '*' ? '.*' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-  return new RegExp(`^${segments.join('/')}/?$`);
+/**
+ * `/docs/:id/original` → a test of a path segment by segment (a parameter matches any one
+ * segment, `*` the rest); no regular expression is built from a route.
+ */
+function matcherOf(route: string): (path: string) => boolean {
+  const expected = route.split('/');
+  return (path) => {
+    const actual = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).split('/');
+    for (let i = 0; i < expected.length; i++) {
+      const segment = expected[i] as string;
+      if (segment === '*') return true;
+      const given = actual[i];
+      if (given === undefined || (segment.startsWith(':') ? given === '' : given !== segment)) return false;
+    }
+    return actual.length === expected.length;
+  };
 }

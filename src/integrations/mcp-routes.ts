@@ -1,9 +1,7 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../deps.ts';
 import type { Principal } from '../domain.ts';
 import { routeRules } from '../http/route-rules.ts';
-import { mcpServerFor } from './mcp-server.ts';
 
 const DETAIL = {
   summary: 'MCP server (Streamable HTTP)',
@@ -19,6 +17,12 @@ const DETAIL = {
  */
 export function mcpRoutes(deps: AppDeps) {
   const handle = async (principal: Principal, request: Request, body: unknown) => {
+    // Loaded at the first MCP request, not at start: the SDK's zod schemas, evaluated while the
+    // compiled binary's bundle still initialises zod, find its classes undefined (a crash at start).
+    const [{ WebStandardStreamableHTTPServerTransport }, { mcpServerFor }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+      import('./mcp-server.ts'),
+    ]);
     const origin = deps.config.publicOrigin ?? new URL(request.url).origin;
     const server = mcpServerFor(principal, deps.integrations, { origin, logger: deps.logger, version: '1' });
     const transport = new WebStandardStreamableHTTPServerTransport({
