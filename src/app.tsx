@@ -16,7 +16,7 @@ import { Forwarding } from './http/forwarding.ts';
 import { HostPolicy } from './http/host-policy.ts';
 import { contextOf } from './http/request-auth.ts';
 import { requestContext } from './http/request-context.ts';
-import { bindRoutes, routeRules } from './http/route-rules.ts';
+import { bindRoutes, isUploadRoute, routeRules } from './http/route-rules.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { languageRoutes } from './i18n/language-routes.ts';
 import { requestLanguage } from './i18n/request-language.ts';
@@ -55,6 +55,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     .use(
       connectionLimits({
         ...deps.config.connections,
+        isUpload: isUploadRoute(deps),
         // The address the request context resolved (TRUST_PROXY), so the cap and the rate limits agree.
         addressOf: (request, socketAddress) => contextOf(request)?.address ?? socketAddress,
       }),

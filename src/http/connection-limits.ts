@@ -34,6 +34,8 @@ export interface ConnectionLimitsOptions {
   uploadTimeoutS: number;
   /** Requests and streams in flight per client address; 0 for no cap. */
   maxRequestsPerAddress: number;
+  /** An upload route's request (a large body on a slow link gets `uploadTimeoutS`). */
+  isUpload: (request: Request) => boolean;
   /** The client's address (the socket's, or the balancer's X-Forwarded-For entry). */
   addressOf: (request: Request, socketAddress: string) => string;
 }
@@ -85,8 +87,7 @@ export function connectionLimits(
   return new Elysia({ name: 'connection-limits' })
     .onRequest(({ request, server }) => {
       const path = pathOf(request);
-      // Upload routes get the upload's deadline once routed (see body-limit.ts).
-      server?.timeout(request, options.requestTimeoutS);
+      server?.timeout(request, options.isUpload(request) ? options.uploadTimeoutS : options.requestTimeoutS);
       // Probes stay answerable while a client is at its cap: they cost nothing.
       if (path === '/healthz') return;
       const address = options.addressOf(request, server?.requestIP(request)?.address ?? 'unknown');

@@ -88,8 +88,6 @@ interface Described {
 
 function describe(code: string | number, error: unknown): Described {
   if (error instanceof AppError) return fromAppError(error);
-  // A refusal thrown in a parse hook (a rate or body limit) arrives wrapped by Elysia.
-  if (error instanceof Error && error.cause instanceof AppError) return fromAppError(error.cause);
   switch (code) {
     case 'PARSE':
       return {

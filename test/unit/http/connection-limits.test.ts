@@ -221,6 +221,7 @@ test('the cap counts requests and streams in flight per address, until a stream 
           idleTimeoutS: 30,
           requestTimeoutS: 60,
           uploadTimeoutS: 600,
+          isUpload: () => false,
           maxRequestsPerAddress: 2,
           addressOf: () => address,
         },

@@ -5,16 +5,18 @@ import type { Principal } from '../../../src/domain.ts';
 import { AppError } from '../../../src/errors.ts';
 import { InProcessCoordinator } from '../../../src/fleet/in-process-coordinator.ts';
 import { authentication } from '../../../src/http/authentication.ts';
-import { bodyLimits, MAX_BODY_BYTES } from '../../../src/http/body-limit.ts';
+import { bodyLimitOf, bodyLimits, MAX_BODY_BYTES } from '../../../src/http/body-limit.ts';
 import { csrf } from '../../../src/http/csrf.ts';
 import { errorResponses, orRefusal } from '../../../src/http/error-responses.tsx';
 import { Forwarding } from '../../../src/http/forwarding.ts';
 import { HostPolicy } from '../../../src/http/host-policy.ts';
 import { rateLimits } from '../../../src/http/rate-limit.ts';
 import { requestContext } from '../../../src/http/request-context.ts';
+import { isUploadRoute } from '../../../src/http/route-rules.ts';
 import { securityHeaders } from '../../../src/http/security-headers.ts';
 import { silentLogger } from '../../../src/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
+import { makeTestApp } from '../../support/test-deps.ts';
 
 /**
  * Each cross-cutting plugin on its own, through `app.handle`, in the order createApp uses them.
@@ -154,7 +156,7 @@ describe('rate limits and body limits declared beside the route', () => {
   const app = () => {
     const routes = { of: (): readonly { method: string; path: string; hooks: unknown }[] => [] };
     const built = base(fakeAuth(false))
-      .use(bodyLimits({ uploadTimeoutS: 60, routes: () => routes.of() }))
+      .use(bodyLimits(bodyLimitOf(() => routes.of())))
       .use(
         rateLimits({
           coordinator: new InProcessCoordinator(),
@@ -228,5 +230,21 @@ describe('orRefusal', () => {
         throw new AppError('unavailable:database', 'boom', 503);
       }),
     ).rejects.toThrow('boom');
+  });
+});
+
+describe('upload deadlines', () => {
+  test('the routes that declare a larger body limit are uploads, and get the upload deadline; the rest do not', async () => {
+    const t = await makeTestApp();
+    try {
+      const isUpload = isUploadRoute(t.deps);
+      const post = (path: string) => new Request(`http://localhost${path}`, { method: 'POST' });
+      expect(isUpload(post('/api/docs/upload'))).toBe(true);
+      expect(isUpload(post('/docs/upload'))).toBe(true);
+      expect(isUpload(post('/api/chat'))).toBe(false);
+      expect(isUpload(new Request('http://localhost/api/docs/upload'))).toBe(false);
+    } finally {
+      await t.cleanup();
+    }
   });
 });
