@@ -284,6 +284,17 @@ test('citations are numbered links while the answer streams, show their passage 
 
   // Hover: the cited passage's title and snippet, next to the citation.
   const first = page.locator('.msg.assistant .answer a.cite').first();
+  // Scrolling hides the preview (it would float away from its link): let the message list finish
+  // scrolling to the answer before pointing at the citation, or a late scroll event hides it again.
+  await first.scrollIntoViewIfNeeded();
+  await page.waitForFunction(
+    () =>
+      new Promise((settled) => {
+        const box = () => document.querySelector('.msg.assistant .answer a.cite')?.getBoundingClientRect().top;
+        const before = box();
+        requestAnimationFrame(() => requestAnimationFrame(() => settled(box() === before)));
+      }),
+  );
   await first.hover();
   const preview = page.locator('#cite-preview');
   await preview.waitFor({ state: 'visible' });
